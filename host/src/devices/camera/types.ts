@@ -1,0 +1,37 @@
+/** Public shapes of the camera client, shared by the services and the HTTP layer. */
+
+export type ProtocolChoice = 'legacy' | 'auto';
+export type ProtocolInUse = 'legacy' | 'v2';
+
+export interface CameraClientOptions {
+  bus: import('../../transports/i2c-transport.js').I2cTransport;
+  /** 7-bit slave address; freshev's default is 44 (0x2C). */
+  address?: number;
+  /** `auto` probes for protocol 2 and falls back to legacy when the slave answers 100. Default `auto`. */
+  protocol?: ProtocolChoice;
+  /** Gives up on one command after this long without a valid reply. Default 3000 ms. */
+  commandTimeoutMs?: number;
+  /** Whole captures retried after a truncated or corrupt photo. Default 2. */
+  captureRetries?: number;
+}
+
+export type CapturePhase = 'capturing' | 'downloading' | 'verifying' | 'done';
+
+/** Emitted as `progress` on the client while a photo is taken and read. */
+export interface CaptureProgress {
+  phase: CapturePhase;
+  /** Bytes of the photo received so far. */
+  bytes: number;
+  /** The photo's size, once the camera has said it (protocol 2) or the download has ended. */
+  total?: number;
+  /** Which attempt this is, from 1, when a corrupt photo forced a retry. */
+  attempt: number;
+}
+
+export interface PingResult {
+  protocol: ProtocolInUse;
+  /** Round trip of the ping, command write to status read. */
+  roundTripMs: number;
+  /** What a protocol-2 slave says about itself in HELLO. */
+  firmware?: string;
+}

@@ -1,0 +1,58 @@
+/**
+ * Every failure the tool reports to a user is an Esp32CamError: a stable `code` that scripts and the web UI
+ * can switch on, a one-line `message` saying what happened, and a `hint` saying what to do about it.
+ */
+export const ERROR_CODES = {
+  E_NO_I2C_DEVICE: 'The I2C bus device node does not exist',
+  E_I2C_PERMISSION: 'No permission to open the I2C bus',
+  E_NO_ACK: 'The camera did not acknowledge its address',
+  E_TIMEOUT: 'The camera did not answer in time',
+  E_BAD_STATUS: 'The camera answered with an unexpected status',
+  E_BAD_REPLY: 'The camera sent a malformed reply',
+  E_CAMERA_FAILED: 'The camera could not take a photo',
+  E_INVALID_JPEG: 'The photo received is not a complete JPEG',
+  E_BUS_BUSY: 'The I2C bus is busy',
+  E_CLOSED: 'The camera connection is closed',
+  E_SIM_SCRIPT: 'The simulated board could not run its script',
+  E_DISK_FULL: 'The disk is full',
+  E_STORE_IO: 'The photo store could not be written',
+  E_NOT_FOUND: 'No such item',
+  E_BAD_ID: 'The id is not valid',
+  E_BAD_INPUT: 'The request is not valid',
+  E_CONFIG: 'The configuration is not valid',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class Esp32CamError extends Error {
+  override readonly name = 'Esp32CamError';
+  readonly code: ErrorCode;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, hint: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.hint = hint;
+  }
+
+  /** One line for a terminal or a log: the problem, then what to check. */
+  toLine(): string {
+    return this.hint ? `${this.message} (${this.code}). ${this.hint}` : `${this.message} (${this.code})`;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint: string } {
+    return { code: this.code, message: this.message, hint: this.hint };
+  }
+}
+
+export function isEsp32CamError(err: unknown, code?: ErrorCode): err is Esp32CamError {
+  return err instanceof Esp32CamError && (code === undefined || err.code === code);
+}
+
+/** The errno-style code of a Node system error (`EREMOTEIO`, `ENOENT`...), if it is one. */
+export function systemErrorCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    return (err as { code: string }).code;
+  }
+  return undefined;
+}
