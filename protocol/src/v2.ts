@@ -1,0 +1,184 @@
+/**
+ * Protocol 2 (`esp32cam/2`), this project's framing on top of the same slave address. See protocol/README.md.
+ * Requests:  A5 5A seq op n args[n] crc8
+ * Replies:   A5 5A seq status len16 payload[len] crc32
+ */
+import { crc32, crc8 } from './crc.js';
+import { STATUS_DATA, STATUS_FAILED, STATUS_OK } from './legacy.js';
+
+export const MAGIC0 = 0xa5;
+export const MAGIC1 = 0x5a;
+export const PROTOCOL_VERSION = 2;
+
+export const Op = {
+  HELLO: 0x01,
+  CAPTURE: 0x02,
+  READ: 0x03,
+  FLASH: 0x04,
+  STATUS: 0x05,
+} as const;
+export type OpCode = (typeof Op)[keyof typeof Op];
+
+export const REPLY_HEADER_LENGTH = 6;
+export const REPLY_TRAILER_LENGTH = 4;
+/** Header plus CRC: what a reply costs on the wire beyond its payload. */
+export const REPLY_OVERHEAD = REPLY_HEADER_LENGTH + REPLY_TRAILER_LENGTH;
+
+export function encodeRequest(seq: number, op: OpCode, args: Uint8Array = new Uint8Array(0)): Uint8Array {
+  if (!Number.isInteger(seq) || seq < 0 || seq > 0xff) throw new RangeError(`seq ${seq} is not a byte`);
+  if (args.length > 0xff) throw new RangeError('protocol-2 arguments are at most 255 bytes');
+  const out = new Uint8Array(6 + args.length);
+  out[0] = MAGIC0;
+  out[1] = MAGIC1;
+  out[2] = seq;
+  out[3] = op;
+  out[4] = args.length;
+  out.set(args, 5);
+  out[5 + args.length] = crc8(out, 2, 5 + args.length);
+  return out;
+}
+
+export function encodeReadArgs(photoId: number, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(8);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, photoId, true);
+  view.setUint32(2, offset, true);
+  view.setUint16(6, length, true);
+  return out;
+}
+
+export function encodeFlashArgs(on: boolean): Uint8Array {
+  return Uint8Array.of(on ? 1 : 0);
+}
+
+export interface ReplyHeader {
+  seq: number;
+  status: number;
+  length: number;
+}
+
+export type HeaderResult =
+  | { kind: 'header'; header: ReplyHeader }
+  /** No magic at the start: an empty ring's garbage, or bytes that belong to nothing. */
+  | { kind: 'no-frame' }
+  | { kind: 'bad-header'; reason: string };
+
+/** Reads a reply header from the first six bytes of `bytes`. */
+export function decodeReplyHeader(bytes: Uint8Array, maxPayload = 0xffff): HeaderResult {
+  if (bytes.length < REPLY_HEADER_LENGTH) throw new RangeError('a reply header is 6 bytes');
+  if (bytes[0] !== MAGIC0 || bytes[1] !== MAGIC1) return { kind: 'no-frame' };
+  const status = bytes[3]!;
+  const length = bytes[4]! | (bytes[5]! << 8);
+  if (status !== STATUS_OK && status !== STATUS_DATA && status !== STATUS_FAILED) {
+    return { kind: 'bad-header', reason: `status ${status} is not 200, 201 or 100` };
+  }
+  if (length > maxPayload) return { kind: 'bad-header', reason: `payload length ${length} exceeds ${maxPayload}` };
+  return { kind: 'header', header: { seq: bytes[2]!, status, length } };
+}
+
+/** Where a frame's magic starts inside `bytes`, or -1: replies can sit behind stale bytes in the ring. */
+export function findMagic(bytes: Uint8Array, from = 0): number {
+  for (let i = from; i + 1 < bytes.length; i++) if (bytes[i] === MAGIC0 && bytes[i + 1] === MAGIC1) return i;
+  return -1;
+}
+
+/**
+ * Checks a whole reply frame (header, payload, CRC) and returns its payload. `frame` starts at the magic and
+ * is exactly REPLY_OVERHEAD + length bytes long.
+ */
+export function verifyReply(frame: Uint8Array, header: ReplyHeader): { ok: true; payload: Uint8Array } | { ok: false; reason: string } {
+  const end = REPLY_HEADER_LENGTH + header.length;
+  if (frame.length < end + REPLY_TRAILER_LENGTH) return { ok: false, reason: 'frame is shorter than its length says' };
+  const expected = crc32(frame, 2, end);
+  const got = (frame[end]! | (frame[end + 1]! << 8) | (frame[end + 2]! << 16) | (frame[end + 3]! << 24)) >>> 0;
+  if (expected !== got) {
+    return { ok: false, reason: `CRC mismatch (frame says 0x${hex32(got)}, bytes give 0x${hex32(expected)})` };
+  }
+  return { ok: true, payload: frame.subarray(REPLY_HEADER_LENGTH, end) };
+}
+
+/** Builds a reply frame as the slave does; used by tests and tools that stand in for a slave. */
+export function encodeReply(seq: number, status: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(REPLY_OVERHEAD + payload.length);
+  out[0] = MAGIC0;
+  out[1] = MAGIC1;
+  out[2] = seq;
+  out[3] = status;
+  out[4] = payload.length & 0xff;
+  out[5] = payload.length >> 8;
+  out.set(payload, 6);
+  const crc = crc32(out, 2, 6 + payload.length);
+  new DataView(out.buffer).setUint32(6 + payload.length, crc, true);
+  return out;
+}
+
+export interface HelloInfo {
+  proto: number;
+  maxChunk: number;
+  txRing: number;
+  firmware: string;
+}
+
+export interface CaptureInfo {
+  photoId: number;
+  size: number;
+  crc32: number;
+}
+
+export interface StatusInfo {
+  uptimeMs: number;
+  captures: number;
+  errors: number;
+  resetCause: number;
+  flash: boolean;
+  wdtTimeoutMs: number;
+}
+
+export function decodeHello(payload: Uint8Array): HelloInfo {
+  need(payload, 5, 'HELLO');
+  const view = viewOf(payload);
+  return {
+    proto: payload[0]!,
+    maxChunk: view.getUint16(1, true),
+    txRing: view.getUint16(3, true),
+    firmware: new TextDecoder().decode(payload.subarray(5)),
+  };
+}
+
+export function decodeCaptureInfo(payload: Uint8Array): CaptureInfo {
+  need(payload, 10, 'CAPTURE');
+  const view = viewOf(payload);
+  return { photoId: view.getUint16(0, true), size: view.getUint32(2, true), crc32: view.getUint32(6, true) };
+}
+
+export function decodeStatusInfo(payload: Uint8Array): StatusInfo {
+  need(payload, 18, 'STATUS');
+  const view = viewOf(payload);
+  return {
+    uptimeMs: view.getUint32(0, true),
+    captures: view.getUint32(4, true),
+    errors: view.getUint32(8, true),
+    resetCause: payload[12]!,
+    flash: payload[13] !== 0,
+    wdtTimeoutMs: view.getUint32(14, true),
+  };
+}
+
+/** A 100 reply carries its reason as ASCII. */
+export function decodeReason(payload: Uint8Array): string {
+  return new TextDecoder().decode(payload).replace(/[^\x20-\x7e]/g, '?');
+}
+
+export class PayloadError extends Error {}
+
+function need(payload: Uint8Array, length: number, what: string): void {
+  if (payload.length < length) throw new PayloadError(`${what} payload is ${payload.length} bytes, needs ${length}`);
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function hex32(n: number): string {
+  return n.toString(16).padStart(8, '0').toUpperCase();
+}

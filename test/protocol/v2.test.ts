@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { crc32, crc8, v2 } from '../../protocol/src/index.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('checksums', () => {
+  it('match the published check values', () => {
+    const check = new TextEncoder().encode('123456789');
+    expect(crc8(check)).toBe(0xf4);
+    expect(crc32(check)).toBe(0xcbf43926);
+  });
+
+  it('cover only the range asked for', () => {
+    const data = Uint8Array.from([0xaa, 0x31, 0x32, 0x33, 0xbb]);
+    expect(crc32(data, 1, 4)).toBe(crc32(Uint8Array.from([0x31, 0x32, 0x33])));
+    expect(crc8(data, 1, 4)).toBe(crc8(Uint8Array.from([0x31, 0x32, 0x33])));
+  });
+});
+
+describe('protocol-2 requests', () => {
+  it('frames HELLO as A5 5A seq op n crc8', () => {
+    const frame = v2.encodeRequest(0x07, v2.Op.HELLO);
+    expect(hex(frame.subarray(0, 5))).toBe('a55a070100');
+    expect(frame[5]).toBe(crc8(Uint8Array.from([0x07, 0x01, 0x00])));
+    expect(frame).toHaveLength(6);
+  });
+
+  it('frames READ with photo id, offset and length, little-endian', () => {
+    const args = v2.encodeReadArgs(0x0102, 0x00030405, 0x0800);
+    expect(hex(args)).toBe('0201050403000008');
+    const frame = v2.encodeRequest(0xff, v2.Op.READ, args);
+    expect(hex(frame.subarray(0, 13))).toBe('a55aff0308' + '0201050403000008');
+    expect(frame[13]).toBe(crc8(frame, 2, 13));
+  });
+
+  it('frames FLASH on and off', () => {
+    expect(hex(v2.encodeFlashArgs(true))).toBe('01');
+    expect(hex(v2.encodeFlashArgs(false))).toBe('00');
+  });
+
+  it('refuses a sequence number that is not a byte', () => {
+    expect(() => v2.encodeRequest(256, v2.Op.HELLO)).toThrow(RangeError);
+    expect(() => v2.encodeRequest(-1, v2.Op.HELLO)).toThrow(RangeError);
+  });
+});
+
+describe('protocol-2 replies', () => {
+  const payload = Uint8Array.from([1, 2, 3, 4, 5]);
+  const frame = v2.encodeReply(9, 201, payload);
+
+  it('encodes A5 5A seq status len16 payload crc32', () => {
+    expect(hex(frame.subarray(0, 6))).toBe('a55a09c90500');
+    expect(hex(frame.subarray(6, 11))).toBe('0102030405');
+    const crc = new DataView(frame.buffer).getUint32(11, true);
+    expect(crc).toBe(crc32(frame, 2, 11));
+    expect(frame).toHaveLength(15);
+  });
+
+  it('decodes a header and verifies the frame', () => {
+    const header = v2.decodeReplyHeader(frame);
+    expect(header).toEqual({ kind: 'header', header: { seq: 9, status: 201, length: 5 } });
+    if (header.kind !== 'header') return;
+    const verified = v2.verifyReply(frame, header.header);
+    expect(verified.ok && [...verified.payload]).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('tells garbage from a header: a repeated byte or 0xFF never has the magic', () => {
+    expect(v2.decodeReplyHeader(new Uint8Array(6).fill(0xa5))).toEqual({ kind: 'no-frame' });
+    expect(v2.decodeReplyHeader(new Uint8Array(6).fill(0x5a))).toEqual({ kind: 'no-frame' });
+    expect(v2.decodeReplyHeader(new Uint8Array(6).fill(0xff))).toEqual({ kind: 'no-frame' });
+  });
+
+  it('rejects an unknown status and an oversized length', () => {
+    expect(v2.decodeReplyHeader(Uint8Array.from([0xa5, 0x5a, 1, 0x42, 0, 0])).kind).toBe('bad-header');
+    expect(v2.decodeReplyHeader(Uint8Array.from([0xa5, 0x5a, 1, 201, 0x01, 0x10]), 2048)).toEqual({
+      kind: 'bad-header',
+      reason: 'payload length 4097 exceeds 2048',
+    });
+  });
+
+  it('catches every single flipped bit in payload or CRC', () => {
+    for (let bit = 0; bit < (frame.length - 6) * 8; bit++) {
+      const bad = frame.slice();
+      bad[6 + (bit >> 3)]! ^= 1 << (bit & 7);
+      expect(v2.verifyReply(bad, { seq: 9, status: 201, length: 5 }).ok).toBe(false);
+    }
+  });
+
+  it('finds a frame behind stale bytes', () => {
+    const stream = Uint8Array.from([0x00, 0xa5, 0x11, ...frame]);
+    expect(v2.findMagic(stream)).toBe(3);
+    expect(v2.findMagic(Uint8Array.from([0xa5, 0xa5, 0xa5]))).toBe(-1);
+  });
+
+  it('decodes HELLO, CAPTURE and STATUS payloads', () => {
+    expect(v2.decodeHello(Uint8Array.from([2, 0x00, 0x08, 0x00, 0x20, ...new TextEncoder().encode('esp32cam/2')]))).toEqual({
+      proto: 2,
+      maxChunk: 2048,
+      txRing: 8192,
+      firmware: 'esp32cam/2',
+    });
+    expect(v2.decodeCaptureInfo(Uint8Array.from([0x05, 0x00, 0x10, 0x52, 0, 0, 0x26, 0x39, 0xf4, 0xcb]))).toEqual({
+      photoId: 5,
+      size: 21008,
+      crc32: 0xcbf43926,
+    });
+    const status = Uint8Array.from([0xe8, 3, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 3, 1, 0x60, 0xea, 0, 0]);
+    expect(v2.decodeStatusInfo(status)).toEqual({
+      uptimeMs: 1000,
+      captures: 2,
+      errors: 1,
+      resetCause: 3,
+      flash: true,
+      wdtTimeoutMs: 60000,
+    });
+  });
+
+  it('refuses payloads too short for their operation', () => {
+    expect(() => v2.decodeCaptureInfo(new Uint8Array(9))).toThrow(/CAPTURE payload is 9 bytes, needs 10/);
+    expect(() => v2.decodeHello(new Uint8Array(2))).toThrow(v2.PayloadError);
+  });
+
+  it('renders a failure reason as printable ASCII', () => {
+    expect(v2.decodeReason(Uint8Array.from([...new TextEncoder().encode('no photo'), 0x00]))).toBe('no photo?');
+  });
+});
