@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   E_CAMERA_FAILED: 'The camera could not take a photo',
   E_INVALID_JPEG: 'The photo received is not a complete JPEG',
   E_BUS_BUSY: 'The I2C bus is busy',
+  E_BUS_IO: 'An I2C transfer failed',
   E_CLOSED: 'The camera connection is closed',
   E_SIM_SCRIPT: 'The simulated board could not run its script',
   E_DISK_FULL: 'The disk is full',

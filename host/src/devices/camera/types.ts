@@ -11,6 +11,8 @@ export interface CameraClientOptions {
   protocol?: ProtocolChoice;
   /** Gives up on one command after this long without a valid reply. Default 3000 ms. */
   commandTimeoutMs?: number;
+  /** Gives up on a capture (the camera's own time included) after this long. Default 8000 ms. */
+  captureTimeoutMs?: number;
   /** Whole captures retried after a truncated or corrupt photo. Default 2. */
   captureRetries?: number;
 }

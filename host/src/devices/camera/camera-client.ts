@@ -1,0 +1,155 @@
+import { EventEmitter } from 'node:events';
+import { Esp32CamError } from '../../errors.js';
+import { BusLink } from './bus-link.js';
+import { LegacySession } from './legacy-session.js';
+import { SerialQueue } from './serial-queue.js';
+import type { CameraClientOptions, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './types.js';
+import { V2Session } from './v2-session.js';
+
+type Session = LegacySession | V2Session;
+
+const DEFAULTS = {
+  address: 0x2c,
+  protocol: 'auto' as ProtocolChoice,
+  commandTimeoutMs: 3000,
+  captureTimeoutMs: 8000,
+  captureRetries: 2,
+  /** How long a protocol-2 slave may take to answer HELLO before the client settles for legacy. */
+  probeTimeoutMs: 400,
+};
+
+export interface CameraClientEvents {
+  progress: [CaptureProgress];
+  protocol: [ProtocolInUse];
+}
+
+/**
+ * Talks to one ESP32-CAM slave over an injected I2C transport. Every transaction goes through one queue;
+ * concurrent `capture()` calls share the photo being taken. With `protocol: 'auto'` the first command probes
+ * for protocol 2 and falls back to the legacy protocol when the slave answers 100.
+ */
+export class CameraClient extends EventEmitter<CameraClientEvents> {
+  readonly address: number;
+  private readonly link: BusLink;
+  private readonly queue = new SerialQueue();
+  private readonly options: Required<Omit<CameraClientOptions, 'bus' | 'address'>> & { probeTimeoutMs: number };
+  private session: Session | undefined;
+  private inflight: Promise<Buffer> | undefined;
+  private closed = false;
+
+  constructor(options: CameraClientOptions) {
+    super();
+    const address = options.address ?? DEFAULTS.address;
+    if (!Number.isInteger(address) || address < 0x03 || address > 0x77) {
+      throw new Esp32CamError('E_CONFIG', `I2C address ${address} is outside 0x03..0x77`, 'Use the slave script\'s slave_addr; freshev\'s default is 0x2c (44).');
+    }
+    this.address = address;
+    this.link = new BusLink(options.bus, address);
+    this.options = {
+      protocol: options.protocol ?? DEFAULTS.protocol,
+      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+      captureRetries: options.captureRetries ?? DEFAULTS.captureRetries,
+      captureTimeoutMs: options.captureTimeoutMs ?? DEFAULTS.captureTimeoutMs,
+      probeTimeoutMs: DEFAULTS.probeTimeoutMs,
+    };
+  }
+
+  /** The protocol found by the last probe, or undefined before the first command. */
+  get protocolInUse(): ProtocolInUse | undefined {
+    return this.session?.protocol;
+  }
+
+  /** Bytes and transactions this client has put on the bus. */
+  get busCounters(): Readonly<BusLink['counters']> {
+    return this.link.counters;
+  }
+
+  ping(): Promise<PingResult> {
+    return this.exclusive(async (session) => {
+      const started = performance.now();
+      await session.ping();
+      const roundTripMs = performance.now() - started;
+      return {
+        protocol: session.protocol,
+        roundTripMs,
+        ...(session instanceof V2Session && session.firmware ? { firmware: session.firmware } : {}),
+      };
+    });
+  }
+
+  setFlash(on: boolean): Promise<void> {
+    return this.exclusive((session) => session.setFlash(on));
+  }
+
+  /** Resolves a complete JPEG that passed every check; corrupt photos are retried, never returned. */
+  capture(): Promise<Buffer> {
+    if (this.inflight) return this.inflight;
+    const photo = this.exclusive((session) => this.captureWithRetries(session));
+    this.inflight = photo;
+    const clear = () => {
+      if (this.inflight === photo) this.inflight = undefined;
+    };
+    photo.then(clear, clear);
+    return photo;
+  }
+
+  /** Forgets the probed protocol, e.g. after the board was reflashed or rebooted. */
+  resetSession(): void {
+    this.session = undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private async captureWithRetries(session: Session): Promise<Buffer> {
+    const attempts = 1 + this.options.captureRetries;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const photo = await session.capture(attempt, (p) => this.emit('progress', p));
+        this.emit('progress', { phase: 'done', bytes: photo.length, total: photo.length, attempt });
+        return photo;
+      } catch (err) {
+        const retry = err instanceof Esp32CamError && (err.code === 'E_INVALID_JPEG' || err.code === 'E_BAD_REPLY' || err.code === 'E_CAMERA_FAILED' || err.code === 'E_TIMEOUT');
+        if (!retry || attempt >= attempts) throw err;
+      }
+    }
+  }
+
+  private exclusive<T>(job: (session: Session) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.queue.run(async () => {
+      if (this.closed) throw closedError();
+      const session = this.session ?? (await this.openSession());
+      try {
+        return await job(session);
+      } catch (err) {
+        // A board that stopped acknowledging may come back after a reboot running another script: probe again.
+        if (err instanceof Esp32CamError && err.code === 'E_NO_ACK') this.session = undefined;
+        throw err;
+      }
+    });
+  }
+
+  private async openSession(): Promise<Session> {
+    const timeouts = { commandTimeoutMs: this.options.commandTimeoutMs, captureTimeoutMs: this.options.captureTimeoutMs };
+    const legacy = new LegacySession(this.link, timeouts);
+    // Empties whatever an earlier master left in the ring, then a ping proves the slave is there and leaves a
+    // known byte (200) as the idle garbage, so the probe's answer cannot be mistaken for it.
+    await legacy.ping();
+    let session: Session = legacy;
+    if (this.options.protocol === 'auto') {
+      const v2 = new V2Session(this.link, timeouts);
+      const probe = await v2.probe(this.options.probeTimeoutMs);
+      if (typeof probe === 'object' && probe.proto >= 2) session = v2;
+      else if (probe === 'silent') await legacy.drain();
+    }
+    this.session = session;
+    this.emit('protocol', session.protocol);
+    return session;
+  }
+}
+
+function closedError(): Esp32CamError {
+  return new Esp32CamError('E_CLOSED', 'The camera client is closed', 'Create a new CameraClient.');
+}

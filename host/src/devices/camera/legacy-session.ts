@@ -1,0 +1,191 @@
+import {
+  checkJpeg,
+  decodeLegacyReply,
+  encodeLegacyCommand,
+  LEGACY_CHUNK,
+  STATUS_FAILED,
+  STATUS_OK,
+  type LegacyCommand,
+} from '../../../../protocol/src/index.js';
+import { Esp32CamError } from '../../errors.js';
+import { BusLink, sleep } from './bus-link.js';
+import type { CaptureProgress } from './types.js';
+
+/**
+ * Timing of the legacy slave, from hardware-facts §1: a command reaches the script 10–20 ms after it is
+ * written, and writes inside that window merge. Reading at 22 ms means the reply of a quick command is queued
+ * (the script answers within a millisecond or two of seeing it); the reference master waits 50 ms.
+ */
+export const LEGACY_TIMING = {
+  settleMs: 22,
+  pollMs: 5,
+  /** Long enough for any command in flight to be answered before a drain. */
+  quietMs: 250,
+  /** Bytes read to empty the TX ring: the field script's ring is 256 bytes. */
+  drainBytes: 300,
+  /** A status byte that equals the idle garbage is trusted only after this long (see captureStatus). */
+  trustAmbiguousAfterMs: 400,
+};
+
+export interface LegacyOptions {
+  commandTimeoutMs: number;
+  captureTimeoutMs: number;
+  maxSlice?: number;
+}
+
+/** A reply that cannot be garbage was half consumed: the ring holds an unknown tail now. */
+class Desync extends Error {}
+
+/**
+ * The legacy protocol, paced and checked so that its quirks cannot desync the client: it never writes while a
+ * reply is outstanding (no merging), it treats a reply equal to the ring's idle garbage as "nothing yet", and
+ * anything inconsistent makes it drain the ring and start the photo again rather than guess.
+ */
+export class LegacySession {
+  readonly protocol = 'legacy' as const;
+  private readonly maxSlice: number;
+  private needsDrain = true;
+
+  constructor(
+    private readonly link: BusLink,
+    private readonly options: LegacyOptions,
+  ) {
+    this.maxSlice = options.maxSlice ?? LEGACY_CHUNK;
+  }
+
+  async ping(): Promise<void> {
+    await this.simple('ping');
+  }
+
+  async setFlash(on: boolean): Promise<void> {
+    await this.simple(on ? 'flash-on' : 'flash-off');
+  }
+
+  /** Takes a photo and reads it slice by slice. One attempt: the caller retries. */
+  async capture(attempt: number, progress: (p: CaptureProgress) => void): Promise<Buffer> {
+    if (this.needsDrain) await this.drain();
+    try {
+      progress({ phase: 'capturing', bytes: 0, attempt });
+      const status = await this.captureStatus();
+      if (status === STATUS_FAILED) {
+        throw new Esp32CamError('E_CAMERA_FAILED', 'The camera could not take a photo (status 100)', 'Check the camera ribbon cable and that the board has PSRAM; the slave script prints the reason on its serial console.');
+      }
+      const photo = await this.download(attempt, progress);
+      progress({ phase: 'verifying', bytes: photo.length, total: photo.length, attempt });
+      const check = checkJpeg(photo);
+      if (!check.ok) {
+        if (photo.length === 0) {
+          throw new Esp32CamError('E_CAMERA_FAILED', 'The camera accepted the capture but had no photo to send', 'The sensor failed to deliver a frame: check the camera ribbon cable and PSRAM, then try again.');
+        }
+        throw new Esp32CamError('E_INVALID_JPEG', `The photo is not a complete JPEG: ${check.reason}`, 'This is usually a transient sensor or bus error; capture again.');
+      }
+      return photo;
+    } catch (err) {
+      if (err instanceof Desync) {
+        this.needsDrain = true;
+        throw new Esp32CamError('E_BAD_REPLY', `The camera sent a malformed reply: ${err.message}`, 'Check the wiring and pull-ups; the client resynchronises and retries.');
+      }
+      // Whatever failed, the ring may hold a reply that arrived late; empty it before the next command.
+      this.needsDrain = true;
+      throw err;
+    }
+  }
+
+  /** Empties the TX ring once nothing is in flight, and learns what an empty ring reads as. */
+  async drain(): Promise<void> {
+    await sleep(LEGACY_TIMING.quietMs);
+    await this.link.read(LEGACY_TIMING.drainBytes);
+    this.needsDrain = false;
+  }
+
+  private async simple(command: LegacyCommand): Promise<void> {
+    if (this.needsDrain) await this.drain();
+    const status = await this.status(command, this.options.commandTimeoutMs, 0);
+    if (status !== STATUS_OK) {
+      throw new Esp32CamError('E_BAD_STATUS', `The camera answered ${status} to "${command}"`, 'The slave script refused the command; check that it is a script that speaks this protocol.');
+    }
+  }
+
+  /** The capture status arrives after the camera is done, which can take far longer than a command. */
+  private captureStatus(): Promise<number> {
+    return this.status('capture', this.options.captureTimeoutMs, LEGACY_TIMING.trustAmbiguousAfterMs);
+  }
+
+  /**
+   * Writes a command and polls for its one-byte status. A byte different from the idle garbage is a real
+   * reply. One equal to it is ambiguous: it is taken only after `trustAfterMs`, when the reply must be there;
+   * if that guess is wrong, the download's checks find out and the photo is retried.
+   */
+  private async status(command: LegacyCommand, timeoutMs: number, trustAfterMs: number): Promise<number> {
+    await this.link.write(encodeLegacyCommand(command));
+    const started = Date.now();
+    await sleep(LEGACY_TIMING.settleMs);
+    for (;;) {
+      const idle = this.link.idleByte;
+      const byte = (await this.link.read(1))[0]!;
+      const known = byte === STATUS_OK || byte === STATUS_FAILED;
+      if (known && (byte !== idle || Date.now() - started >= trustAfterMs)) return byte;
+      if (!known && byte !== idle && byte !== 0xff) {
+        // A real byte that is no status: stale bytes from an earlier exchange. It is consumed now.
+        this.needsDrain = true;
+        throw new Desync(`status byte 0x${byte.toString(16)} to "${command}"`);
+      }
+      if (Date.now() - started > timeoutMs) {
+        this.needsDrain = true;
+        throw new Esp32CamError('E_TIMEOUT', `The camera did not answer "${command}" within ${timeoutMs} ms`, 'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.');
+      }
+      await sleep(LEGACY_TIMING.pollMs);
+    }
+  }
+
+  /** Reads slices until the empty one. Every slice but the last has the first slice's size. */
+  private async download(attempt: number, progress: (p: CaptureProgress) => void): Promise<Buffer> {
+    const slices: Buffer[] = [];
+    let received = 0;
+    let sliceSize: number | undefined;
+    let short = false;
+    for (;;) {
+      const data = await this.getSlice(slices.length === 0);
+      if (data.length === 0) break;
+      if (short || (sliceSize !== undefined && data.length > sliceSize)) {
+        throw new Desync(`slice of ${data.length} bytes after a ${short ? 'short' : `${sliceSize}-byte`} slice`);
+      }
+      sliceSize ??= data.length;
+      if (data.length < sliceSize) short = true;
+      slices.push(data);
+      received += data.length;
+      progress({ phase: 'downloading', bytes: received, attempt });
+    }
+    return Buffer.concat(slices, received);
+  }
+
+  /**
+   * One `get`: reads status, length and a whole slice in one read. Reading past a short reply is harmless,
+   * since nothing else is queued behind it and a read of an empty ring consumes nothing.
+   */
+  private async getSlice(first: boolean): Promise<Buffer> {
+    await this.link.write(encodeLegacyCommand('get'));
+    const started = Date.now();
+    await sleep(LEGACY_TIMING.settleMs);
+    for (;;) {
+      const idle = this.link.idleByte;
+      const bytes = await this.link.read(3 + this.maxSlice);
+      const reply = decodeLegacyReply(bytes, this.maxSlice);
+      if (reply.kind === 'data') return Buffer.from(reply.data);
+      if (reply.kind === 'failed') {
+        throw new Esp32CamError('E_CAMERA_FAILED', 'The camera has no photo to send (status 100 to "get")', 'The capture failed on the board; check the camera ribbon cable and PSRAM, then try again.');
+      }
+      const garbage = bytes.every((b) => b === idle || b === 0xff);
+      if (!garbage) throw new Desync(reply.kind === 'malformed' ? reply.reason : 'incomplete slice');
+      if (Date.now() - started > this.options.commandTimeoutMs) {
+        this.needsDrain = true;
+        if (first) {
+          // The field script raises inside its callback on `get` after a failed capture (len(False)).
+          throw new Esp32CamError('E_CAMERA_FAILED', 'The camera accepted the capture but never sent the photo', 'The field slave script answers 200 even when the camera fails; check the camera ribbon cable and PSRAM.');
+        }
+        throw new Esp32CamError('E_TIMEOUT', `The camera stopped answering "get" after ${this.options.commandTimeoutMs} ms`, 'Check the wiring and that the slave script is still running.');
+      }
+      await sleep(LEGACY_TIMING.pollMs);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+import { checkJpeg, crc32, STATUS_DATA, STATUS_FAILED, v2 } from '../../../../protocol/src/index.js';
+import { Esp32CamError } from '../../errors.js';
+import { I2C_DEV_MAX_MESSAGE } from '../../transports/i2c-transport.js';
+import { BusLink, sleep } from './bus-link.js';
+import type { CaptureProgress } from './types.js';
+
+/**
+ * Replies of protocol 2 enter the ring whole (one setdata), and a repeated garbage byte can never look like the
+ * two-byte magic, so polling early is safe: the first poll comes just before the shortest command latency.
+ */
+export const V2_TIMING = {
+  firstPollMs: 9,
+  pollMs: 2,
+  /** Tries of one request (READ is idempotent) before the error is reported. */
+  attempts: 4,
+};
+
+export interface V2Options {
+  commandTimeoutMs: number;
+  captureTimeoutMs: number;
+}
+
+type Reply = { status: number; payload: Uint8Array };
+
+/** Why one exchange did not produce a checked reply; all of these are worth asking again. */
+class Retryable extends Error {}
+
+export class V2Session {
+  readonly protocol = 'v2' as const;
+  private seq = Math.floor(Math.random() * 256);
+  private hello: v2.HelloInfo | undefined;
+
+  constructor(
+    private readonly link: BusLink,
+    private readonly options: V2Options,
+  ) {}
+
+  get firmware(): string | undefined {
+    return this.hello?.firmware;
+  }
+
+  /** Chunk length: what the slave allows, within one i2c-dev message. */
+  get chunk(): number {
+    const max = this.hello?.maxChunk ?? 1024;
+    return Math.min(max, I2C_DEV_MAX_MESSAGE - v2.REPLY_OVERHEAD);
+  }
+
+  /**
+   * Sends HELLO and reads the answer. Resolves the slave's info, or `legacy` when the first byte back is a
+   * legacy 100 (an unknown command to a legacy script), or `silent` when nothing came back in time.
+   */
+  async probe(timeoutMs: number): Promise<v2.HelloInfo | 'legacy' | 'silent'> {
+    const seq = this.nextSeq();
+    const idle = this.link.idleByte;
+    await this.link.write(v2.encodeRequest(seq, v2.Op.HELLO));
+    const started = Date.now();
+    await sleep(V2_TIMING.firstPollMs);
+    for (;;) {
+      const head = await this.link.read(v2.REPLY_HEADER_LENGTH);
+      if (head[0] === STATUS_FAILED && head[0] !== idle) return 'legacy';
+      const at = v2.findMagic(head);
+      if (at >= 0) {
+        const reply = await this.finishFrame(head.subarray(at), seq).catch((err: unknown) => {
+          if (err instanceof Retryable) return undefined; // a damaged frame: keep polling until the timeout
+          throw err;
+        });
+        if (reply && reply.status === STATUS_DATA) {
+          this.hello = decodePayload(v2.decodeHello, reply.payload, 'HELLO');
+          return this.hello;
+        }
+      }
+      if (Date.now() - started > timeoutMs) return 'silent';
+      await sleep(V2_TIMING.pollMs);
+    }
+  }
+
+  async ping(): Promise<void> {
+    const reply = await this.request(v2.Op.HELLO, undefined, this.options.commandTimeoutMs);
+    this.hello = decodePayload(v2.decodeHello, this.expectData(reply, 'HELLO'), 'HELLO');
+  }
+
+  async setFlash(on: boolean): Promise<void> {
+    const reply = await this.request(v2.Op.FLASH, v2.encodeFlashArgs(on), this.options.commandTimeoutMs);
+    if (reply.status === STATUS_FAILED) throw this.failed('FLASH', reply);
+  }
+
+  async status(): Promise<v2.StatusInfo> {
+    const reply = await this.request(v2.Op.STATUS, undefined, this.options.commandTimeoutMs);
+    return decodePayload(v2.decodeStatusInfo, this.expectData(reply, 'STATUS'), 'STATUS');
+  }
+
+  /** One attempt at a photo: CAPTURE, then READ chunk by chunk, then the whole-photo CRC and JPEG checks. */
+  async capture(attempt: number, progress: (p: CaptureProgress) => void): Promise<Buffer> {
+    progress({ phase: 'capturing', bytes: 0, attempt });
+    const reply = await this.request(v2.Op.CAPTURE, undefined, this.options.captureTimeoutMs);
+    if (reply.status === STATUS_FAILED) {
+      throw new Esp32CamError('E_CAMERA_FAILED', `The camera could not take a photo: ${v2.decodeReason(reply.payload)}`, 'Check the camera ribbon cable and that the board has PSRAM, then try again.');
+    }
+    const info = decodePayload(v2.decodeCaptureInfo, this.expectData(reply, 'CAPTURE'), 'CAPTURE');
+    const photo = Buffer.alloc(info.size);
+    progress({ phase: 'downloading', bytes: 0, total: info.size, attempt });
+    for (let offset = 0; offset < info.size; ) {
+      const length = Math.min(this.chunk, info.size - offset);
+      const data = await this.readChunk(info.photoId, offset, length);
+      photo.set(data, offset);
+      offset += data.length;
+      progress({ phase: 'downloading', bytes: offset, total: info.size, attempt });
+    }
+    progress({ phase: 'verifying', bytes: info.size, total: info.size, attempt });
+    const crc = crc32(photo);
+    if (crc !== info.crc32) {
+      throw new Esp32CamError('E_INVALID_JPEG', `The photo's CRC-32 does not match what the camera announced (0x${crc.toString(16)} vs 0x${info.crc32.toString(16)})`, 'A chunk was corrupted in a way the per-chunk check missed; capture again.');
+    }
+    const check = checkJpeg(photo, info.size);
+    if (!check.ok) {
+      throw new Esp32CamError('E_INVALID_JPEG', `The camera's photo is not a complete JPEG: ${check.reason}`, 'The sensor delivered a damaged frame; capture again.');
+    }
+    return photo;
+  }
+
+  private async readChunk(photoId: number, offset: number, length: number): Promise<Uint8Array> {
+    const reply = await this.request(v2.Op.READ, v2.encodeReadArgs(photoId, offset, length), this.options.commandTimeoutMs);
+    if (reply.status === STATUS_FAILED) throw this.failed('READ', reply);
+    const data = this.expectData(reply, 'READ');
+    if (data.length !== length) {
+      throw new Esp32CamError('E_BAD_REPLY', `READ at ${offset} returned ${data.length} bytes, asked for ${length}`, 'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.');
+    }
+    return data;
+  }
+
+  /** Sends a request and returns its checked reply, asking again on corruption or silence. */
+  private async request(op: v2.OpCode, args: Uint8Array | undefined, timeoutMs: number): Promise<Reply> {
+    let last: Error | undefined;
+    // A quick command that got no answer is asked again soon; a capture gets the whole budget at once.
+    const perTry = op === v2.Op.CAPTURE ? timeoutMs : Math.max(300, timeoutMs / V2_TIMING.attempts);
+    for (let attempt = 1; attempt <= V2_TIMING.attempts; attempt++) {
+      const seq = this.nextSeq();
+      await this.link.write(v2.encodeRequest(seq, op, args));
+      try {
+        return await this.awaitReply(seq, perTry);
+      } catch (err) {
+        if (!(err instanceof Retryable)) throw err;
+        last = err;
+      }
+    }
+    const what = opName(op);
+    if (last instanceof SilentError) {
+      throw new Esp32CamError('E_TIMEOUT', `The camera did not answer ${what} (${V2_TIMING.attempts} tries, ${Math.round(perTry)} ms each)`, 'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.');
+    }
+    throw new Esp32CamError('E_BAD_REPLY', `The camera's replies to ${what} kept failing their checks: ${last?.message}`, 'Check the wiring, the pull-ups and the bus clock; noise corrupts transfers.');
+  }
+
+  /**
+   * Polls for the reply frame to `seq`. Frames with another seq are stale (a reply that arrived after its
+   * request was given up) and are read past; bytes before a magic are stale too.
+   */
+  private async awaitReply(seq: number, timeoutMs: number): Promise<Reply> {
+    const started = Date.now();
+    await sleep(V2_TIMING.firstPollMs);
+    let carry: Uint8Array = new Uint8Array(0);
+    for (;;) {
+      const head = concat(carry, await this.link.read(v2.REPLY_HEADER_LENGTH));
+      const at = v2.findMagic(head);
+      if (at >= 0) {
+        const reply = await this.finishFrame(head.subarray(at), seq);
+        if (reply) return reply;
+        carry = new Uint8Array(0);
+        continue;
+      }
+      // A magic split across two reads: keep a trailing A5 for the next one.
+      carry = head[head.length - 1] === v2.MAGIC0 && head[head.length - 1] !== this.link.idleByte ? head.subarray(head.length - 1) : new Uint8Array(0);
+      if (Date.now() - started > timeoutMs) throw new SilentError('no reply');
+      await sleep(V2_TIMING.pollMs);
+    }
+  }
+
+  /** Reads the rest of a frame whose first bytes are in `start`. Returns undefined for a stale frame. */
+  private async finishFrame(start: Uint8Array, seq: number): Promise<Reply | undefined> {
+    let bytes = start;
+    if (bytes.length < v2.REPLY_HEADER_LENGTH) bytes = concat(bytes, await this.link.read(v2.REPLY_HEADER_LENGTH - bytes.length));
+    const header = v2.decodeReplyHeader(bytes, I2C_DEV_MAX_MESSAGE);
+    if (header.kind !== 'header') throw new Retryable(header.kind === 'bad-header' ? header.reason : 'no frame');
+    const total = v2.REPLY_OVERHEAD + header.header.length;
+    if (bytes.length < total) bytes = concat(bytes, await this.link.read(total - bytes.length));
+    const verified = v2.verifyReply(bytes.subarray(0, total), header.header);
+    if (!verified.ok) throw new Retryable(verified.reason);
+    if (header.header.seq !== seq) return undefined;
+    return { status: header.header.status, payload: verified.payload };
+  }
+
+  private expectData(reply: Reply, what: string): Uint8Array {
+    if (reply.status === STATUS_FAILED) throw this.failed(what, reply);
+    if (reply.status !== STATUS_DATA) {
+      throw new Esp32CamError('E_BAD_STATUS', `The camera answered ${reply.status} to ${what}, expected 201`, 'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.');
+    }
+    return reply.payload;
+  }
+
+  private failed(what: string, reply: Reply): Esp32CamError {
+    return new Esp32CamError('E_BAD_STATUS', `The camera refused ${what}: ${v2.decodeReason(reply.payload) || 'status 100'}`, 'See the slave script output on the serial console for details.');
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) & 0xff;
+    return this.seq;
+  }
+}
+
+class SilentError extends Retryable {}
+
+function decodePayload<T>(decode: (payload: Uint8Array) => T, payload: Uint8Array, what: string): T {
+  try {
+    return decode(payload);
+  } catch (err) {
+    if (!(err instanceof v2.PayloadError)) throw err;
+    throw new Esp32CamError('E_BAD_REPLY', `The camera's ${what} reply is malformed: ${err.message}`, 'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.');
+  }
+}
+
+function opName(op: v2.OpCode): string {
+  return Object.entries(v2.Op).find(([, code]) => code === op)?.[0] ?? `op ${op}`;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
