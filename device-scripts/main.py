@@ -1,0 +1,353 @@
+# ESP32-CAM I2C camera slave for freshev's MicroPython firmware.
+#
+# Answers two protocols on one slave address (see protocol/README.md of esp32cam-host):
+#  - legacy ASCII commands (ping, capture, get, flash-on, flash-off), byte for byte as the masters in the
+#    field expect, except that failures answer 100 instead of pretending to succeed;
+#  - protocol 2: framed, CRC-checked requests and replies with re-readable chunks.
+# Every reply is queued with a single setdata() so it lands in the TX ring whole or not at all.
+
+import binascii
+import gc
+import struct
+import sys
+
+import camera
+import machine
+import utime
+from machine import I2C, WDT, Pin, Timer
+
+import camconfig as cfg
+
+FIRMWARE = 'esp32cam-slave/1 (MicroPython %d.%d.%d)' % sys.implementation.version[:3]
+
+OK = 200
+OK_DATA = 201
+FAILED = 100
+
+MAGIC = b'\xa5\x5a'
+OP_HELLO = 0x01
+OP_CAPTURE = 0x02
+OP_READ = 0x03
+OP_FLASH = 0x04
+OP_STATUS = 0x05
+
+REPLY_OVERHEAD = 10      # magic, seq, status, len16 ... crc32
+BLINK_MS = 150
+BLINK_PAUSE_STEPS = 8    # dark steps between repeats of the fault pattern
+START_BLINKS = 2
+ERROR_BLINKS = 3
+FAULT_BLINKS = 5         # repeated while the camera is unusable
+
+
+def crc8(buf, start, end):
+    # CRC-8/SMBUS (poly 0x07): short request frames, so a bitwise loop is cheap enough.
+    crc = 0
+    for i in range(start, end):
+        crc ^= buf[i]
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+class Blinker:
+    """Blinks the red LED from a hardware timer, so the I2C callback never waits for it."""
+
+    def __init__(self, pin, timer):
+        self.pin = pin
+        self.timer = timer
+        self.fault = 0       # blink count repeated forever once set (camera unusable)
+        self.steps = 0
+        self.repeat = False
+        self.pos = 0
+
+    def start(self, count, repeat=False):
+        self.steps = 2 * count
+        self.repeat = repeat
+        self.pos = 1
+        self.pin.value(0)    # active low: on now, the timer does the rest
+        self.timer.init(mode=Timer.PERIODIC, period=BLINK_MS, callback=self.tick)
+
+    def set_fault(self, count):
+        self.fault = count
+        self.start(count, True)
+
+    def tick(self, _timer):
+        pos = self.pos
+        if self.repeat:
+            pos %= self.steps + BLINK_PAUSE_STEPS
+        if pos < self.steps:
+            self.pin.value(pos & 1)      # even steps on, odd steps off: always ends dark
+        elif not self.repeat:
+            if self.fault:
+                self.start(self.fault, True)     # an error blink is over: back to the fault pattern
+            else:
+                self.timer.deinit()
+            return
+        self.pos = pos + 1
+
+
+class Slave:
+    def __init__(self):
+        self.wdt = WDT(timeout=cfg.WDT_TIMEOUT_MS)
+        self.flash_pin = Pin(cfg.FLASH_PIN, Pin.OUT, value=0)
+        self.led = Blinker(Pin(cfg.LED_PIN, Pin.OUT, value=1), Timer(0))
+        self.led.start(START_BLINKS)
+        self.flash = 0
+        self.photo = None
+        self.view = None
+        self.photo_id = 0
+        self.slice = 0
+        self.captures = 0
+        self.errors = 0
+        # One reusable reply buffer: setdata copies it into the ring, and a READ allocates nothing.
+        self.tx = bytearray(cfg.CHUNK + REPLY_OVERHEAD)
+        self.txv = memoryview(self.tx)
+        self.legacy = {
+            b'ping': self.legacy_ping,
+            b'capture': self.legacy_capture,
+            b'get': self.legacy_get,
+            b'flash-on': self.legacy_flash_on,
+            b'flash-off': self.legacy_flash_off,
+        }
+        self.ops = {
+            OP_HELLO: self.op_hello,
+            OP_CAPTURE: self.op_capture,
+            OP_READ: self.op_read,
+            OP_FLASH: self.op_flash,
+            OP_STATUS: self.op_status,
+        }
+        self.camera_error = self.init_camera()
+        if self.camera_error:
+            print('camera unusable:', self.camera_error)
+            self.led.set_fault(FAULT_BLINKS)
+        self.i2c = self.init_i2c()
+        self.i2c.callback(self.on_i2c)
+
+    def init_camera(self):
+        """Returns None when the camera works, else why not; never raises, so the host can be told."""
+        framesize = getattr(camera, 'FRAME_' + cfg.FRAME_SIZE, None)
+        if framesize is None:
+            return 'unknown FRAME_SIZE %s' % cfg.FRAME_SIZE
+        base = {'format': camera.JPEG, 'framesize': framesize, 'quality': cfg.JPEG_QUALITY}
+        # First try the frame buffer in PSRAM: internal RAM cannot hold the JPEG buffer of the large frame
+        # sizes (384 KB at UXGA). The retry uses the driver's default (internal RAM), which works up to VGA
+        # on a board whose PSRAM is missing or taken.
+        attempts = ({'fb_location': camera.PSRAM} if hasattr(camera, 'PSRAM') else {}, {})
+        reason = None
+        for extra in attempts:
+            kwargs = dict(base)
+            kwargs.update(extra)
+            try:
+                camera.init(0, **kwargs)
+                return None
+            except OSError as e:
+                reason = str(e) or 'camera.init failed'
+                camera.deinit()
+            except ValueError as e:
+                return 'bad camera setting: %s' % e
+        return reason
+
+    def init_i2c(self):
+        def make():
+            return I2C(cfg.I2C_ID, mode=I2C.SLAVE, scl=cfg.SCL_PIN, sda=cfg.SDA_PIN, freq=cfg.I2C_FREQ,
+                       slave_addr=cfg.I2C_ADDRESS, slave_rbuflen=cfg.RX_RING, slave_wbuflen=cfg.TX_RING)
+        try:
+            return make()
+        except OSError as e:
+            # A soft reset keeps the driver installed; only deinit_all() frees it.
+            if 'already used' not in str(e):
+                raise
+            I2C.deinit_all()
+            return make()
+
+    def banner(self):
+        return '%s: I2C 0x%02X on SCL %d/SDA %d at %d Hz, %s q%d, protocol 2 + legacy, camera %s' % (
+            FIRMWARE, cfg.I2C_ADDRESS, cfg.SCL_PIN, cfg.SDA_PIN, cfg.I2C_FREQ, cfg.FRAME_SIZE,
+            cfg.JPEG_QUALITY, 'FAILED: ' + self.camera_error if self.camera_error else 'ok')
+
+    # ---- dispatch -------------------------------------------------------------------------------
+
+    def on_i2c(self, i2c):
+        data = i2c.getcbdata()
+        if not data:
+            return
+        self.wdt.feed()
+        # An exception here would escape into run()'s idle loop and stop the script, so none may leave.
+        command = self.legacy.get(data)
+        if command is not None:
+            try:
+                command()
+            except Exception as e:
+                self.fail('legacy %s: %r' % (data, e))
+                self.send(b'\x64')
+        elif MAGIC in data:
+            self.on_frames(data)
+        else:
+            self.fail('unknown command')
+            self.send(b'\x64')
+
+    def on_frames(self, data):
+        """Answers every whole frame in order; bytes that do not parse are skipped up to the next magic."""
+        size = len(data)
+        i = data.find(MAGIC)
+        while i >= 0:
+            end = i + 5 + data[i + 4] if i + 5 < size else size
+            # A magic that is really garbage may claim a length past the chunk: look further, not stop.
+            if end >= size or crc8(data, i + 2, end) != data[end]:
+                self.fail('bad frame CRC' if end < size else 'incomplete frame')
+                i = data.find(MAGIC, i + 2)
+                continue
+            seq = data[i + 2]
+            handler = self.ops.get(data[i + 3])
+            try:
+                if handler is None:
+                    self.reply_fail(seq, 'unknown op %d' % data[i + 3])
+                else:
+                    handler(seq, memoryview(data)[i + 5:end])
+            except Exception as e:
+                self.reply_fail(seq, 'internal error: %r' % e)
+            i = data.find(MAGIC, end + 1)
+
+    def send(self, buf):
+        if not self.i2c.setdata(buf, 0):
+            self.fail('TX ring full')
+
+    def fail(self, why):
+        self.errors += 1
+        self.led.start(ERROR_BLINKS)
+        print('error:', why)
+
+    # ---- camera ---------------------------------------------------------------------------------
+
+    def take_photo(self):
+        """Returns None and holds a new photo, or returns why the camera failed (and holds none)."""
+        self.photo = None
+        self.view = None
+        self.slice = 0
+        gc.collect()     # the previous JPEG must be gone before the driver allocates the next
+        if self.camera_error:
+            return 'camera not ready: ' + self.camera_error
+        img = camera.capture()
+        if not img:
+            return 'capture failed'
+        if img[:2] != b'\xff\xd8':
+            return 'not a JPEG'
+        self.photo = img
+        self.view = memoryview(img)
+        self.photo_id = (self.photo_id + 1) & 0xFFFF
+        self.captures += 1
+        return None
+
+    def set_flash(self, on):
+        self.flash = 1 if on else 0
+        self.flash_pin.value(self.flash)
+
+    # ---- legacy protocol ------------------------------------------------------------------------
+
+    def legacy_ping(self):
+        self.send(b'\xc8')
+
+    def legacy_flash_on(self):
+        self.set_flash(1)
+        self.send(b'\xc8')
+
+    def legacy_flash_off(self):
+        self.set_flash(0)
+        self.send(b'\xc8')
+
+    def legacy_capture(self):
+        why = self.take_photo()
+        if why:
+            self.fail(why)
+            self.send(b'\x64')
+        else:
+            self.send(b'\xc8')
+
+    def legacy_get(self):
+        if self.photo is None:
+            self.fail('get without a photo')
+            self.send(b'\x64')
+            return
+        # Same slicing as the field script: an exact multiple ends with a full slice, then an empty one.
+        start = self.slice * cfg.LEGACY_CHUNK
+        stop = min(start + cfg.LEGACY_CHUNK, len(self.photo))
+        n = max(stop - start, 0)
+        self.slice = self.slice + 1 if n else 0
+        tx = self.tx
+        tx[0] = OK_DATA
+        tx[1] = n & 0xFF
+        tx[2] = n >> 8
+        if n:
+            tx[3:3 + n] = self.view[start:stop]
+        self.send(self.txv[:3 + n])
+
+    # ---- protocol 2 -----------------------------------------------------------------------------
+
+    def reply(self, seq, status, payload=b''):
+        n = len(payload)
+        tx = self.tx
+        tx[0] = 0xA5
+        tx[1] = 0x5A
+        tx[2] = seq
+        tx[3] = status
+        tx[4] = n & 0xFF
+        tx[5] = n >> 8
+        if n:
+            tx[6:6 + n] = payload
+        struct.pack_into('<I', tx, 6 + n, binascii.crc32(self.txv[2:6 + n]))
+        self.send(self.txv[:REPLY_OVERHEAD + n])
+
+    def reply_fail(self, seq, why):
+        self.fail(why)
+        self.reply(seq, FAILED, why.encode()[:cfg.CHUNK])
+
+    def op_hello(self, seq, args):
+        self.reply(seq, OK_DATA, struct.pack('<BHH', 2, cfg.CHUNK, cfg.TX_RING) + FIRMWARE.encode())
+
+    def op_capture(self, seq, args):
+        why = self.take_photo()
+        if why:
+            self.reply_fail(seq, why)
+        else:
+            self.reply(seq, OK_DATA, struct.pack('<HII', self.photo_id, len(self.photo),
+                                                 binascii.crc32(self.photo) & 0xFFFFFFFF))
+
+    def op_read(self, seq, args):
+        if len(args) != 8:
+            return self.reply_fail(seq, 'READ takes 8 argument bytes')
+        photo_id, offset, length = struct.unpack('<HIH', args)
+        if self.photo is None or photo_id != self.photo_id:
+            return self.reply_fail(seq, 'photo %d is not held' % photo_id)
+        size = len(self.photo)
+        if offset > size:
+            return self.reply_fail(seq, 'offset %d past the end (%d)' % (offset, size))
+        if length > cfg.CHUNK:
+            return self.reply_fail(seq, 'length %d above %d' % (length, cfg.CHUNK))
+        self.reply(seq, OK_DATA, self.view[offset:min(offset + length, size)])
+
+    def op_flash(self, seq, args):
+        if len(args) != 1:
+            return self.reply_fail(seq, 'FLASH takes 1 argument byte')
+        self.set_flash(args[0])
+        self.reply(seq, OK)
+
+    def op_status(self, seq, args):
+        self.reply(seq, OK_DATA, struct.pack(
+            '<IIIBBI', utime.ticks_ms() & 0xFFFFFFFF, self.captures, self.errors,
+            machine.reset_cause(), self.flash, cfg.WDT_TIMEOUT_MS))
+
+
+def start():
+    slave = Slave()
+    print(slave.banner())
+    return slave
+
+
+def run():
+    start()
+    while True:
+        utime.sleep_ms(100)   # callbacks are dispatched between sleeps
+
+
+if __name__ == '__main__':
+    run()

@@ -1,0 +1,49 @@
+import { Argument, Command } from 'commander';
+import { packageVersion } from '../services/version.js';
+import { addCameraOptions } from './camera-options.js';
+import { captureCommand } from './commands/capture.js';
+import { flashLedCommand } from './commands/flash-led.js';
+import { pingCommand } from './commands/ping.js';
+import { serveCommand } from './commands/serve.js';
+import { reportError } from './report-error.js';
+
+function buildProgram(): Command {
+  const program = new Command('esp32cam')
+    .description('Photos from an ESP32-CAM behind a Raspberry Pi, over I2C; or from a simulated board')
+    .version(packageVersion())
+    .option('--debug', 'print stack traces with errors')
+    .showHelpAfterError();
+
+  addCameraOptions(program.command('serve').description('run the web UI, HTTP API and socket.io service'))
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8080; 0 picks a free one)')
+    .option('--data-dir <dir>', 'folder for photos (default ./data)')
+    .action((flags) => serveCommand(flags));
+
+  addCameraOptions(program.command('capture').description('take one photo and write it to a file'))
+    .option('-o, --output <file>', 'where to write the JPEG (default photo-<time>.jpg)')
+    .action((flags) => captureCommand(flags));
+
+  addCameraOptions(program.command('ping').description('check that the camera answers, and which protocol it speaks'))
+    .action((flags) => pingCommand(flags));
+
+  addCameraOptions(program.command('flash-led').description('turn the flash LED on or off'))
+    .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))
+    .action((state: 'on' | 'off', flags) => flashLedCommand(state, flags));
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    reportError(err, program.opts().debug === true || argv.includes('--debug'));
+    process.exitCode = 1;
+  }
+  // The simulated board's worker and the bus are closed by now; exiting here also ends any stray handle.
+  process.exit(process.exitCode ?? 0);
+}
+
+await main(process.argv);

@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { Esp32CamError, systemErrorCode } from '../errors.js';
+import { defaultCameraSpec } from './camera-spec.js';
+import { CONFIG_HINTS, KNOWN_KEYS, configLayerSchema, type Config, type ConfigLayer } from './schema.js';
+
+/** One place config values come from. Relative paths in it are resolved against `baseDir`. */
+export interface ConfigSource {
+  /** Names the source in error messages: `config file /etc/esp32cam.json`, `command line`. */
+  name: string;
+  values: unknown;
+  baseDir: string;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  protocol: 'auto',
+  retention: { maxPhotos: 500, maxBytes: 500 * 1024 * 1024 },
+  sim: { busHz: 100_000 },
+} as const;
+
+/** Validates each source on its own (so errors name it), then merges them over the defaults, later wins. */
+export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; devDir?: string } = {}): Config {
+  const cwd = opts.cwd ?? process.cwd();
+  const config: Config = {
+    host: DEFAULTS.host,
+    port: DEFAULTS.port,
+    dataDir: resolve(cwd, DEFAULTS.dataDir),
+    camera: '',
+    protocol: DEFAULTS.protocol,
+    retention: { ...DEFAULTS.retention },
+    sim: { ...DEFAULTS.sim },
+  };
+  for (const source of sources) {
+    const layer = validateLayer(source);
+    mergeLayer(config, layer, source.baseDir);
+  }
+  // Probing /dev only when nobody chose a camera keeps explicit configs independent of the machine.
+  if (!config.camera) config.camera = defaultCameraSpec(opts.devDir);
+  return config;
+}
+
+function validateLayer(source: ConfigSource): ConfigLayer {
+  const result = configLayerSchema.safeParse(source.values);
+  if (result.success) return result.data;
+  throw configIssueError(source.name, result.error.issues[0], source.values);
+}
+
+function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
+  const { retention, sim, dataDir, ...flat } = layer;
+  Object.assign(config, flat);
+  if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir);
+  if (retention) Object.assign(config.retention, retention);
+  if (sim) {
+    const { script, ...rest } = sim;
+    Object.assign(config.sim, rest);
+    if (script !== undefined) config.sim.script = resolve(baseDir, script);
+  }
+}
+
+function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: unknown): Esp32CamError {
+  const key = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const unknown = issue.keys[0];
+    const fullKey = key ? `${key}.${unknown}` : unknown;
+    const known = KNOWN_KEYS[key] ?? [];
+    const guess = closest(unknown, known);
+    return new Esp32CamError(
+      'E_CONFIG',
+      `${sourceName}: unknown key "${fullKey}"`,
+      guess
+        ? `did you mean "${guess}"? Remove the key or fix its spelling`
+        : `remove it or fix its spelling; the keys allowed here are ${known.join(', ')}`,
+    );
+  }
+  if (key === '') {
+    return new Esp32CamError(
+      'E_CONFIG',
+      `${sourceName}: the configuration must be a JSON object, not ${describe(values)}`,
+      'write it as an object such as {"port": 8080, "camera": "sim"}',
+    );
+  }
+  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[key] ?? 'fix the value');
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/** The known key a typo most likely meant: at most two edits away. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** Reads a JSON config file as a source; a missing, unreadable or malformed file is E_CONFIG. */
+export async function readConfigFile(path: string, cwd = process.cwd()): Promise<ConfigSource> {
+  const full = resolve(cwd, path);
+  const name = `config file ${full}`;
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (err) {
+    const code = systemErrorCode(err);
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)'
+      : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(err)})`;
+    throw new Esp32CamError('E_CONFIG', `${name} ${why}`, 'check the path given with --config or ESP32CAM_CONFIG', {
+      cause: err,
+    });
+  }
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch (err) {
+    throw new Esp32CamError('E_CONFIG', `${name} is not valid JSON: ${(err as Error).message}`,
+      'fix the JSON syntax (keys and strings in double quotes, no trailing commas)', { cause: err });
+  }
+  return { name, values, baseDir: dirname(full) };
+}
+
+export interface LoadConfigOptions {
+  /** `--config FILE`; falls back to `ESP32CAM_CONFIG`. */
+  file?: string;
+  /** Values from command-line flags, already shaped like the config. */
+  flags?: unknown;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  devDir?: string;
+}
+
+/** defaults → config file → flags, later wins. */
+export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const sources: ConfigSource[] = [];
+  const file = opts.file ?? (env.ESP32CAM_CONFIG || undefined);
+  if (file) sources.push(await readConfigFile(file, cwd));
+  if (opts.flags !== undefined) sources.push({ name: 'command line', values: opts.flags, baseDir: cwd });
+  return resolveConfig(sources, { cwd, devDir: opts.devDir });
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { formatCameraSpec, parseCameraSpec } from './camera-spec.js';
+import { parseByteSize } from './byte-size.js';
+
+/** Frame sizes freshev's `camera.init(framesize=...)` accepts (ports/esp32/modcamera.c). */
+export const FRAME_SIZES = [
+  '96X96', 'QQVGA', 'QCIF', 'HQVGA', '240X240', 'QVGA', 'CIF', 'HVGA', 'VGA', 'SVGA', 'XGA', 'HD', 'SXGA',
+  'UXGA', 'FHD', 'P_HD', 'P_3MP', 'QXGA', 'QHD', 'WQXGA', 'P_FHD', 'QSXGA',
+] as const;
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute path. */
+  dataDir: string;
+  /** Canonical camera spec: `sim` or `i2c:1@0x2c`. */
+  camera: string;
+  protocol: 'auto' | 'legacy';
+  retention: { maxPhotos: number; maxBytes: number };
+  sim: { script?: string; busHz: number; frameSize?: string; quality?: number };
+}
+
+/** What one source (the file, the flags, a caller) may set: any subset, and nothing unknown. */
+export type ConfigInput = {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  camera?: string;
+  protocol?: 'auto' | 'legacy';
+  retention?: { maxPhotos?: number; maxBytes?: number | string };
+  sim?: { script?: string; busHz?: number; frameSize?: string; quality?: number };
+};
+
+const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {
+  const spec = parseCameraSpec(text);
+  if (!spec) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a camera; use "sim" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"`,
+    });
+    return z.NEVER;
+  }
+  return formatCameraSpec(spec);
+});
+
+const byteSize = z.union([z.number(), z.string()], { error: 'must be a byte count or a size like "500MB"' })
+  .transform((value, ctx) => {
+    const bytes = parseByteSize(value);
+    if (bytes === undefined || bytes < 1) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size; use bytes or a size like "500MB"` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
+
+/** Every key optional and unknown keys rejected: a typo in a config file must not be silently ignored. */
+export const configLayerSchema = z
+  .object({
+    host: nonEmpty('a host name or address such as "127.0.0.1"'),
+    port: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be from 0 to 65535' }).max(65535, { error: 'must be from 0 to 65535' }),
+    dataDir: nonEmpty('a folder path'),
+    camera: cameraSpec,
+    protocol: z.enum(['auto', 'legacy'], { error: 'must be "auto" or "legacy"' }),
+    retention: z
+      .object({
+        maxPhotos: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+          .min(1, { error: 'must be at least 1' }),
+        maxBytes: byteSize,
+      })
+      .partial()
+      .strict(),
+    sim: z
+      .object({
+        script: nonEmpty('a path to a MicroPython script'),
+        busHz: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+          .min(1000, { error: 'must be from 1000 to 1000000' }).max(1_000_000, { error: 'must be from 1000 to 1000000' }),
+        frameSize: z.string({ error: 'must be a frame size name' }).transform((text, ctx) => {
+          const upper = text.toUpperCase();
+          if (!(FRAME_SIZES as readonly string[]).includes(upper)) {
+            ctx.addIssue({ code: 'custom', message: `"${text}" is not a frame size` });
+            return z.NEVER;
+          }
+          return upper;
+        }),
+        quality: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+          .min(10, { error: 'must be from 10 to 63' }).max(63, { error: 'must be from 10 to 63' }),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
+export type ConfigLayer = z.output<typeof configLayerSchema>;
+
+/** What to do about a bad value, per key: the second half of every config error. */
+export const CONFIG_HINTS: Record<string, string> = {
+  host: 'use an address to listen on, such as "127.0.0.1" (this machine only) or "0.0.0.0" (the network)',
+  port: 'use a port number from 0 to 65535, such as 8080',
+  dataDir: 'use the folder photos are kept in, such as "./data"',
+  camera: 'use "sim" for the simulated board or "i2c:BUS@ADDRESS" like "i2c:1@0x2c" for a real one',
+  protocol: 'use "auto" to detect the slave script\'s protocol, or "legacy" for the original script',
+  'retention.maxPhotos': 'use how many photos to keep, such as 500',
+  'retention.maxBytes': 'use how many bytes of photos to keep, such as 524288000 or "500MB"',
+  'sim.script': 'use the path of a MicroPython slave script, or leave it out for the bundled one',
+  'sim.busHz': 'use the simulated I2C clock in Hz, such as 100000 or 400000',
+  'sim.frameSize': `use one of ${FRAME_SIZES.join(', ')}`,
+  'sim.quality': 'use a JPEG quality from 10 (best) to 63 (smallest)',
+};
+
+export const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': ['host', 'port', 'dataDir', 'camera', 'protocol', 'retention', 'sim'],
+  retention: ['maxPhotos', 'maxBytes'],
+  sim: ['script', 'busHz', 'frameSize', 'quality'],
+};

@@ -1,0 +1,69 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { Esp32CamError, type ErrorCode } from '../errors.js';
+import { errorPayload } from '../services/error-payload.js';
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  E_BAD_ID: 400,
+  E_BAD_INPUT: 400,
+  E_CONFIG: 400,
+  E_NOT_FOUND: 404,
+  // The board is not there: a client may retry later.
+  E_NO_ACK: 503,
+  E_CLOSED: 503,
+  E_BUS_BUSY: 503,
+  E_NO_I2C_DEVICE: 503,
+  E_I2C_PERMISSION: 503,
+  E_TIMEOUT: 504,
+  // The board answered, badly.
+  E_BAD_STATUS: 502,
+  E_BAD_REPLY: 502,
+  E_BUS_IO: 502,
+  E_CAMERA_FAILED: 502,
+  E_INVALID_JPEG: 502,
+  E_SIM_SCRIPT: 502,
+  E_DISK_FULL: 507,
+  E_STORE_IO: 500,
+};
+
+export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;
+
+/** What body-parser and the router throw for bad requests: they carry `type` and/or a 4xx `status`. */
+function requestError(err: unknown): Esp32CamError | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const { type, status } = err as { type?: unknown; status?: unknown };
+  if (type === 'entity.parse.failed') {
+    return new Esp32CamError('E_BAD_INPUT', 'The request body is not valid JSON', 'send a JSON body such as {"on": true}');
+  }
+  if (type === 'entity.too.large') {
+    return new Esp32CamError('E_BAD_INPUT', 'The request body is too large', 'send a small JSON body such as {"on": true}');
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new Esp32CamError('E_BAD_INPUT', 'The request is not valid', 'check the URL and the body');
+  }
+  return undefined;
+}
+
+/** Every failure is `{ error: { code, message, hint } }`; unexpected ones are logged once and answered 500. */
+export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const known = err instanceof Esp32CamError ? err : requestError(err);
+    let status: number;
+    if (known) {
+      status = (err as { type?: unknown }).type === 'entity.too.large' ? 413 : httpStatusOf(known.code);
+    } else {
+      status = 500;
+      log(`esp32cam: unexpected error on ${req.method} ${req.originalUrl}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+    res.status(status).set('Cache-Control', 'no-store').json({ error: errorPayload(known ?? err) });
+  };
+}
+
+export const apiNotFound: RequestHandler = (req, res) => {
+  res.status(404).json({
+    error: { code: 'E_NOT_FOUND', message: `There is no ${req.method} ${req.path}`, hint: 'see the README for the API routes' },
+  });
+};

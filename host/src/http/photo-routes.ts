@@ -1,0 +1,68 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { Esp32CamError } from '../errors.js';
+import type { Services } from '../services/start-services.js';
+import { photoJson } from './photo-json.js';
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: z.string().optional(),
+});
+
+/** Stored photos never change, so browsers may keep them. */
+function sendJpeg(res: Response, jpeg: Buffer, cache: 'immutable' | 'no-store'): void {
+  res.set('Content-Type', 'image/jpeg');
+  res.set('Cache-Control', cache === 'immutable' ? 'private, max-age=31536000, immutable' : 'no-store');
+  res.send(jpeg);
+}
+
+export function photoRoutes(services: Services): Router {
+  const { store, capture } = services;
+  const router = Router();
+
+  router.post('/api/capture', async (_req, res) => {
+    res.status(201).json(photoJson(await capture.capture()));
+  });
+
+  // For Home Assistant's generic camera and clients of ESP32 CameraWebServer: a fresh JPEG, nothing else.
+  router.get('/capture', async (req, res) => {
+    if (req.query.store === '1' || req.query.store === 'true') {
+      const record = await capture.capture();
+      res.set('X-Photo-Id', record.id);
+      sendJpeg(res, await store.readJpeg(record.id), 'no-store');
+      return;
+    }
+    sendJpeg(res, (await capture.captureJpeg()).jpeg, 'no-store');
+  });
+
+  router.get('/api/photos', (req, res) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success) {
+      throw new Esp32CamError('E_BAD_INPUT', 'limit must be a whole number from 1 to 100', 'use e.g. /api/photos?limit=20');
+    }
+    const page = store.list(query.data);
+    res.set('Cache-Control', 'no-store').json({ ...page, items: page.items.map(photoJson) });
+  });
+
+  router.get('/api/photos/:id', (req, res) => {
+    res.set('Cache-Control', 'no-store').json(photoJson(store.get(req.params.id)));
+  });
+
+  router.get('/api/photos/:id/jpeg', async (req, res) => {
+    const { id } = req.params;
+    const jpeg = await store.readJpeg(id);
+    if (req.query.download === '1') res.set('Content-Disposition', `attachment; filename="${id}.jpg"`);
+    sendJpeg(res, jpeg, 'immutable');
+  });
+
+  router.get('/api/photos/:id/thumb', async (req, res) => {
+    sendJpeg(res, await store.readThumb(req.params.id), 'immutable');
+  });
+
+  router.delete('/api/photos/:id', async (req, res) => {
+    await capture.deletePhoto(req.params.id);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { Esp32CamError, systemErrorCode } from '../errors.js';
+import { fileWriteError, fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { nodeFs, type FsPort } from './fs-port.js';
+import { PhotoIdGenerator, assertPhotoId } from './photo-id.js';
+import type { PhotoRecord } from './photo-record.js';
+import { recoverStore, type StoreDirs } from './store-recovery.js';
+import { jpegSize, makeThumbnail } from './thumbnail.js';
+
+export interface PhotoStoreOptions {
+  dataDir: string;
+  maxPhotos: number;
+  maxBytes: number;
+  /** The file system; tests wrap the real one to make it fail. */
+  fs?: FsPort;
+  log?: (line: string) => void;
+}
+
+export interface PhotoListPage {
+  items: PhotoRecord[];
+  total: number;
+  /** Pass as `before` to get the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface StoreStats {
+  photos: number;
+  /** Bytes of the JPEGs kept (thumbnails and metadata are not counted). */
+  bytes: number;
+  maxPhotos: number;
+  maxBytes: number;
+}
+
+export interface SaveMeta {
+  camera: string;
+  captureMs: number;
+  takenAt?: Date;
+}
+
+type StoreEvents = { saved: [PhotoRecord]; deleted: [{ id: string }] };
+
+const DISK_FULL_HINT = 'free some space or lower retention.maxBytes';
+
+/**
+ * Photos on disk: `<dataDir>/photos/<id>.jpg` + `<id>.json`, thumbnails in `<dataDir>/thumbs/<id>.jpg`.
+ * The index lives in memory and is rebuilt from disk when the store opens. Saves and deletes run one at a
+ * time so retention always sees a consistent index.
+ */
+export class PhotoStore extends EventEmitter<StoreEvents> {
+  readonly dirs: StoreDirs;
+  private readonly fs: FsPort;
+  private readonly records = new Map<string, PhotoRecord>();
+  /** Oldest first; ids sort by time. */
+  private order: string[] = [];
+  private bytes = 0;
+  private ids: PhotoIdGenerator;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly opts: PhotoStoreOptions, dirs: StoreDirs) {
+    super();
+    this.fs = opts.fs ?? nodeFs;
+    this.dirs = dirs;
+    this.ids = new PhotoIdGenerator();
+  }
+
+  static async open(opts: PhotoStoreOptions): Promise<PhotoStore> {
+    const dirs = { photos: join(opts.dataDir, 'photos'), thumbs: join(opts.dataDir, 'thumbs') };
+    const store = new PhotoStore(opts, dirs);
+    const fs = store.fs;
+    try {
+      await fs.mkdir(dirs.photos, { recursive: true });
+      await fs.mkdir(dirs.thumbs, { recursive: true });
+      const records = await recoverStore(fs, dirs, opts.log ?? ((line) => console.warn(line)));
+      for (const record of records) store.index(record);
+    } catch (err) {
+      const e = fileWriteError(err, `the photo store in ${opts.dataDir}`, DISK_FULL_HINT);
+      throw new Esp32CamError(e.code, `Could not open the photo store in ${opts.dataDir}: ${e.message}`,
+        'check that dataDir is a writable folder', { cause: err });
+    }
+    store.ids = new PhotoIdGenerator(store.order.at(-1));
+    await store.exclusive(() => store.applyRetention(undefined));
+    return store;
+  }
+
+  stats(): StoreStats {
+    return { photos: this.order.length, bytes: this.bytes, maxPhotos: this.opts.maxPhotos, maxBytes: this.opts.maxBytes };
+  }
+
+  /** Stores a JPEG; then deletes the oldest photos beyond the retention limits (never the new one). */
+  save(jpeg: Buffer, meta: SaveMeta): Promise<PhotoRecord> {
+    return this.exclusive(async () => {
+      const { width, height } = await jpegSize(jpeg);
+      const thumb = await makeThumbnail(jpeg);
+      const takenAt = meta.takenAt ?? new Date();
+      const id = this.ids.next(takenAt.getTime());
+      const record: PhotoRecord = {
+        id,
+        takenAt: takenAt.toISOString(),
+        size: jpeg.length,
+        camera: meta.camera,
+        captureMs: Math.round(meta.captureMs),
+        width,
+        height,
+        sha256: createHash('sha256').update(jpeg).digest('hex'),
+      };
+      const jpegPath = join(this.dirs.photos, `${id}.jpg`);
+      const thumbPath = join(this.dirs.thumbs, `${id}.jpg`);
+      const metaPath = join(this.dirs.photos, `${id}.json`);
+      try {
+        await writeFileAtomic(jpegPath, jpeg, this.fs);
+        await writeFileAtomic(thumbPath, thumb, this.fs);
+        // Metadata last: until it exists the photo is not visible, and start-up discards the rest.
+        await writeFileAtomic(metaPath, Buffer.from(JSON.stringify(record, null, 2)), this.fs);
+      } catch (err) {
+        await this.unlinkQuietly(metaPath);
+        await this.unlinkQuietly(jpegPath);
+        await this.unlinkQuietly(thumbPath);
+        throw fileWriteError(err, 'the photo', DISK_FULL_HINT);
+      }
+      this.index(record);
+      this.emit('saved', record);
+      await this.applyRetention(id);
+      return record;
+    });
+  }
+
+  get(id: string): PhotoRecord {
+    const record = this.records.get(assertPhotoId(id));
+    if (!record) throw notFound(id);
+    return record;
+  }
+
+  has(id: string): boolean {
+    return this.records.has(id);
+  }
+
+  /** Newest first. */
+  list(opts: { limit?: number; before?: string } = {}): PhotoListPage {
+    const limit = opts.limit ?? 20;
+    const before = opts.before === undefined ? undefined : assertPhotoId(opts.before);
+    let end = this.order.length;
+    if (before !== undefined) {
+      while (end > 0 && this.order[end - 1] >= before) end--;
+    }
+    const start = Math.max(0, end - limit);
+    const items = this.order.slice(start, end).reverse().map((id) => this.records.get(id)!);
+    return { items, total: this.order.length, next: start > 0 && items.length > 0 ? items[items.length - 1].id : null };
+  }
+
+  async readJpeg(id: string): Promise<Buffer> {
+    this.get(id);
+    return this.readOrNotFound(join(this.dirs.photos, `${id}.jpg`), id);
+  }
+
+  async readThumb(id: string): Promise<Buffer> {
+    this.get(id);
+    return this.readOrNotFound(join(this.dirs.thumbs, `${id}.jpg`), id);
+  }
+
+  async delete(id: string): Promise<void> {
+    assertPhotoId(id);
+    return this.exclusive(async () => {
+      if (!this.records.has(id)) throw notFound(id);
+      await this.remove(id);
+    });
+  }
+
+  private async applyRetention(keep: string | undefined): Promise<void> {
+    while (this.order.length > 0 && (this.order.length > this.opts.maxPhotos || this.bytes > this.opts.maxBytes)) {
+      const oldest = this.order[0];
+      if (oldest === keep) break;
+      await this.remove(oldest);
+    }
+  }
+
+  private async remove(id: string): Promise<void> {
+    try {
+      // Metadata first: once it is gone the photo is gone, whatever happens to the other two files.
+      await this.unlink(join(this.dirs.photos, `${id}.json`));
+      await this.unlink(join(this.dirs.photos, `${id}.jpg`));
+      await this.unlink(join(this.dirs.thumbs, `${id}.jpg`));
+      await fsyncDir(this.dirs.photos, this.fs);
+    } catch (err) {
+      throw new Esp32CamError('E_STORE_IO', `Could not delete photo ${id}: ${systemErrorCode(err) ?? String(err)}`,
+        'check that the data folder is writable', { cause: err });
+    }
+    const record = this.records.get(id)!;
+    this.records.delete(id);
+    this.order.splice(this.order.indexOf(id), 1);
+    this.bytes -= record.size;
+    this.emit('deleted', { id });
+  }
+
+  private index(record: PhotoRecord): void {
+    this.records.set(record.id, record);
+    this.order.push(record.id);
+    this.bytes += record.size;
+  }
+
+  private async unlink(path: string): Promise<void> {
+    try {
+      await this.fs.unlink(path);
+    } catch (err) {
+      if (systemErrorCode(err) !== 'ENOENT') throw err;
+    }
+  }
+
+  private async unlinkQuietly(path: string): Promise<void> {
+    await this.fs.unlink(path).catch(() => undefined);
+  }
+
+  private async readOrNotFound(path: string, id: string): Promise<Buffer> {
+    try {
+      return await this.fs.readFile(path);
+    } catch (err) {
+      if (systemErrorCode(err) === 'ENOENT') throw notFound(id);
+      throw new Esp32CamError('E_STORE_IO', `Could not read photo ${id}: ${systemErrorCode(err) ?? String(err)}`,
+        'check the data folder and its permissions', { cause: err });
+    }
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function notFound(id: string): Esp32CamError {
+  return new Esp32CamError('E_NOT_FOUND', `There is no photo ${id}`, 'it may have been deleted or removed by retention; list photos with GET /api/photos');
+}

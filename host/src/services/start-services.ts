@@ -1,0 +1,38 @@
+import type { Config } from '../config/schema.js';
+import type { SimulatedEsp32Cam } from '../sim/index.js';
+import { openCamera } from './camera-factory.js';
+import { startCaptureService, type CaptureService } from './capture-service.js';
+import { PhotoStore } from './photo-store.js';
+
+export interface Services {
+  config: Config;
+  store: PhotoStore;
+  capture: CaptureService;
+  /** The simulated board, when `camera` is `sim`: tests inject faults through it. */
+  sim: SimulatedEsp32Cam | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  healthIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Opens the store first (a bad dataDir should fail before a board is booted), then the camera. */
+export async function startServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
+  const store = await PhotoStore.open({
+    dataDir: config.dataDir,
+    maxPhotos: config.retention.maxPhotos,
+    maxBytes: config.retention.maxBytes,
+    log: opts.log,
+  });
+  const camera = await openCamera(config);
+  const capture = await startCaptureService({
+    camera,
+    store,
+    protocolSetting: config.protocol,
+    healthIntervalMs: opts.healthIntervalMs,
+    log: opts.log,
+  });
+  return { config, store, capture, sim: camera.sim, close: () => capture.close() };
+}

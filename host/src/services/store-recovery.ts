@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { systemErrorCode } from '../errors.js';
+import { fsyncDir, isTempFile } from './atomic-write.js';
+import type { FsPort } from './fs-port.js';
+import { isPhotoId } from './photo-id.js';
+import { photoRecordSchema, type PhotoRecord } from './photo-record.js';
+import { makeThumbnail } from './thumbnail.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export interface StoreDirs {
+  photos: string;
+  thumbs: string;
+}
+
+/**
+ * Rebuilds the index from disk and finishes what a crash interrupted. A photo is visible only once its
+ * metadata exists (it is written last), so: temp files go, JPEGs and thumbnails without metadata go,
+ * metadata whose JPEG is missing or the wrong size goes, and a missing thumbnail is made again.
+ * Files whose names are not ours are left alone.
+ */
+export async function recoverStore(fs: FsPort, dirs: StoreDirs, log: (line: string) => void): Promise<PhotoRecord[]> {
+  const photoFiles = new Set(await fs.readdir(dirs.photos));
+  const thumbFiles = new Set(await fs.readdir(dirs.thumbs));
+  const records: PhotoRecord[] = [];
+  let removed = 0;
+  const remove = async (path: string): Promise<void> => {
+    try {
+      await fs.unlink(path);
+      removed++;
+    } catch (err) {
+      if (systemErrorCode(err) !== 'ENOENT') throw err;
+    }
+  };
+
+  for (const name of [...photoFiles]) {
+    if (isTempFile(name)) await remove(join(dirs.photos, name));
+  }
+  for (const name of [...thumbFiles]) {
+    if (isTempFile(name)) await remove(join(dirs.thumbs, name));
+  }
+
+  for (const name of photoFiles) {
+    const id = name.slice(0, -'.json'.length);
+    if (!name.endsWith('.json') || !isPhotoId(id)) continue;
+    const record = await readRecord(fs, join(dirs.photos, name), id);
+    if (record === 'unreadable') {
+      log(`photo store: ${name} is not valid photo metadata; leaving it and its photo out of the list`);
+      photoFiles.delete(`${id}.jpg`);
+      continue;
+    }
+    const jpegSize = await fs.stat(join(dirs.photos, `${id}.jpg`)).then((s) => s.size, () => -1);
+    if (!record || jpegSize !== record.size) {
+      await remove(join(dirs.photos, name));
+      continue;
+    }
+    records.push(record);
+  }
+
+  const known = new Set(records.map((r) => r.id));
+  for (const name of photoFiles) {
+    const id = name.slice(0, -'.jpg'.length);
+    if (name.endsWith('.jpg') && isPhotoId(id) && !known.has(id)) await remove(join(dirs.photos, name));
+  }
+  for (const name of thumbFiles) {
+    const id = name.slice(0, -'.jpg'.length);
+    if (name.endsWith('.jpg') && isPhotoId(id) && !known.has(id)) await remove(join(dirs.thumbs, name));
+  }
+  for (const record of records) {
+    if (thumbFiles.has(`${record.id}.jpg`)) continue;
+    try {
+      const jpeg = await fs.readFile(join(dirs.photos, `${record.id}.jpg`));
+      await writeFileAtomic(join(dirs.thumbs, `${record.id}.jpg`), await makeThumbnail(jpeg), fs);
+    } catch (err) {
+      log(`photo store: could not remake the thumbnail of ${record.id}: ${(err as Error).message}`);
+    }
+  }
+
+  if (removed > 0) {
+    await fsyncDir(dirs.photos, fs);
+    await fsyncDir(dirs.thumbs, fs);
+    log(`photo store: removed ${removed} leftover file(s) from an interrupted save or delete`);
+  }
+  return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The record, `undefined` when the id inside disagrees with the file name, or 'unreadable'. */
+async function readRecord(fs: FsPort, path: string, id: string): Promise<PhotoRecord | undefined | 'unreadable'> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse((await fs.readFile(path)).toString('utf8'));
+  } catch {
+    return 'unreadable';
+  }
+  const result = photoRecordSchema.safeParse(parsed);
+  if (!result.success) return 'unreadable';
+  return result.data.id === id ? result.data : undefined;
+}

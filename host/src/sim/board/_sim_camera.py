@@ -1,0 +1,164 @@
+# `camera` for the simulated ESP32-CAM, following freshev's ports/esp32/modcamera.c and the bundled
+# esp32-camera driver (sensor.h, esp_camera.c, cam_hal.c). The pictures themselves come from the host
+# (a test card made with sharp), at the size and quality asked for.
+import binascii
+import _simhw as hw
+
+# sensor.h pixformat_t
+RGB565 = 0
+YUV422 = 1
+GRAYSCALE = 3
+JPEG = 4
+
+# sensor.h framesize_t, in enum order, with the sizes of resolution[] in sensor.c
+FRAME_96X96 = 0
+FRAME_QQVGA = 1
+FRAME_QCIF = 2
+FRAME_HQVGA = 3
+FRAME_240X240 = 4
+FRAME_QVGA = 5
+FRAME_CIF = 6
+FRAME_HVGA = 7
+FRAME_VGA = 8
+FRAME_SVGA = 9
+FRAME_XGA = 10
+FRAME_HD = 11
+FRAME_SXGA = 12
+FRAME_UXGA = 13
+FRAME_FHD = 14
+FRAME_P_HD = 15
+FRAME_P_3MP = 16
+FRAME_QXGA = 17
+FRAME_QHD = 18
+FRAME_WQXGA = 19
+FRAME_P_FHD = 20
+FRAME_QSXGA = 21
+
+_SIZES = ((96, 96), (160, 120), (176, 144), (240, 176), (240, 240), (320, 240), (400, 296),
+          (480, 320), (640, 480), (800, 600), (1024, 768), (1280, 720), (1280, 1024), (1600, 1200),
+          (1920, 1080), (720, 1280), (864, 1536), (2048, 1536), (2560, 1440), (2560, 1600),
+          (1088, 1920), (2560, 1920))
+_OV2640_MAX = FRAME_UXGA  # camera_sensor[] in sensor.c: larger sizes are forced down to this
+
+WB_NONE = 0
+WB_SUNNY = 1
+WB_CLOUDY = 2
+WB_OFFICE = 3
+WB_HOME = 4
+
+EFFECT_NONE = 0
+EFFECT_NEG = 1
+EFFECT_BW = 2
+EFFECT_RED = 3
+EFFECT_GREEN = 4
+EFFECT_BLUE = 5
+EFFECT_RETRO = 6
+
+XCLK_10MHz = 10000000
+XCLK_20MHz = 20000000
+
+# esp_camera.h camera_fb_location_t
+PSRAM = 0
+DRAM = 1
+
+_state = None  # the driver's state after a successful init, None before (s_state in esp_camera.c)
+
+
+def _check_size(size):
+    if not isinstance(size, int) or size < 0 or size >= len(_SIZES):
+        raise ValueError('Image framesize is not valid')
+
+
+def init(id=0, *, format=JPEG, framesize=FRAME_VGA, quality=12, d0=5, d1=18, d2=19, d3=21, d4=36,
+         d5=39, d6=34, d7=35, vsync=25, href=23, pclk=22, pwdn=32, reset=-1, xclk=0, siod=26, sioc=27,
+         xclk_freq=XCLK_10MHz, fb_size=1, fb_location=DRAM):
+    global _state
+    if format not in (JPEG, YUV422, GRAYSCALE, RGB565):
+        raise ValueError('Image format is not valid')
+    _check_size(framesize)
+    if xclk_freq not in (XCLK_10MHz, XCLK_20MHz):
+        raise ValueError('xclk frequency is not valid')
+    # Initialising twice without deinit() fails on the board (the driver's interrupt and DMA are
+    # already allocated), which is why field scripts catch the error, deinit and retry.
+    if _state is not None or hw.cam_init_fault():
+        raise OSError('Camera Init Failed')
+    size = framesize if framesize <= _OV2640_MAX else _OV2640_MAX
+    w, h = _SIZES[size]
+    _state = {
+        'format': format,
+        'size': size,
+        'quality': quality,
+        'xclk': xclk_freq,
+        # cam_hal.c: a JPEG frame buffer of width*height/5, sized once, at init
+        'fb_len': (w * h // 5) if format == JPEG else w * h * (1 if format == GRAYSCALE else 2),
+        'vflip': 0,
+        'hmirror': 0,
+    }
+    return True
+
+
+def deinit():
+    global _state
+    if _state is None:
+        return False
+    _state = None
+    return True
+
+
+def capture():
+    if _state is None:
+        return False  # esp_camera_fb_get() with no driver returns NULL
+    w, h = _SIZES[_state['size']]
+    data = hw.cam_capture(w, h, _state['quality'], _state['format'], _state['fb_len'], _state['xclk'],
+                          _state['size'])
+    if data is None:
+        return False
+    return binascii.unhexlify(data)
+
+
+def _sensor_set(key, value):
+    if _state is None:
+        return False
+    _state[key] = value
+    return None
+
+
+def framesize(size):
+    if _state is None:
+        return False
+    _check_size(size)
+    # The sensor window changes; the frame buffer keeps the size it got at init.
+    _state['size'] = size if size <= _OV2640_MAX else _OV2640_MAX
+    return None
+
+
+def quality(q):
+    return _sensor_set('quality', int(q))
+
+
+def flip(d):
+    return _sensor_set('vflip', int(d))
+
+
+def mirror(d):
+    return _sensor_set('hmirror', int(d))
+
+
+def contrast(v):
+    return _sensor_set('contrast', int(v))
+
+
+def saturation(v):
+    return _sensor_set('saturation', int(v))
+
+
+def brightness(v):
+    return _sensor_set('brightness', int(v))
+
+
+def speffect(v):
+    return _sensor_set('effect', int(v))
+
+
+def whitebalance(v):
+    return _sensor_set('wb', int(v))

@@ -1,0 +1,10 @@
+/**
+ * The simulated ESP32-CAM: a product feature (`npm start` with no hardware) and the project's test rig.
+ * See simulated-board.ts for the model and hardware-facts §1–3 for what it follows.
+ */
+export { SimulatedEsp32Cam, openSimBus, RESET_CAUSES } from './simulated-board.js';
+export type { SimOptions, SimInfo, ResetCause } from './simulated-board.js';
+export type { SimFaults } from './faults.js';
+export type { FrameSource } from './camera-model.js';
+export { jpegQualityFor, renderTestCard } from './test-card.js';
+export { transactionMs } from './wire-clock.js';

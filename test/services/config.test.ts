@@ -1,0 +1,120 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, resolveConfig } from '../../host/src/config/load-config.js';
+import { defaultCameraSpec, parseCameraSpec } from '../../host/src/config/camera-spec.js';
+import { Esp32CamError } from '../../host/src/errors.js';
+
+async function configError(promise: Promise<unknown>): Promise<Esp32CamError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(Esp32CamError);
+    expect((err as Esp32CamError).code).toBe('E_CONFIG');
+    return err as Esp32CamError;
+  }
+  throw new Error('expected E_CONFIG');
+}
+
+describe('config', () => {
+  let dir: string;
+  let noI2c: string;
+  let withI2c: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'esp32cam-config-'));
+    noI2c = join(dir, 'dev-empty');
+    withI2c = join(dir, 'dev-pi');
+    await mkdir(noI2c);
+    await mkdir(withI2c);
+    await writeFile(join(withI2c, 'i2c-1'), '');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('defaults to the simulated camera without an I2C bus, and to i2c:1@0x2c with one', async () => {
+    const config = await loadConfig({ env: {}, cwd: dir, devDir: noI2c });
+    expect(config).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      dataDir: join(dir, 'data'),
+      camera: 'sim',
+      protocol: 'auto',
+      retention: { maxPhotos: 500, maxBytes: 500 * 1024 * 1024 },
+      sim: { busHz: 100000 },
+    });
+    expect(defaultCameraSpec(withI2c)).toBe('i2c:1@0x2c');
+    expect(defaultCameraSpec(join(dir, 'no-such-dev'))).toBe('sim');
+  });
+
+  it('reads camera specs in hex or decimal and spells them one way', () => {
+    expect(parseCameraSpec('i2c:1@44')).toEqual({ kind: 'i2c', bus: 1, address: 0x2c });
+    expect(parseCameraSpec('I2C:0@0x2C')).toEqual({ kind: 'i2c', bus: 0, address: 0x2c });
+    for (const bad of ['i2c:x', 'i2c:1', 'i2c:1@0x80', 'i2c:1@0x03', 'i2c:-1@0x2c', 'usb', '']) {
+      expect(parseCameraSpec(bad)).toBeUndefined();
+    }
+  });
+
+  it('layers defaults, then the file, then the flags, resolving paths against their source', async () => {
+    const file = join(dir, 'etc', 'esp32cam.json');
+    await mkdir(join(dir, 'etc'));
+    await writeFile(file, JSON.stringify({
+      port: 9000,
+      dataDir: 'photos-here',
+      camera: 'i2c:1@44',
+      retention: { maxBytes: '1.5MB' },
+      sim: { script: 'slave.py', frameSize: 'vga', quality: 20 },
+    }));
+    const config = await loadConfig({ file, flags: { port: 9100, protocol: 'legacy' }, env: {}, cwd: dir, devDir: noI2c });
+    expect(config.port).toBe(9100);
+    expect(config.protocol).toBe('legacy');
+    expect(config.camera).toBe('i2c:1@0x2c');
+    expect(config.dataDir).toBe(join(dir, 'etc', 'photos-here'));
+    expect(config.retention).toEqual({ maxPhotos: 500, maxBytes: Math.floor(1.5 * 1024 * 1024) });
+    expect(config.sim).toEqual({ busHz: 100000, script: join(dir, 'etc', 'slave.py'), frameSize: 'VGA', quality: 20 });
+  });
+
+  it('takes the file from ESP32CAM_CONFIG when --config is not given', async () => {
+    await writeFile(join(dir, 'env.json'), '{"port": 1234}');
+    const config = await loadConfig({ env: { ESP32CAM_CONFIG: 'env.json' }, cwd: dir, devDir: noI2c });
+    expect(config.port).toBe(1234);
+  });
+
+  it('names the bad key, the source and the fix', async () => {
+    const bad = (values: unknown) => configError(Promise.resolve().then(() => resolveConfig([{ name: 'command line', values, baseDir: dir }])));
+
+    const camera = await bad({ camera: 'i2c:x' });
+    expect(camera.message).toBe('command line: camera: "i2c:x" is not a camera; use "sim" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"');
+    expect((await bad({ port: 70000 })).message).toBe('command line: port: must be from 0 to 65535');
+    expect((await bad({ port: 'abc' })).message).toBe('command line: port: must be a number');
+    expect((await bad({ protocol: 'v3' })).hint).toContain('"legacy"');
+    expect((await bad({ retention: { maxBytes: 'lots' } })).message).toContain('retention.maxBytes');
+    expect((await bad({ sim: { frameSize: 'HUGE' } })).hint).toContain('QVGA');
+    expect((await bad({ sim: { quality: 5 } })).message).toBe('command line: sim.quality: must be from 10 to 63');
+    expect((await bad([1, 2])).message).toContain('must be a JSON object');
+
+    const typo = await bad({ prot: 8080 });
+    expect(typo.message).toBe('command line: unknown key "prot"');
+    expect(typo.hint).toContain('did you mean "port"');
+    const unknown = await bad({ sim: { colour: 'red' } });
+    expect(unknown.message).toBe('command line: unknown key "sim.colour"');
+    expect(unknown.hint).toContain('script, busHz, frameSize, quality');
+  });
+
+  it('reports missing, unreadable and malformed files as E_CONFIG', async () => {
+    const missing = await configError(loadConfig({ file: 'nope.json', env: {}, cwd: dir }));
+    expect(missing.message).toBe(`config file ${join(dir, 'nope.json')} does not exist`);
+    expect(missing.hint).toContain('--config');
+
+    expect((await configError(loadConfig({ file: dir, env: {}, cwd: dir }))).message).toContain('is a folder');
+
+    await writeFile(join(dir, 'bad.json'), '{ "port": 8080, }');
+    expect((await configError(loadConfig({ file: 'bad.json', env: {}, cwd: dir }))).message).toContain('is not valid JSON');
+
+    await writeFile(join(dir, 'typo.json'), '{ "dataDri": "x" }');
+    const typo = await configError(loadConfig({ file: 'typo.json', env: {}, cwd: dir }));
+    expect(typo.message).toBe(`config file ${join(dir, 'typo.json')}: unknown key "dataDri"`);
+    expect(typo.hint).toContain('"dataDir"');
+  });
+});

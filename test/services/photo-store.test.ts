@@ -1,0 +1,239 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile, readFile, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Esp32CamError } from '../../host/src/errors.js';
+import { nodeFs, type FsPort } from '../../host/src/services/fs-port.js';
+import { PhotoStore } from '../../host/src/services/photo-store.js';
+import { isPhotoId } from '../../host/src/services/photo-id.js';
+
+const quiet = (): void => undefined;
+
+async function makeJpeg(width = 640, height = 480, seed = 0): Promise<Buffer> {
+  // Noise makes the JPEG a realistic size instead of a few hundred bytes of flat colour.
+  const raw = Buffer.alloc(width * height * 3);
+  let x = seed * 7919 + 1;
+  for (let i = 0; i < raw.length; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    raw[i] = x >> 16;
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 60 }).toBuffer();
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Esp32CamError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(Esp32CamError);
+    return err as Esp32CamError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/**
+ * The real file system, except that once `budget` bytes have been written every further write goes to
+ * /dev/full, so the kernel itself answers ENOSPC.
+ */
+function diskWithBudget(budget: number): FsPort & { budget: number } {
+  const port = {
+    ...nodeFs,
+    budget,
+    async open(path: string, flags: string, mode?: number) {
+      const file = await nodeFs.open(path, flags, mode);
+      return {
+        async write(buffer: Uint8Array, offset: number, length: number, position: number) {
+          if (port.budget <= 0) {
+            const full = openSync('/dev/full', 'w');
+            try {
+              writeSync(full, buffer, offset, length);
+            } finally {
+              closeSync(full);
+            }
+          }
+          const result = await file.write(buffer, offset, Math.min(length, port.budget), position);
+          port.budget -= result.bytesWritten;
+          return result;
+        },
+        sync: () => file.sync(),
+        close: () => file.close(),
+      };
+    },
+  };
+  return port;
+}
+
+describe('PhotoStore', () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-store-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const open = (extra: Partial<{ maxPhotos: number; maxBytes: number; fs: FsPort }> = {}) =>
+    PhotoStore.open({ dataDir, maxPhotos: 100, maxBytes: 100 * 1024 * 1024, log: quiet, ...extra });
+
+  it('saves a photo with its metadata and a thumbnail that decodes', async () => {
+    const store = await open();
+    const jpeg = await makeJpeg(640, 480);
+    const record = await store.save(jpeg, { camera: 'sim', captureMs: 1234.4 });
+
+    expect(isPhotoId(record.id)).toBe(true);
+    expect(record).toMatchObject({ size: jpeg.length, camera: 'sim', captureMs: 1234, width: 640, height: 480 });
+    expect(record.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Date(record.takenAt).toISOString()).toBe(record.takenAt);
+
+    expect((await store.readJpeg(record.id)).equals(jpeg)).toBe(true);
+    const onDisk = JSON.parse(await readFile(join(dataDir, 'photos', `${record.id}.json`), 'utf8'));
+    expect(onDisk).toEqual(record);
+
+    const thumb = await sharp(await store.readThumb(record.id)).metadata();
+    expect(thumb.format).toBe('jpeg');
+    expect(thumb.width).toBe(320);
+    expect(thumb.height).toBe(240);
+    expect(store.stats()).toMatchObject({ photos: 1, bytes: jpeg.length });
+  });
+
+  it('refuses data that is not a JPEG and writes nothing', async () => {
+    const store = await open();
+    const err = await rejection(store.save(Buffer.from('not a jpeg at all'), { camera: 'sim', captureMs: 1 }));
+    expect(err.code).toBe('E_INVALID_JPEG');
+    expect(await readdir(join(dataDir, 'photos'))).toEqual([]);
+  });
+
+  it('lists newest first and pages with before/next', async () => {
+    const store = await open();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await store.save(await makeJpeg(64, 48, i), { camera: 'sim', captureMs: 1 })).id);
+    expect([...ids].sort()).toEqual(ids);
+
+    const first = store.list({ limit: 2 });
+    expect(first.items.map((r) => r.id)).toEqual([ids[4], ids[3]]);
+    expect(first.total).toBe(5);
+    expect(first.next).toBe(ids[3]);
+    const second = store.list({ limit: 2, before: first.next! });
+    expect(second.items.map((r) => r.id)).toEqual([ids[2], ids[1]]);
+    const last = store.list({ limit: 2, before: second.next! });
+    expect(last.items.map((r) => r.id)).toEqual([ids[0]]);
+    expect(last.next).toBeNull();
+  });
+
+  it('deletes a photo and then reports it not found', async () => {
+    const store = await open();
+    const deleted: string[] = [];
+    store.on('deleted', ({ id }) => deleted.push(id));
+    const { id } = await store.save(await makeJpeg(64, 48), { camera: 'sim', captureMs: 1 });
+    await store.delete(id);
+    expect(deleted).toEqual([id]);
+    expect((await rejection(store.readJpeg(id))).code).toBe('E_NOT_FOUND');
+    expect((await rejection(store.delete(id))).code).toBe('E_NOT_FOUND');
+    expect(await readdir(join(dataDir, 'photos'))).toEqual([]);
+    expect(await readdir(join(dataDir, 'thumbs'))).toEqual([]);
+  });
+
+  it('rejects ids that could reach outside the store before touching the disk', async () => {
+    const store = await open();
+    for (const bad of ['..', '../../etc/passwd', '%2e%2e', 'a\0b', '20261120-233100-123-9f3a0c1d/../x', 'x'.repeat(5000), '']) {
+      expect(() => store.get(bad)).toThrow(expect.objectContaining({ code: 'E_BAD_ID' }));
+      expect((await rejection(store.readJpeg(bad))).code).toBe('E_BAD_ID');
+      expect((await rejection(store.delete(bad))).code).toBe('E_BAD_ID');
+    }
+    expect(() => store.list({ before: '../x' })).toThrow(expect.objectContaining({ code: 'E_BAD_ID' }));
+    expect(() => store.get('20261120-233100-123-9f3a0c1d')).toThrow(expect.objectContaining({ code: 'E_NOT_FOUND' }));
+  });
+
+  it('keeps at most maxPhotos, deleting the oldest first', async () => {
+    const store = await open({ maxPhotos: 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await store.save(await makeJpeg(64, 48, i), { camera: 'sim', captureMs: 1 })).id);
+    expect(store.list().items.map((r) => r.id)).toEqual([ids[4], ids[3], ids[2]]);
+    expect((await readdir(join(dataDir, 'photos'))).sort()).toEqual(
+      ids.slice(2).flatMap((id) => [`${id}.jpg`, `${id}.json`]).sort(),
+    );
+    expect((await readdir(join(dataDir, 'thumbs'))).length).toBe(3);
+  });
+
+  it('keeps at most maxBytes of photos, deleting the oldest first but never the new one', async () => {
+    const jpegs = await Promise.all([0, 1, 2, 3].map((i) => makeJpeg(200, 150, i)));
+    const limit = jpegs[2].length + jpegs[3].length;
+    const store = await open({ maxBytes: limit });
+    const ids: string[] = [];
+    for (const jpeg of jpegs) ids.push((await store.save(jpeg, { camera: 'sim', captureMs: 1 })).id);
+    expect(store.list().items.map((r) => r.id)).toEqual([ids[3], ids[2]]);
+    expect(store.stats().bytes).toBe(limit);
+
+    const big = await makeJpeg(640, 480, 9);
+    expect(big.length).toBeGreaterThan(limit);
+    const kept = await store.save(big, { camera: 'sim', captureMs: 1 });
+    expect(store.list().items.map((r) => r.id)).toEqual([kept.id]);
+  });
+
+  it('survives a restart: a new store on the same folder sees everything, and new ids sort after old ones', async () => {
+    const first = await open();
+    const a = await first.save(await makeJpeg(64, 48, 1), { camera: 'i2c:1@0x2c', captureMs: 10 });
+    const b = await first.save(await makeJpeg(64, 48, 2), { camera: 'sim', captureMs: 20 });
+
+    const second = await open();
+    expect(second.list().items).toEqual([b, a]);
+    expect(second.stats()).toEqual(first.stats());
+    expect((await second.readJpeg(a.id)).equals(await first.readJpeg(a.id))).toBe(true);
+    const c = await second.save(await makeJpeg(64, 48, 3), { camera: 'sim', captureMs: 30, takenAt: new Date('2001-01-01') });
+    expect(c.id > b.id).toBe(true);
+  });
+
+  it('applies lowered retention limits on start-up', async () => {
+    const first = await open();
+    for (let i = 0; i < 4; i++) await first.save(await makeJpeg(64, 48, i), { camera: 'sim', captureMs: 1 });
+    const second = await open({ maxPhotos: 2 });
+    expect(second.stats().photos).toBe(2);
+  });
+
+  it('discards temp files, orphans and half-finished photos on start-up and remakes lost thumbnails', async () => {
+    const first = await open();
+    const kept = await first.save(await makeJpeg(64, 48, 1), { camera: 'sim', captureMs: 1 });
+    const noMeta = await first.save(await makeJpeg(64, 48, 2), { camera: 'sim', captureMs: 1 });
+    const noJpeg = await first.save(await makeJpeg(64, 48, 3), { camera: 'sim', captureMs: 1 });
+    const photos = join(dataDir, 'photos');
+    const thumbs = join(dataDir, 'thumbs');
+    // What crashes at each step of a save or a delete leave behind:
+    await unlink(join(photos, `${noMeta.id}.json`));
+    await unlink(join(photos, `${noJpeg.id}.jpg`));
+    await unlink(join(thumbs, `${kept.id}.jpg`));
+    await writeFile(join(photos, `.${kept.id}.jpg.a1b2c3d4e5f6.tmp`), 'half a jpeg');
+    await writeFile(join(thumbs, `.${kept.id}.jpg.a1b2c3d4e5f6.tmp`), 'half a thumb');
+    await writeFile(join(photos, 'README.txt'), 'not ours');
+
+    const second = await open();
+    expect(second.list().items.map((r) => r.id)).toEqual([kept.id]);
+    expect((await readdir(photos)).sort()).toEqual([`${kept.id}.jpg`, `${kept.id}.json`, 'README.txt'].sort());
+    expect(await readdir(thumbs)).toEqual([`${kept.id}.jpg`]);
+    expect((await sharp(await second.readThumb(kept.id)).metadata()).format).toBe('jpeg');
+  });
+
+  it('reports a full disk as E_DISK_FULL, leaves no temp file or partial photo, and keeps working', async () => {
+    const disk = diskWithBudget(Number.MAX_SAFE_INTEGER);
+    const store = await open({ fs: disk });
+    const before = await store.save(await makeJpeg(64, 48, 1), { camera: 'sim', captureMs: 1 });
+    const listing = async () => [(await readdir(join(dataDir, 'photos'))).sort(), (await readdir(join(dataDir, 'thumbs'))).sort()];
+    const snapshot = await listing();
+
+    const jpeg = await makeJpeg(320, 240, 2);
+    // Run out of space in the middle of the JPEG, then in the thumbnail, then in the metadata.
+    for (const budget of [1000, jpeg.length + 100, jpeg.length + 9000]) {
+      disk.budget = budget;
+      const err = await rejection(store.save(jpeg, { camera: 'sim', captureMs: 1 }));
+      expect(err.code).toBe('E_DISK_FULL');
+      expect(err.hint).toContain('retention.maxBytes');
+      expect(await listing()).toEqual(snapshot);
+      expect(store.list().items).toEqual([before]);
+    }
+
+    disk.budget = Number.MAX_SAFE_INTEGER;
+    const after = await store.save(jpeg, { camera: 'sim', captureMs: 1 });
+    expect(store.list().items.map((r) => r.id)).toEqual([after.id, before.id]);
+    expect((await store.readJpeg(after.id)).equals(jpeg)).toBe(true);
+  });
+});

@@ -1,0 +1,269 @@
+import * as api from './lib/api.js';
+import { Gallery } from './lib/gallery.js';
+import { renderStatus } from './lib/status-view.js';
+import { showPhoto, shownPhotoId } from './lib/viewer.js';
+import { hideError, hideErrorIf, hideProgress, setBusy, showError, showProgress, showStarting } from './lib/capture-view.js';
+import { connectLive } from './lib/live.js';
+import { formatTakenLong } from './lib/format.js';
+
+const $ = (id) => document.getElementById(id);
+const PAGE = 20;
+
+const state = {
+  ownCapture: false,
+  remoteCapture: false,
+  /** The user picked an older photo; new photos then do not take over the viewer. */
+  pinned: false,
+  flashPending: false,
+  hideProgressTimer: 0,
+  /** The gallery holds the service's list (the first load, or a later catch-up, succeeded). */
+  loaded: false,
+};
+
+const gallery = new Gallery($('gallery'), { onOpen: openPhoto, onDelete: confirmDelete });
+
+function openPhoto(photo) {
+  state.pinned = photo.id !== gallery.newest()?.id;
+  showPhoto(photo);
+  gallery.select(photo.id);
+  $('latest-photo').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+}
+
+function refreshViewer() {
+  const shown = shownPhotoId();
+  if (state.pinned && shown && gallery.has(shown)) return;
+  state.pinned = false;
+  const newest = gallery.newest();
+  if (newest?.id !== shown) showPhoto(newest);
+  gallery.select(newest?.id);
+}
+
+function refreshGalleryChrome() {
+  $('gallery-empty').hidden = gallery.size > 0;
+  $('load-more').hidden = gallery.cursor() === null;
+  const total = Math.max(gallery.total, gallery.size);
+  $('gallery-count').textContent = total ? `${total} photo${total === 1 ? '' : 's'}` : '';
+}
+
+function addPhoto(photo, { show = false } = {}) {
+  if (gallery.add(photo)) gallery.total += 1;
+  if (show) state.pinned = false;
+  refreshViewer();
+  refreshGalleryChrome();
+}
+
+function removePhoto(id) {
+  if (gallery.remove(id)) gallery.total = Math.max(0, gallery.total - 1);
+  refreshViewer();
+  refreshGalleryChrome();
+}
+
+function updateBusy() {
+  setBusy(state.ownCapture || state.remoteCapture);
+}
+
+function captureFinished() {
+  state.remoteCapture = false;
+  updateBusy();
+  clearTimeout(state.hideProgressTimer);
+  state.hideProgressTimer = setTimeout(hideProgress, 1500);
+}
+
+async function capture() {
+  if (state.ownCapture) return;
+  state.ownCapture = true;
+  clearTimeout(state.hideProgressTimer);
+  updateBusy();
+  showStarting();
+  try {
+    const photo = await api.capture();
+    addPhoto(photo, { show: true });
+    showProgress({ phase: 'done', bytes: photo.size, total: photo.size, attempt: 1 });
+  } catch (err) {
+    hideProgress();
+    showError(err);
+  } finally {
+    state.ownCapture = false;
+    captureFinished();
+  }
+}
+
+async function toggleFlash(event) {
+  const input = event.currentTarget;
+  const wanted = input.checked;
+  state.flashPending = true;
+  input.disabled = true;
+  try {
+    const res = await api.setFlash(wanted);
+    input.checked = Boolean(res?.on);
+  } catch (err) {
+    input.checked = !wanted;
+    showError(err);
+  } finally {
+    state.flashPending = false;
+    input.disabled = false;
+  }
+}
+
+function applyStatus(status) {
+  renderStatus(status);
+  // `busy` also covers captures whose start this page missed (opened mid-capture, or just reconnected).
+  const busy = status.camera?.busy;
+  if (busy === true && !state.ownCapture && !state.remoteCapture) {
+    state.remoteCapture = true;
+    updateBusy();
+    clearTimeout(state.hideProgressTimer);
+    showStarting();
+  } else if (busy === false && state.remoteCapture) {
+    captureFinished();
+  }
+  const flash = status.camera?.flash;
+  if (typeof flash === 'boolean' && !state.flashPending) $('flash-toggle').checked = flash;
+  if (Number.isInteger(status.store?.photos)) {
+    gallery.total = status.store.photos;
+    refreshGalleryChrome();
+  }
+}
+
+function confirmDelete(photo) {
+  const dialog = $('confirm-delete');
+  $('confirm-text').textContent = `The photo taken ${formatTakenLong(photo.takenAt)} is removed from the Pi for good.`;
+  dialog.returnValue = '';
+  dialog.addEventListener('close', async () => {
+    if (dialog.returnValue !== 'delete') return;
+    try {
+      await api.deletePhoto(photo.id);
+      removePhoto(photo.id);
+    } catch (err) {
+      showError(err);
+    }
+  }, { once: true });
+  dialog.showModal();
+}
+
+async function loadMore() {
+  const button = $('load-more');
+  const before = gallery.cursor();
+  if (!before) return;
+  button.disabled = true;
+  try {
+    gallery.appendPage(await api.listPhotos({ limit: PAGE, before }));
+  } catch (err) {
+    showError(err);
+  } finally {
+    button.disabled = false;
+    refreshGalleryChrome();
+  }
+}
+
+/**
+ * Catches up after a reconnect. When the newest page reaches down to the photos already shown, it is
+ * merged (new photos added, vanished ones removed) and pages loaded further down stay. When more photos
+ * arrived than one page holds, merging would leave a hole, so the gallery starts again from that page.
+ */
+async function resync() {
+  try {
+    const [status, page] = await Promise.all([api.getStatus(), api.listPhotos({ limit: PAGE })]);
+    const oldest = page.items.at(-1);
+    const shownNewest = gallery.newest();
+    const complete = page.next === null;
+    if (complete || (oldest && shownNewest && oldest.id <= shownNewest.id)) {
+      const fresh = new Set(page.items.map((p) => p.id));
+      for (const p of [...gallery.photos]) {
+        if ((complete || p.id >= oldest.id) && !fresh.has(p.id)) gallery.remove(p.id);
+      }
+      for (const p of page.items) gallery.add(p);
+      gallery.total = page.total;
+    } else {
+      gallery.reset(page);
+    }
+    state.loaded = true;
+    applyStatus(status);
+    refreshViewer();
+    refreshGalleryChrome();
+    hideErrorIf(api.E_OFFLINE);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+let syncRun = null;
+let syncAgain = false;
+
+/** Runs resync, never two at once; a reconnect during one asks for another pass afterwards. */
+function catchUp() {
+  if (syncRun) {
+    syncAgain = true;
+    return syncRun;
+  }
+  syncRun = (async () => {
+    do {
+      syncAgain = false;
+      await resync();
+    } while (syncAgain);
+    syncRun = null;
+  })();
+  return syncRun;
+}
+
+function setConnection(s) {
+  const el = $('connection');
+  el.dataset.state = s;
+  el.querySelector('.live-text').textContent = {
+    live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', unavailable: 'No live updates', connecting: 'Connecting…',
+  }[s] ?? s;
+  if (s !== 'live' && state.remoteCapture) {
+    // A capture seen from here can no longer be followed; its result arrives with the resync.
+    state.remoteCapture = false;
+    updateBusy();
+    hideProgress();
+  }
+}
+
+async function start() {
+  $('capture-button').addEventListener('click', capture);
+  $('flash-toggle').addEventListener('change', toggleFlash);
+  $('load-more').addEventListener('click', loadMore);
+  $('error-dismiss').addEventListener('click', hideError);
+
+  connectLive({
+    onState: setConnection,
+    onConnect: ({ reconnected }) => {
+      // The first connect needs no catch-up unless the first load failed (the service was down then).
+      if (reconnected) catchUp();
+      else if (!state.loaded && !syncRun) catchUp();
+    },
+    handlers: {
+      status: applyStatus,
+      'capture:start': () => {
+        if (!state.ownCapture) {
+          state.remoteCapture = true;
+          updateBusy();
+          clearTimeout(state.hideProgressTimer);
+          showStarting();
+        }
+      },
+      'capture:progress': (p) => {
+        clearTimeout(state.hideProgressTimer);
+        showProgress(p);
+      },
+      'photo:new': (photo) => {
+        addPhoto(photo);
+        if (state.remoteCapture) captureFinished();
+      },
+      'photo:deleted': ({ id }) => removePhoto(id),
+      'capture:error': (err) => {
+        if (state.remoteCapture) {
+          hideProgress();
+          showError(err);
+          captureFinished();
+        }
+      },
+    },
+  });
+
+  await catchUp();
+  document.body.dataset.ready = 'true';
+}
+
+start();

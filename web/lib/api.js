@@ -1,0 +1,59 @@
+/**
+ * Calls to the service's JSON API. Every failure becomes an ApiError carrying the service's
+ * `{ code, message, hint }`, so the page can always show what went wrong and what to do about it.
+ */
+export class ApiError extends Error {
+  constructor({ code, message, hint }) {
+    super(message);
+    this.code = code;
+    this.hint = hint ?? '';
+  }
+}
+
+export const E_OFFLINE = 'E_OFFLINE';
+
+const UNREACHABLE = {
+  code: E_OFFLINE,
+  message: 'Cannot reach the esp32cam service',
+  hint: 'Check that "esp32cam serve" is still running on the Pi and that this device is on the same network.',
+};
+
+async function request(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(UNREACHABLE);
+  }
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = data && typeof data === 'object' && data.error;
+    throw new ApiError(err && err.message ? err : {
+      code: `HTTP_${res.status}`,
+      message: `The service answered ${res.status} ${res.statusText}`.trim(),
+      hint: 'Try again; if it keeps failing, look at the service log on the Pi.',
+    });
+  }
+  return data;
+}
+
+export const getStatus = () => request('GET', '/api/status');
+export const capture = () => request('POST', '/api/capture');
+export const setFlash = (on) => request('POST', '/api/flash', { on });
+export const deletePhoto = (id) => request('DELETE', `/api/photos/${encodeURIComponent(id)}`);
+
+export function listPhotos({ limit = 20, before } = {}) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (before) q.set('before', before);
+  return request('GET', `/api/photos?${q}`);
+}
+
+/** The download link is built here, not taken from the record, so it always asks for an attachment. */
+export const downloadUrl = (photo) => `/api/photos/${encodeURIComponent(photo.id)}/jpeg?download=1`;
+export const jpegUrl = (photo) => photo.urls?.jpeg ?? `/api/photos/${encodeURIComponent(photo.id)}/jpeg`;
+export const thumbUrl = (photo) => photo.urls?.thumb ?? `/api/photos/${encodeURIComponent(photo.id)}/thumb`;

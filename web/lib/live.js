@@ -1,0 +1,22 @@
+/**
+ * The socket.io connection that carries live updates. socket.io reconnects by itself; this reports the
+ * connection state to the page and says each time it (re)connects, so the page can catch up on what it missed.
+ */
+export function connectLive({ onState, onConnect, handlers }) {
+  if (typeof window.io !== 'function') {
+    // The client script comes from the service; without it the page still works, just not live.
+    onState('unavailable');
+    return null;
+  }
+  const socket = window.io({ reconnectionDelayMax: 5000 });
+  let wasConnected = false;
+  socket.on('connect', () => {
+    onState('live');
+    onConnect({ reconnected: wasConnected });
+    wasConnected = true;
+  });
+  socket.on('disconnect', () => onState('reconnecting'));
+  socket.on('connect_error', () => onState(wasConnected ? 'reconnecting' : 'offline'));
+  for (const [event, fn] of Object.entries(handlers)) socket.on(event, fn);
+  return socket;
+}
