@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: prints the figures the issues ask for. Timing lives here, never in unit tests.
+ * Every figure runs against the simulated board, whose bus paces transfers at the configured clock.
+ */
+import { busLimit, clientThroughput, referenceThroughput, type ThroughputResult } from './capture-throughput.js';
+
+const PHOTOS = Number(process.env.BENCH_PHOTOS ?? 3);
+const kb = (n: number) => `${(n / 1000).toFixed(2)} KB`;
+
+function row(r: ThroughputResult, limit: number): string {
+  const util = r.busUtilisation === undefined ? '' : `, bus busy ${(r.busUtilisation * 100).toFixed(0)}% of the time, ${r.retries ?? 0} retries`;
+  return `  ${r.label}\n    ${kb(r.bytesPerSecond)}/s (${((r.bytesPerSecond / limit) * 100).toFixed(1)}% of the bus limit), ${r.secondsPerPhoto.toFixed(2)} s per ${kb(r.meanPhotoBytes)} photo${util}`;
+}
+
+async function main(): Promise<void> {
+  const busHz = 100_000;
+  const limit = busLimit(busHz, 2048);
+  console.log(`esp32cam-host bench (Node ${process.version}, ${PHOTOS} QVGA photos per row, simulated slave at ${busHz / 1000} kHz)`);
+  console.log(`\nBus limit at ${busHz / 1000} kHz: ${kb(busHz / 9)}/s raw (9 clocks a byte); ${kb(limit)}/s for 2 KB reads with their address byte`);
+  console.log('\nCapture throughput, command to validated JPEG:');
+  console.log(row(await clientThroughput('esp32cam-host, protocol 2 (auto) vs device-scripts/main.py', { protocol: 'auto', busHz, photos: PHOTOS }), limit));
+  console.log(row(await clientThroughput('esp32cam-host, legacy vs the field script', { protocol: 'legacy', script: 'field', busHz, photos: PHOTOS }), limit));
+  console.log(row(await referenceThroughput(busHz, PHOTOS), limit));
+  const { pageLatency } = await import('./page-latency.js');
+  const page = await pageLatency(PHOTOS);
+  if (page) console.log(page);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
