@@ -253,6 +253,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport {
     this.resetCause = cause;
     this.wdt = new Float64Array(new SharedArrayBuffer(WDT.SLOTS * 8));
     Atomics.store(this.ctl, CTL.HALT, 0);
+    Atomics.store(this.ctl, CTL.DOORBELL, 0); // counts the messages posted to this boot's worker
     const { port1, port2 } = new MessageChannel();
     this.inbox = port1;
     const worker = new Worker(workerPath(), {
@@ -328,13 +329,16 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport {
       case 'reboot':
         void this.reboot(m.cause, m.ms).catch(() => undefined);
         break;
-      case 'capture':
+      case 'capture': {
+        const inbox = this.inbox;
         void this.camera.capture(m).then((out) => {
+          if (this.inbox !== inbox) return; // that boot is gone
           if (out.outcome === 'fault') this.emit('console', `E (camera) Camera Capture Failed (${out.reason})`);
           if (out.outcome === 'overflow') this.emit('console', `W (cam_hal) FB-OVF: a ${out.size}-byte JPEG does not fit the ${m.fbLen}-byte frame buffer`);
           this.toWorker({ t: 'frame', id: m.id, outcome: out.outcome, hex: out.outcome === 'frame' ? out.data.toString('hex') : null });
         });
         break;
+      }
       case 'loaded':
         break;
     }

@@ -99,13 +99,7 @@ export class V2Session {
     const info = decodePayload(v2.decodeCaptureInfo, this.expectData(reply, 'CAPTURE'), 'CAPTURE');
     const photo = Buffer.alloc(info.size);
     progress({ phase: 'downloading', bytes: 0, total: info.size, attempt });
-    for (let offset = 0; offset < info.size; ) {
-      const length = Math.min(this.chunk, info.size - offset);
-      const data = await this.readChunk(info.photoId, offset, length);
-      photo.set(data, offset);
-      offset += data.length;
-      progress({ phase: 'downloading', bytes: offset, total: info.size, attempt });
-    }
+    await this.download(info, photo, (bytes) => progress({ phase: 'downloading', bytes, total: info.size, attempt }));
     progress({ phase: 'verifying', bytes: info.size, total: info.size, attempt });
     const crc = crc32(photo);
     if (crc !== info.crc32) {
@@ -118,8 +112,42 @@ export class V2Session {
     return photo;
   }
 
-  private async readChunk(photoId: number, offset: number, length: number): Promise<Uint8Array> {
-    const reply = await this.request(v2.Op.READ, v2.encodeReadArgs(photoId, offset, length), this.options.commandTimeoutMs);
+  /**
+   * Reads the photo chunk by chunk. When the slave's TX ring holds two replies, the READ for the next chunk
+   * goes out as soon as the current reply's header is in: the slave's 10–20 ms command latency then passes
+   * while the master clocks in the current payload, instead of leaving the bus idle between chunks.
+   */
+  private async download(info: v2.CaptureInfo, photo: Buffer, progress: (bytes: number) => void): Promise<void> {
+    const chunk = this.chunk;
+    const pipelined = (this.hello?.txRing ?? 0) >= 2 * (chunk + v2.REPLY_OVERHEAD);
+    const readArgs = (offset: number) => v2.encodeReadArgs(info.photoId, offset, Math.min(chunk, info.size - offset));
+    let ahead: { offset: number; seq: number } | undefined;
+    for (let offset = 0; offset < info.size; ) {
+      const length = Math.min(chunk, info.size - offset);
+      const next = offset + length;
+      let data: Uint8Array;
+      try {
+        const seq = ahead?.offset === offset ? ahead.seq : await this.send(v2.Op.READ, readArgs(offset));
+        ahead = undefined;
+        const sendAhead = pipelined && next < info.size
+          ? async () => {
+              ahead = { offset: next, seq: await this.send(v2.Op.READ, readArgs(next)) };
+            }
+          : undefined;
+        data = this.checkChunk(await this.receive(seq, this.perTry(v2.Op.READ, this.options.commandTimeoutMs), sendAhead), offset, length);
+      } catch (err) {
+        if (!(err instanceof Retryable)) throw err;
+        // Start over for this chunk on the plain path; a READ sent ahead is answered but skipped as stale.
+        ahead = undefined;
+        data = this.checkChunk(await this.request(v2.Op.READ, readArgs(offset), this.options.commandTimeoutMs), offset, length);
+      }
+      photo.set(data, offset);
+      offset = next;
+      progress(offset);
+    }
+  }
+
+  private checkChunk(reply: Reply, offset: number, length: number): Uint8Array {
     if (reply.status === STATUS_FAILED) throw this.failed('READ', reply);
     const data = this.expectData(reply, 'READ');
     if (data.length !== length) {
@@ -131,13 +159,11 @@ export class V2Session {
   /** Sends a request and returns its checked reply, asking again on corruption or silence. */
   private async request(op: v2.OpCode, args: Uint8Array | undefined, timeoutMs: number): Promise<Reply> {
     let last: Error | undefined;
-    // A quick command that got no answer is asked again soon; a capture gets the whole budget at once.
-    const perTry = op === v2.Op.CAPTURE ? timeoutMs : Math.max(300, timeoutMs / V2_TIMING.attempts);
+    const perTry = this.perTry(op, timeoutMs);
     for (let attempt = 1; attempt <= V2_TIMING.attempts; attempt++) {
-      const seq = this.nextSeq();
-      await this.link.write(v2.encodeRequest(seq, op, args));
+      const seq = await this.send(op, args);
       try {
-        return await this.awaitReply(seq, perTry);
+        return await this.receive(seq, perTry);
       } catch (err) {
         if (!(err instanceof Retryable)) throw err;
         last = err;
@@ -154,7 +180,7 @@ export class V2Session {
    * Polls for the reply frame to `seq`. Frames with another seq are stale (a reply that arrived after its
    * request was given up) and are read past; bytes before a magic are stale too.
    */
-  private async awaitReply(seq: number, timeoutMs: number): Promise<Reply> {
+  private async receive(seq: number, timeoutMs: number, onHeader?: () => Promise<void>): Promise<Reply> {
     const started = Date.now();
     await sleep(V2_TIMING.firstPollMs);
     let carry: Uint8Array = new Uint8Array(0);
@@ -162,7 +188,7 @@ export class V2Session {
       const head = concat(carry, await this.link.read(v2.REPLY_HEADER_LENGTH));
       const at = v2.findMagic(head);
       if (at >= 0) {
-        const reply = await this.finishFrame(head.subarray(at), seq);
+        const reply = await this.finishFrame(head.subarray(at), seq, onHeader);
         if (reply) return reply;
         carry = new Uint8Array(0);
         continue;
@@ -175,11 +201,13 @@ export class V2Session {
   }
 
   /** Reads the rest of a frame whose first bytes are in `start`. Returns undefined for a stale frame. */
-  private async finishFrame(start: Uint8Array, seq: number): Promise<Reply | undefined> {
+  private async finishFrame(start: Uint8Array, seq: number, onHeader?: () => Promise<void>): Promise<Reply | undefined> {
     let bytes = start;
     if (bytes.length < v2.REPLY_HEADER_LENGTH) bytes = concat(bytes, await this.link.read(v2.REPLY_HEADER_LENGTH - bytes.length));
     const header = v2.decodeReplyHeader(bytes, I2C_DEV_MAX_MESSAGE);
     if (header.kind !== 'header') throw new Retryable(header.kind === 'bad-header' ? header.reason : 'no frame');
+    // The reply is whole in the ring and the slave is idle: a request sent now cannot merge with another.
+    if (header.header.seq === seq && onHeader) await onHeader();
     const total = v2.REPLY_OVERHEAD + header.header.length;
     if (bytes.length < total) bytes = concat(bytes, await this.link.read(total - bytes.length));
     const verified = v2.verifyReply(bytes.subarray(0, total), header.header);
@@ -198,6 +226,17 @@ export class V2Session {
 
   private failed(what: string, reply: Reply): Esp32CamError {
     return new Esp32CamError('E_BAD_STATUS', `The camera refused ${what}: ${v2.decodeReason(reply.payload) || 'status 100'}`, 'See the slave script output on the serial console for details.');
+  }
+
+  private async send(op: v2.OpCode, args?: Uint8Array): Promise<number> {
+    const seq = this.nextSeq();
+    await this.link.write(v2.encodeRequest(seq, op, args));
+    return seq;
+  }
+
+  /** A quick command that got no answer is asked again soon; a capture gets the whole budget at once. */
+  private perTry(op: v2.OpCode, timeoutMs: number): number {
+    return op === v2.Op.CAPTURE ? timeoutMs : Math.max(300, timeoutMs / V2_TIMING.attempts);
   }
 
   private nextSeq(): number {
