@@ -9,6 +9,12 @@ import type { I2cTransport } from '../host/src/transports/i2c-transport.js';
  * takes 80–160 ms for the driver's default VGA frame, so the status it reads is the empty ring's garbage and
  * the real 200 arrives later and shifts every following reply by one byte. Here it waits 300 ms after capture.
  */
+export class ReferenceDesync extends Error {
+  constructor(readonly slice: number) {
+    super(`the reference master desynced at slice ${slice}: a reply came later than its 50 ms wait`);
+  }
+}
+
 export async function referenceCapture(bus: I2cTransport, address = 0x2c): Promise<Buffer> {
   const command = async (name: string): Promise<number> => {
     const cmd = Buffer.from(name, 'ascii');
@@ -25,6 +31,8 @@ export async function referenceCapture(bus: I2cTransport, address = 0x2c): Promi
     const len = Buffer.alloc(2);
     await bus.i2cRead(address, 2, len);
     const n = len.readUInt16LE(0);
+    // The reference master has no checks; this one stops where it would have read garbage as a length.
+    if (n > 100) throw new ReferenceDesync(parts.length);
     if (n === 0) break;
     const data = Buffer.alloc(n);
     await bus.i2cRead(address, n, data);

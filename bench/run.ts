@@ -8,8 +8,9 @@ const PHOTOS = Number(process.env.BENCH_PHOTOS ?? 3);
 const kb = (n: number) => `${(n / 1000).toFixed(2)} KB`;
 
 function row(r: ThroughputResult, limit: number): string {
-  const util = r.busUtilisation === undefined ? '' : `, bus busy ${(r.busUtilisation * 100).toFixed(0)}% of the time, ${r.retries ?? 0} retries`;
-  return `  ${r.label}\n    ${kb(r.bytesPerSecond)}/s (${((r.bytesPerSecond / limit) * 100).toFixed(1)}% of the bus limit), ${r.secondsPerPhoto.toFixed(2)} s per ${kb(r.meanPhotoBytes)} photo${util}`;
+  const util = r.busUtilisation === undefined ? '' : `, bus busy ${(r.busUtilisation * 100).toFixed(0)}% of the time`;
+  const retries = r.retries ? `, ${r.retries} photo(s) taken again after a desync` : '';
+  return `  ${r.label}\n    ${kb(r.bytesPerSecond)}/s (${((r.bytesPerSecond / limit) * 100).toFixed(1)}% of the bus limit), ${r.secondsPerPhoto.toFixed(2)} s per ${kb(r.meanPhotoBytes)} photo${util}${retries}`;
 }
 
 async function main(): Promise<void> {
