@@ -101,7 +101,7 @@ describe('esp32cam CLI (built, spawned)', () => {
     await writeFile(join(work, 'typo.json'), JSON.stringify({ camera: 'sim', retention: { maxPhoto: 3 } }));
     const line = expectOneErrorLine(await run(['ping', '--config', 'typo.json'], work), 'E_CONFIG');
     expect(line).toContain('unknown key "retention.maxPhoto"');
-    expect(line).toContain('did you mean "maxPhotos"');
+    expect(line).toContain('Did you mean "maxPhotos"');
   });
 
   it('refuses to capture into a folder that does not exist, before touching the camera', async () => {

@@ -1,10 +1,12 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { nodeFs, type FsPort } from '../../host/src/services/fs-port.js';
 
 interface ErrorBody {
   error: { code: string; message: string; hint: string };
@@ -26,8 +28,21 @@ describe('HTTP API and socket.io on a simulated camera', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  function rawGet(path: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET' }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   async function expectError(res: Response, status: number, code: string): Promise<ErrorBody['error']> {
-    expect(res.status).toBe(status);
+    expect(res.status, `${res.url} status`).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const body = (await res.json()) as ErrorBody;
     expect(body.error.code).toBe(code);
@@ -105,7 +120,6 @@ describe('HTTP API and socket.io on a simulated camera', () => {
     for (const path of [
       '/api/photos/..%2F..%2Fetc%2Fpasswd',
       '/api/photos/..%2F..%2Fetc%2Fpasswd/jpeg',
-      '/api/photos/%2e%2e',
       '/api/photos/%00',
       '/api/photos/20261120-233100-123-9f3a0c1d%00/jpeg',
       `/api/photos/${'a'.repeat(4000)}`,
@@ -115,6 +129,13 @@ describe('HTTP API and socket.io on a simulated camera', () => {
       await expectError(await fetch(url(path)), 400, path === '/api/photos/%E0%A4%A' ? 'E_BAD_INPUT' : 'E_BAD_ID');
     }
     await expectError(await fetch(url('/api/photos/..%2F..%2Fx'), { method: 'DELETE' }), 400, 'E_BAD_ID');
+    // fetch would normalise these dot segments away; a raw request sends them as written.
+    for (const path of ['/api/photos/%2e%2e', '/api/photos/%2e%2e/jpeg', '/api/photos/../../etc/passwd']) {
+      const raw = await rawGet(path);
+      expect([path, raw.status]).toEqual([path, path.endsWith('passwd') ? 404 : 400]);
+      expect(raw.body).toMatch(/"code":"E_(BAD_ID|NOT_FOUND)"/);
+      expect(raw.body).not.toContain('root:');
+    }
     await expectError(await fetch(url('/api/photos?limit=1000')), 400, 'E_BAD_INPUT');
     await expectError(await fetch(url('/api/photos/20261120-233100-123-9f3a0c1d')), 404, 'E_NOT_FOUND');
     await expectError(await fetch(url('/api/photos/20261120-233100-123-9f3a0c1d/thumb')), 404, 'E_NOT_FOUND');
@@ -209,6 +230,47 @@ describe('HTTP API and socket.io on a simulated camera', () => {
       expect(logged.filter((line) => line.includes('unexpected'))).toEqual([]);
     } finally {
       socket.close();
+    }
+  });
+});
+
+describe('HTTP API on a full disk', () => {
+  it('answers 507 E_DISK_FULL, stores nothing, and captures again once there is space', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-http-full-'));
+    let full = true;
+    // The real file system, except that while `full` every write goes to /dev/full and the kernel says ENOSPC.
+    const fs: FsPort = {
+      ...nodeFs,
+      async open(path, flags, mode) {
+        const file = await nodeFs.open(path, flags, mode);
+        return {
+          write: (buffer, offset, length, position) => (full ? nodeFs.open('/dev/full', 'w').then(async (dev) => {
+            try {
+              return await dev.write(buffer, offset, length, 0);
+            } finally {
+              await dev.close();
+            }
+          }) : file.write(buffer, offset, length, position)),
+          sync: () => file.sync(),
+          close: () => file.close(),
+        };
+      },
+    };
+    const server = await startServer({ port: 0, dataDir, camera: 'sim' }, { healthIntervalMs: 0, fs, log: () => undefined });
+    try {
+      const res = await fetch(`${server.url}/api/capture`, { method: 'POST' });
+      expect(res.status).toBe(507);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error.code).toBe('E_DISK_FULL');
+      expect(body.error.hint).toContain('retention.maxBytes');
+      expect(await readdir(join(dataDir, 'photos'))).toEqual([]);
+      expect(await readdir(join(dataDir, 'thumbs'))).toEqual([]);
+
+      full = false;
+      expect((await fetch(`${server.url}/api/capture`, { method: 'POST' })).status).toBe(201);
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

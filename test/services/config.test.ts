@@ -96,7 +96,7 @@ describe('config', () => {
 
     const typo = await bad({ prot: 8080 });
     expect(typo.message).toBe('command line: unknown key "prot"');
-    expect(typo.hint).toContain('did you mean "port"');
+    expect(typo.hint).toContain('Did you mean "port"');
     const unknown = await bad({ sim: { colour: 'red' } });
     expect(unknown.message).toBe('command line: unknown key "sim.colour"');
     expect(unknown.hint).toContain('script, busHz, frameSize, quality');

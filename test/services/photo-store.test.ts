@@ -97,6 +97,15 @@ describe('PhotoStore', () => {
     expect(store.stats()).toMatchObject({ photos: 1, bytes: jpeg.length });
   });
 
+  it('creates a nested dataDir, and refuses one that is a file with E_STORE_IO', async () => {
+    const nested = await PhotoStore.open({ dataDir: join(dataDir, 'a', 'b'), maxPhotos: 5, maxBytes: 1e6, log: quiet });
+    expect(nested.stats().photos).toBe(0);
+    await writeFile(join(dataDir, 'file'), 'x');
+    const err = await rejection(PhotoStore.open({ dataDir: join(dataDir, 'file'), maxPhotos: 5, maxBytes: 1e6, log: quiet }));
+    expect(err.code).toBe('E_STORE_IO');
+    expect(err.message).toContain('not a folder');
+  });
+
   it('refuses data that is not a JPEG and writes nothing', async () => {
     const store = await open();
     const err = await rejection(store.save(Buffer.from('not a jpeg at all'), { camera: 'sim', captureMs: 1 }));

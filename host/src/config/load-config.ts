@@ -72,18 +72,18 @@ function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: u
       'E_CONFIG',
       `${sourceName}: unknown key "${fullKey}"`,
       guess
-        ? `did you mean "${guess}"? Remove the key or fix its spelling`
-        : `remove it or fix its spelling; the keys allowed here are ${known.join(', ')}`,
+        ? `Did you mean "${guess}"? Remove the key or fix its spelling.`
+        : `Remove it or fix its spelling; the keys allowed here are ${known.join(', ')}.`,
     );
   }
   if (key === '') {
     return new Esp32CamError(
       'E_CONFIG',
       `${sourceName}: the configuration must be a JSON object, not ${describe(values)}`,
-      'write it as an object such as {"port": 8080, "camera": "sim"}',
+      'Write it as an object such as {"port": 8080, "camera": "sim"}.',
     );
   }
-  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[key] ?? 'fix the value');
+  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[key] ?? 'Fix the value.');
 }
 
 function describe(value: unknown): string {
@@ -129,7 +129,7 @@ export async function readConfigFile(path: string, cwd = process.cwd()): Promise
     const code = systemErrorCode(err);
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)'
       : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(err)})`;
-    throw new Esp32CamError('E_CONFIG', `${name} ${why}`, 'check the path given with --config or ESP32CAM_CONFIG', {
+    throw new Esp32CamError('E_CONFIG', `${name} ${why}`, 'Check the path given with --config or ESP32CAM_CONFIG.', {
       cause: err,
     });
   }
@@ -138,7 +138,7 @@ export async function readConfigFile(path: string, cwd = process.cwd()): Promise
     values = JSON.parse(text);
   } catch (err) {
     throw new Esp32CamError('E_CONFIG', `${name} is not valid JSON: ${(err as Error).message}`,
-      'fix the JSON syntax (keys and strings in double quotes, no trailing commas)', { cause: err });
+      'Fix the JSON syntax (keys and strings in double quotes, no trailing commas).', { cause: err });
   }
   return { name, values, baseDir: dirname(full) };
 }

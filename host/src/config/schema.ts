@@ -98,17 +98,17 @@ export type ConfigLayer = z.output<typeof configLayerSchema>;
 
 /** What to do about a bad value, per key: the second half of every config error. */
 export const CONFIG_HINTS: Record<string, string> = {
-  host: 'use an address to listen on, such as "127.0.0.1" (this machine only) or "0.0.0.0" (the network)',
-  port: 'use a port number from 0 to 65535, such as 8080',
-  dataDir: 'use the folder photos are kept in, such as "./data"',
-  camera: 'use "sim" for the simulated board or "i2c:BUS@ADDRESS" like "i2c:1@0x2c" for a real one',
-  protocol: 'use "auto" to detect the slave script\'s protocol, or "legacy" for the original script',
-  'retention.maxPhotos': 'use how many photos to keep, such as 500',
-  'retention.maxBytes': 'use how many bytes of photos to keep, such as 524288000 or "500MB"',
-  'sim.script': 'use the path of a MicroPython slave script, or leave it out for the bundled one',
-  'sim.busHz': 'use the simulated I2C clock in Hz, such as 100000 or 400000',
-  'sim.frameSize': `use one of ${FRAME_SIZES.join(', ')}`,
-  'sim.quality': 'use a JPEG quality from 10 (best) to 63 (smallest)',
+  host: 'Use an address to listen on, such as "127.0.0.1" (this machine only) or "0.0.0.0" (the network).',
+  port: 'Use a port number from 0 to 65535, such as 8080.',
+  dataDir: 'Use the folder photos are kept in, such as "./data".',
+  camera: 'Set it with --camera or as "camera" in the config file; `ls /dev/i2c-*` lists the I2C buses.',
+  protocol: 'Use "auto" to detect the slave script\'s protocol, or "legacy" for the original script.',
+  'retention.maxPhotos': 'Use how many photos to keep, such as 500.',
+  'retention.maxBytes': 'Use how many bytes of photos to keep, such as 524288000 or "500MB".',
+  'sim.script': 'Use the path of a MicroPython slave script, or leave it out for the bundled one.',
+  'sim.busHz': 'Use the simulated I2C clock in Hz, such as 100000 or 400000.',
+  'sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
+  'sim.quality': 'Use a JPEG quality from 10 (best) to 63 (smallest).',
 };
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {

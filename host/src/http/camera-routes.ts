@@ -21,7 +21,7 @@ export function cameraRoutes(services: Services): Router {
     const body = flashBody.safeParse(req.body);
     if (!body.success) {
       throw new Esp32CamError('E_BAD_INPUT', 'The flash request must be {"on": true} or {"on": false}',
-        'send JSON with Content-Type: application/json and a boolean "on"');
+        'Send JSON with Content-Type: application/json and a boolean "on".');
     }
     res.json({ on: await capture.setFlash(body.data.on) });
   });

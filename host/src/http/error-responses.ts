@@ -32,13 +32,13 @@ function requestError(err: unknown): Esp32CamError | undefined {
   if (!err || typeof err !== 'object') return undefined;
   const { type, status } = err as { type?: unknown; status?: unknown };
   if (type === 'entity.parse.failed') {
-    return new Esp32CamError('E_BAD_INPUT', 'The request body is not valid JSON', 'send a JSON body such as {"on": true}');
+    return new Esp32CamError('E_BAD_INPUT', 'The request body is not valid JSON', 'Send a JSON body such as {"on": true}.');
   }
   if (type === 'entity.too.large') {
-    return new Esp32CamError('E_BAD_INPUT', 'The request body is too large', 'send a small JSON body such as {"on": true}');
+    return new Esp32CamError('E_BAD_INPUT', 'The request body is too large', 'Send a small JSON body such as {"on": true}.');
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new Esp32CamError('E_BAD_INPUT', 'The request is not valid', 'check the URL and the body');
+    return new Esp32CamError('E_BAD_INPUT', 'The request is not valid', 'Check the URL and the body.');
   }
   return undefined;
 }
@@ -64,6 +64,6 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
 
 export const apiNotFound: RequestHandler = (req, res) => {
   res.status(404).json({
-    error: { code: 'E_NOT_FOUND', message: `There is no ${req.method} ${req.path}`, hint: 'see the README for the API routes' },
+    error: { code: 'E_NOT_FOUND', message: `There is no ${req.method} ${req.path}`, hint: 'See the README for the API routes.' },
   });
 };

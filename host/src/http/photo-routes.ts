@@ -38,7 +38,7 @@ export function photoRoutes(services: Services): Router {
   router.get('/api/photos', (req, res) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) {
-      throw new Esp32CamError('E_BAD_INPUT', 'limit must be a whole number from 1 to 100', 'use e.g. /api/photos?limit=20');
+      throw new Esp32CamError('E_BAD_INPUT', 'limit must be a whole number from 1 to 100', 'Use e.g. /api/photos?limit=20.');
     }
     const page = store.list(query.data);
     res.set('Cache-Control', 'no-store').json({ ...page, items: page.items.map(photoJson) });

@@ -65,11 +65,38 @@ export function fileWriteError(err: unknown, what: string, diskFullHint: string)
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new Esp32CamError('E_DISK_FULL', `The disk is full: could not save ${what}`, diskFullHint, { cause: err });
   }
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+  return new Esp32CamError('E_STORE_IO', `Could not save ${what}: ${describeFsError(err)}`, 'Check that the folder exists and is writable.',
+    { cause: err });
+}
+
+/** A few words on why a file operation failed, for a one-line message. */
+export function describeFsError(err: unknown): string {
+  const code = systemErrorCode(err);
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied'
     : code === 'EROFS' ? 'the file system is read-only'
     : code === 'ENOENT' ? 'the folder does not exist'
-    : code === 'ENOTDIR' ? 'part of the path is not a folder'
+    : code === 'ENOTDIR' || code === 'EEXIST' ? 'part of the path is a file, not a folder'
+    : code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full'
     : (code ?? (err instanceof Error ? err.message : String(err)));
-  return new Esp32CamError('E_STORE_IO', `Could not save ${what}: ${why}`, 'check that the folder exists and is writable',
-    { cause: err });
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever where a parent exists but
+ * refuses children (for example under /proc), and a bad dataDir must fail, not hang.
+ */
+export async function ensureDir(dir: string, fs: FsPort = nodeFs): Promise<void> {
+  try {
+    await fs.mkdir(dir);
+    return;
+  } catch (err) {
+    const code = systemErrorCode(err);
+    if (code === 'EEXIST') {
+      if ((await fs.stat(dir)).isDirectory()) return;
+      throw err;
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+  }
+  await ensureDir(dirname(dir), fs);
+  await fs.mkdir(dir);
 }

@@ -25,7 +25,7 @@ export async function openCamera(config: CameraConfig): Promise<CameraHandle> {
   const spec = parseCameraSpec(config.camera);
   if (!spec) {
     throw new Esp32CamError('E_CONFIG', `camera: "${config.camera}" is not a camera; use "sim" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"`,
-      'set it in the config file or with --camera');
+      'Set it with --camera or as "camera" in the config file; `ls /dev/i2c-*` lists the I2C buses.');
   }
   let bus: I2cTransport;
   let sim: SimulatedEsp32Cam | undefined;

@@ -12,6 +12,6 @@ export function errorPayload(err: unknown): ErrorPayload {
   return {
     code: 'E_INTERNAL',
     message: 'Unexpected internal error',
-    hint: 'see the service log for details, and report it if it happens again',
+    hint: 'See the service log for details, and report it if it happens again.',
   };
 }

@@ -17,8 +17,9 @@ export interface FsPort {
   unlink(path: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
-  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
-  stat(path: string): Promise<{ size: number }>;
+  /** Creates one folder (not its parents). */
+  mkdir(path: string): Promise<unknown>;
+  stat(path: string): Promise<{ size: number; isDirectory(): boolean }>;
 }
 
 export const nodeFs: FsPort = {
@@ -27,6 +28,6 @@ export const nodeFs: FsPort = {
   unlink: (path) => fsp.unlink(path),
   readdir: (path) => fsp.readdir(path),
   readFile: (path) => fsp.readFile(path),
-  mkdir: (path, options) => fsp.mkdir(path, options),
+  mkdir: (path) => fsp.mkdir(path),
   stat: (path) => fsp.stat(path),
 };

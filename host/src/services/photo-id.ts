@@ -12,7 +12,7 @@ export const isPhotoId = (value: unknown): value is string => typeof value === '
 
 export function assertPhotoId(value: unknown): string {
   if (isPhotoId(value)) return value;
-  throw new Esp32CamError('E_BAD_ID', 'That is not a photo id', 'photo ids look like 20261120-233100-123-9f3a0c1d; list photos with GET /api/photos');
+  throw new Esp32CamError('E_BAD_ID', 'That is not a photo id', 'Photo ids look like 20261120-233100-123-9f3a0c1d; list photos with GET /api/photos.');
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { Esp32CamError, systemErrorCode } from '../errors.js';
-import { fileWriteError, fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { describeFsError, ensureDir, fileWriteError, fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { nodeFs, type FsPort } from './fs-port.js';
 import { PhotoIdGenerator, assertPhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-record.js';
@@ -41,7 +41,7 @@ export interface SaveMeta {
 
 type StoreEvents = { saved: [PhotoRecord]; deleted: [{ id: string }] };
 
-const DISK_FULL_HINT = 'free some space or lower retention.maxBytes';
+const DISK_FULL_HINT = 'Free some space or lower retention.maxBytes.';
 
 /**
  * Photos on disk: `<dataDir>/photos/<id>.jpg` + `<id>.json`, thumbnails in `<dataDir>/thumbs/<id>.jpg`.
@@ -70,14 +70,14 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     const store = new PhotoStore(opts, dirs);
     const fs = store.fs;
     try {
-      await fs.mkdir(dirs.photos, { recursive: true });
-      await fs.mkdir(dirs.thumbs, { recursive: true });
+      await ensureDir(dirs.photos, fs);
+      await ensureDir(dirs.thumbs, fs);
       const records = await recoverStore(fs, dirs, opts.log ?? ((line) => console.warn(line)));
       for (const record of records) store.index(record);
     } catch (err) {
-      const e = fileWriteError(err, `the photo store in ${opts.dataDir}`, DISK_FULL_HINT);
-      throw new Esp32CamError(e.code, `Could not open the photo store in ${opts.dataDir}: ${e.message}`,
-        'check that dataDir is a writable folder', { cause: err });
+      if (err instanceof Esp32CamError) throw err;
+      throw new Esp32CamError('E_STORE_IO', `Could not open the photo store in ${opts.dataDir}: ${describeFsError(err)}`,
+        'Check that dataDir is a writable folder, or choose another with --data-dir.', { cause: err });
     }
     store.ids = new PhotoIdGenerator(store.order.at(-1));
     await store.exclusive(() => store.applyRetention(undefined));
@@ -184,7 +184,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       await fsyncDir(this.dirs.photos, this.fs);
     } catch (err) {
       throw new Esp32CamError('E_STORE_IO', `Could not delete photo ${id}: ${systemErrorCode(err) ?? String(err)}`,
-        'check that the data folder is writable', { cause: err });
+        'Check that the data folder is writable.', { cause: err });
     }
     const record = this.records.get(id)!;
     this.records.delete(id);
@@ -217,7 +217,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     } catch (err) {
       if (systemErrorCode(err) === 'ENOENT') throw notFound(id);
       throw new Esp32CamError('E_STORE_IO', `Could not read photo ${id}: ${systemErrorCode(err) ?? String(err)}`,
-        'check the data folder and its permissions', { cause: err });
+        'Check the data folder and its permissions.', { cause: err });
     }
   }
 
@@ -229,5 +229,5 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
 }
 
 function notFound(id: string): Esp32CamError {
-  return new Esp32CamError('E_NOT_FOUND', `There is no photo ${id}`, 'it may have been deleted or removed by retention; list photos with GET /api/photos');
+  return new Esp32CamError('E_NOT_FOUND', `There is no photo ${id}`, 'It may have been deleted or removed by retention; list photos with GET /api/photos.');
 }

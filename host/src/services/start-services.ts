@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { SimulatedEsp32Cam } from '../sim/index.js';
 import { openCamera } from './camera-factory.js';
 import { startCaptureService, type CaptureService } from './capture-service.js';
+import type { FsPort } from './fs-port.js';
 import { PhotoStore } from './photo-store.js';
 
 export interface Services {
@@ -15,6 +16,8 @@ export interface Services {
 
 export interface ServiceOptions {
   healthIntervalMs?: number;
+  /** The photo store's file system; tests pass a wrapped one that runs out of space. */
+  fs?: FsPort;
   log?: (line: string) => void;
 }
 
@@ -25,6 +28,7 @@ export async function startServices(config: Config, opts: ServiceOptions = {}): 
     maxPhotos: config.retention.maxPhotos,
     maxBytes: config.retention.maxBytes,
     log: opts.log,
+    fs: opts.fs,
   });
   const camera = await openCamera(config);
   const capture = await startCaptureService({

@@ -12,7 +12,7 @@ export async function jpegSize(jpeg: Buffer): Promise<{ width: number; height: n
   } catch {
     // Falls through to the same error: sharp's own message is about libvips, not about the photo.
   }
-  throw new Esp32CamError('E_INVALID_JPEG', 'The photo is not a readable JPEG', 'take the photo again; if it keeps happening, check the camera ribbon cable');
+  throw new Esp32CamError('E_INVALID_JPEG', 'The photo is not a readable JPEG', 'Take the photo again; if it keeps happening, check the camera ribbon cable.');
 }
 
 /** A small JPEG for the photo list; decoding the whole photo also proves it is not truncated. */
@@ -24,6 +24,6 @@ export async function makeThumbnail(jpeg: Buffer): Promise<Buffer> {
       .toBuffer();
   } catch (err) {
     throw new Esp32CamError('E_INVALID_JPEG', 'The photo could not be decoded to make a thumbnail',
-      'take the photo again; if it keeps happening, check the camera ribbon cable', { cause: err });
+      'Take the photo again; if it keeps happening, check the camera ribbon cable.', { cause: err });
   }
 }

@@ -23,7 +23,7 @@ async function checkOutputFolder(path: string): Promise<void> {
   const folder = dirname(path);
   const isFolder = await stat(folder).then((s) => s.isDirectory(), () => false);
   if (!isFolder) {
-    throw new Esp32CamError('E_STORE_IO', `Cannot write ${path}: the folder ${folder} does not exist`, 'create the folder first or choose another -o path');
+    throw new Esp32CamError('E_STORE_IO', `Cannot write ${path}: the folder ${folder} does not exist`, 'Create the folder first or choose another -o path.');
   }
 }
 
@@ -43,7 +43,7 @@ export async function captureCommand(flags: CaptureFlags): Promise<void> {
   try {
     await writeFileAtomic(output, jpeg);
   } catch (err) {
-    throw fileWriteError(err, output, 'free some space on that disk or write to another one with -o');
+    throw fileWriteError(err, output, 'Free some space on that disk or write to another one with -o.');
   }
   const { width, height } = await jpegSize(jpeg);
   process.stdout.write(
