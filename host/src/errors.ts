@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   E_BAD_ID: 'The id is not valid',
   E_BAD_INPUT: 'The request is not valid',
   E_CONFIG: 'The configuration is not valid',
+  E_INTERNAL: 'An unexpected error happened',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

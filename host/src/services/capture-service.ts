@@ -172,6 +172,7 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
         firmware: result.firmware ?? this.state.firmware,
         lastPingAt: new Date().toISOString(),
         lastRoundTripMs: Math.round(result.roundTripMs * 10) / 10,
+        lastError: null,
       });
       return result;
     } catch (err) {
@@ -194,8 +195,7 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
   async setFlash(on: boolean): Promise<boolean> {
     try {
       await this.camera.client.setFlash(on);
-      this.state.flash = on;
-      this.state.online = true;
+      Object.assign(this.state, { flash: on, online: true, lastError: null });
       return on;
     } catch (err) {
       this.noteError(err);
@@ -233,6 +233,8 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
           protocol: this.camera.client.protocolInUse ?? this.state.protocol,
           lastCaptureAt: takenAt.toISOString(),
           lastCaptureMs: Math.round(captureMs),
+          // The status says how the camera is now; the failure itself went out as `capture:error`.
+          lastError: null,
         });
         return { jpeg, captureMs, takenAt };
       },
