@@ -157,7 +157,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport {
       throw new Esp32CamError('E_BAD_INPUT', 'configOverrides must be an object', 'Pass names and values, e.g. { FRAME_SIZE: "VGA" }.');
     }
     if (!existsSync(this.script)) {
-      throw new Esp32CamError('E_SIM_SCRIPT', `The slave script ${this.script} does not exist`, 'Pass script: with the path of a MicroPython slave script.');
+      throw new Esp32CamError('E_SIM_SCRIPT', `The slave script ${this.script} does not exist`, 'Give the path of a MicroPython slave script (--sim-script PATH, or "sim": {"script": PATH} in the config file).');
     }
     if (opts.faults) this.inject(opts.faults);
     this.bus = new SlaveBus({
