@@ -143,19 +143,32 @@ describe('CameraClient against the field slave script (legacy)', () => {
     expect((await client.capture()).equals(photo)).toBe(true);
   });
 
-  it('resynchronises after a corrupted transfer and still never returns a corrupt photo', async () => {
+  it('drains and retakes the photo when a corrupted status byte arrives', async () => {
     const photo = await jpegOfSize(1_500);
     const sim = await board({ script: FIELD_SCRIPT, frameSource: async () => photo });
     const client = new CameraClient({ bus: sim, protocol: 'legacy' });
     await client.ping();
+    // The next read is the poll for the capture's status byte. Whatever the flip turns it into, the real
+    // status arrives later and must not be mistaken for the first byte of a slice.
     sim.inject({ corruptReads: 1 });
-    const got = await client.capture().catch((e: unknown) => e);
-    // A flipped byte inside a slice cannot be seen by the legacy protocol; a flipped header can. Either the
-    // photo is exact, or the error is typed: never a silently different photo that passes as good.
-    if (got instanceof Buffer) {
-      if (!got.equals(photo)) expect(got.subarray(0, 2).toString('hex') + got.subarray(-2).toString('hex')).toBe('ffd8ffd9');
-    } else {
-      expect(got).toBeInstanceOf(Esp32CamError);
+    expect((await client.capture()).equals(photo)).toBe(true);
+    expect((await client.capture()).equals(photo)).toBe(true);
+  });
+
+  it('detects a corrupted slice header and never returns a photo of the wrong length', async () => {
+    const photo = await jpegOfSize(3_000);
+    const sim = await board({ script: FIELD_SCRIPT, frameSource: async () => photo, seed: 3 });
+    const client = new CameraClient({ bus: sim, protocol: 'legacy' });
+    await client.ping();
+    // Flipped bytes land anywhere in the reads. The legacy protocol has no checksum, so a flip inside a slice's
+    // data cannot be seen (protocol 2 catches it, see above); a flip in a status or length byte must be caught.
+    for (let i = 0; i < 4; i++) {
+      sim.inject({ corruptReads: 3 });
+      const got = await client.capture().catch((e: unknown) => e);
+      if (got instanceof Esp32CamError) continue;
+      expect(got).toBeInstanceOf(Buffer);
+      expect((got as Buffer).length).toBe(photo.length);
+      expect((got as Buffer).subarray(0, 2).toString('hex') + (got as Buffer).subarray(-2).toString('hex')).toBe('ffd8ffd9');
     }
     expect((await client.capture()).equals(photo)).toBe(true);
   });

@@ -232,6 +232,26 @@ describe('HTTP API and socket.io on a simulated camera', () => {
       socket.close();
     }
   });
+
+  it('retries a truncated photo and stores only the complete one', async () => {
+    const before = (await (await fetch(url('/api/photos'))).json()).total as number;
+    server.services.sim!.inject({ truncatedFrames: 1 });
+    const record = await (await fetch(url('/api/capture'), { method: 'POST' })).json();
+    const jpeg = Buffer.from(await (await fetch(url(record.urls.jpeg))).arrayBuffer());
+    expect(jpeg.subarray(-2).toString('hex')).toBe('ffd9');
+    expect(jpeg.length).toBe(record.size);
+    await sharp(jpeg).raw().toBuffer(); // decodes whole
+    expect((await (await fetch(url('/api/photos'))).json()).total).toBe(before + 1);
+  });
+
+  it('never stores a photo that stayed truncated through every retry', async () => {
+    const before = (await (await fetch(url('/api/photos'))).json()).total as number;
+    server.services.sim!.inject({ truncatedFrames: 3 });
+    await expectError(await fetch(url('/api/capture'), { method: 'POST' }), 502, 'E_INVALID_JPEG');
+    expect((await (await fetch(url('/api/photos'))).json()).total).toBe(before);
+    const files = await readdir(join(dataDir, 'photos'));
+    expect(files.filter((f) => !/^\d{8}-\d{6}-\d{3}-[0-9a-f]{8}\.(jpg|json)$/.test(f))).toEqual([]);
+  });
 });
 
 describe('HTTP API on a full disk', () => {
