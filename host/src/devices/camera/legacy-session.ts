@@ -23,7 +23,7 @@ export const LEGACY_TIMING = {
   quietMs: 250,
   /** Bytes read to empty the TX ring: the field script's ring is 256 bytes. */
   drainBytes: 300,
-  /** A status byte that equals the idle garbage is trusted only after this long (see captureStatus). */
+  /** A 100 equal to the idle garbage is trusted only after this long (200 is never ambiguous, see unambiguous()). */
   trustAmbiguousAfterMs: 400,
 };
 
@@ -32,6 +32,9 @@ export interface LegacyOptions {
   captureTimeoutMs: number;
   maxSlice?: number;
 }
+
+/** Any command a legacy script does not know: it answers 100 and feeds its watchdog. */
+const FENCE = new TextEncoder().encode('?');
 
 /** A reply that cannot be garbage was half consumed: the ring holds an unknown tail now. */
 class Desync extends Error {}
@@ -100,21 +103,49 @@ export class LegacySession {
 
   private async simple(command: LegacyCommand): Promise<void> {
     if (this.needsDrain) await this.drain();
-    const status = await this.status(command, this.options.commandTimeoutMs, 0);
+    await this.unambiguous();
+    const status = await this.status(command, this.options.commandTimeoutMs, LEGACY_TIMING.trustAmbiguousAfterMs);
     if (status !== STATUS_OK) {
       throw new Esp32CamError('E_BAD_STATUS', `The camera answered ${status} to "${command}"`, 'The slave script refused the command; check that it is a script that speaks this protocol.');
     }
   }
 
   /** The capture status arrives after the camera is done, which can take far longer than a command. */
-  private captureStatus(): Promise<number> {
+  private async captureStatus(): Promise<number> {
+    await this.unambiguous();
     return this.status('capture', this.options.captureTimeoutMs, LEGACY_TIMING.trustAmbiguousAfterMs);
   }
 
   /**
+   * A 200 cannot be told from the idle garbage when the last byte the slave sent was itself a 200. Sending an
+   * unknown command first fixes that: its 100 is unambiguous against an idle 200, and leaves 100 as the idle
+   * byte, against which the next 200 is unambiguous. It also proves the script is alive, which a garbage 200
+   * would not.
+   */
+  private async unambiguous(): Promise<void> {
+    if (this.link.idleByte !== STATUS_OK) return;
+    await this.link.write(FENCE);
+    const started = Date.now();
+    await sleep(LEGACY_TIMING.settleMs);
+    for (;;) {
+      const byte = (await this.link.read(1))[0]!;
+      if (byte === STATUS_FAILED) return;
+      if (byte !== STATUS_OK && byte !== 0xff) {
+        this.needsDrain = true;
+        throw new Desync(`byte 0x${byte.toString(16)} while waiting for the answer to an unknown command`);
+      }
+      if (Date.now() - started > this.options.commandTimeoutMs) {
+        this.needsDrain = true;
+        throw new Esp32CamError('E_TIMEOUT', `The camera did not answer within ${this.options.commandTimeoutMs} ms`, 'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.');
+      }
+      await sleep(LEGACY_TIMING.pollMs);
+    }
+  }
+
+  /**
    * Writes a command and polls for its one-byte status. A byte different from the idle garbage is a real
-   * reply. One equal to it is ambiguous: it is taken only after `trustAfterMs`, when the reply must be there;
-   * if that guess is wrong, the download's checks find out and the photo is retried.
+   * reply. One equal to it is ambiguous: unambiguous() keeps that from happening to a 200, and a 100 equal to
+   * an idle 100 is taken only after `trustAfterMs`, when the reply must be there.
    */
   private async status(command: LegacyCommand, timeoutMs: number, trustAfterMs: number): Promise<number> {
     await this.link.write(encodeLegacyCommand(command));
