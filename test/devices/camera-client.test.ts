@@ -8,6 +8,7 @@ import { SimulatedEsp32Cam, type SimOptions } from '../../host/src/sim/index.js'
 import type { CaptureProgress } from '../../host/src/devices/camera/types.js';
 
 const FIELD_SCRIPT = join(packageRoot(), 'test', 'fixtures', 'legacy_slave.py');
+const SLOW_FIELD_SCRIPT = join(packageRoot(), 'test', 'fixtures', 'slow_legacy_slave.py');
 
 /** A real JPEG padded with a COM segment to exactly `size` bytes, so tests control the photo byte for byte. */
 async function jpegOfSize(size: number, seed = 1): Promise<Buffer> {
@@ -171,6 +172,19 @@ describe('CameraClient against the field slave script (legacy)', () => {
       expect((got as Buffer).subarray(0, 2).toString('hex') + (got as Buffer).subarray(-2).toString('hex')).toBe('ffd8ffd9');
     }
     expect((await client.capture()).equals(photo)).toBe(true);
+  });
+
+  it('finishes replies whose parts are queued apart, without taking the photo again', async () => {
+    // The field script queues status, length and data with three setdata calls; this board pauses 8 ms after
+    // each, so reads land between the parts: after the 201, or after the length but before the data.
+    const photo = await jpegOfSize(2_050);
+    const sim = await board({ script: SLOW_FIELD_SCRIPT, frameSource: async () => photo });
+    const client = new CameraClient({ bus: sim, protocol: 'legacy' });
+    const attempts: number[] = [];
+    client.on('progress', (p) => attempts.push(p.attempt));
+    for (let i = 0; i < 3; i++) expect((await client.capture()).equals(photo)).toBe(true);
+    expect(Math.max(...attempts)).toBe(1);
+    expect(sim.info().frames).toBe(3);
   });
 
   it('explains a failed capture on the field script, which answers 200 and then never sends the photo', async () => {

@@ -1,8 +1,8 @@
 import {
   checkJpeg,
-  decodeLegacyReply,
   encodeLegacyCommand,
   LEGACY_CHUNK,
+  STATUS_DATA,
   STATUS_FAILED,
   STATUS_OK,
   type LegacyCommand,
@@ -193,24 +193,40 @@ export class LegacySession {
   /**
    * One `get`: reads status, length and a whole slice in one read. Reading past a short reply is harmless,
    * since nothing else is queued behind it and a read of an empty ring consumes nothing.
+   *
+   * The field script queues a reply with three setdata calls (status, length, data), so a read can land
+   * between them: it then gets the parts already queued, followed by garbage that repeats the last of them.
+   * Such a read is finished where it stopped rather than thrown away, because what it took is gone from the
+   * ring: a lone 201 followed by 0xC9 0xC9 (an impossible length), or a header whose data bytes all equal its
+   * last byte. In that last case the data may also have been real and uniform; reading again then returns
+   * the same bytes as garbage, so the slice is right either way.
    */
   private async getSlice(first: boolean): Promise<Buffer> {
     await this.link.write(encodeLegacyCommand('get'));
     const started = Date.now();
     await sleep(LEGACY_TIMING.settleMs);
+    let haveStatus = false;
     for (;;) {
       const idle = this.link.idleByte;
-      const bytes = await this.link.read(3 + this.maxSlice);
-      const reply = decodeLegacyReply(bytes, this.maxSlice);
-      if (reply.kind === 'data') return Buffer.from(reply.data);
-      if (reply.kind === 'failed') {
-        throw new Esp32CamError('E_CAMERA_FAILED', 'The camera has no photo to send (status 100 to "get")', 'The capture failed on the board; check the camera ribbon cable and PSRAM, then try again.');
+      if (!haveStatus) {
+        const bytes = await this.link.read(3 + this.maxSlice);
+        const status = bytes[0]!;
+        const garbage = bytes.every((b) => b === idle || b === 0xff);
+        if (status === STATUS_FAILED && !garbage) {
+          throw new Esp32CamError('E_CAMERA_FAILED', 'The camera has no photo to send (status 100 to "get")', 'The capture failed on the board; check the camera ribbon cable and PSRAM, then try again.');
+        }
+        if (!garbage) {
+          if (status !== STATUS_DATA) throw new Desync(`status byte 0x${status.toString(16)} to "get"`);
+          if (bytes[1] === STATUS_DATA && bytes[2] === STATUS_DATA) haveStatus = true; // length not queued yet
+          else return this.sliceData(bytes.subarray(1));
+        }
+      } else {
+        const bytes = await this.link.read(2 + this.maxSlice);
+        if (!(bytes[0] === STATUS_DATA && bytes[1] === STATUS_DATA)) return this.sliceData(bytes);
       }
-      const garbage = bytes.every((b) => b === idle || b === 0xff);
-      if (!garbage) throw new Desync(reply.kind === 'malformed' ? reply.reason : 'incomplete slice');
       if (Date.now() - started > this.options.commandTimeoutMs) {
         this.needsDrain = true;
-        if (first) {
+        if (first && !haveStatus) {
           // The field script raises inside its callback on `get` after a failed capture (len(False)).
           throw new Esp32CamError('E_CAMERA_FAILED', 'The camera accepted the capture but never sent the photo', 'The field slave script answers 200 even when the camera fails; check the camera ribbon cable and PSRAM.');
         }
@@ -219,4 +235,19 @@ export class LegacySession {
       await sleep(LEGACY_TIMING.pollMs);
     }
   }
+
+  /** `bytes` starts at a slice's length; the 201 before it is already consumed. */
+  private async sliceData(bytes: Buffer): Promise<Buffer> {
+    const length = bytes[0]! | (bytes[1]! << 8);
+    if (length > this.maxSlice) throw new Desync(`slice length ${length} exceeds the ${this.maxSlice}-byte maximum`);
+    const data = bytes.subarray(2, 2 + length);
+    const last = bytes[1]!;
+    if (length === 0 || !data.every((b) => b === last)) return Buffer.from(data);
+    // The data looks like garbage repeating the length's high byte: it may not have been queued yet. Should it
+    // still be missing after this wait, it arrives later as stale bytes, and the next `get` sees them (every
+    // slice is followed by at least the empty one), so the photo is taken again rather than returned.
+    await sleep(LEGACY_TIMING.settleMs);
+    return this.link.read(length);
+  }
+
 }
