@@ -4,6 +4,7 @@ import { addCameraOptions } from './camera-options.js';
 import { captureCommand } from './commands/capture.js';
 import { flashLedCommand } from './commands/flash-led.js';
 import { pingCommand } from './commands/ping.js';
+import { registerPortsCommand } from './commands/ports.js';
 import { serveCommand } from './commands/serve.js';
 import { reportError } from './report-error.js';
 
@@ -30,6 +31,8 @@ function buildProgram(): Command {
   addCameraOptions(program.command('flash-led').description('turn the flash LED on or off'))
     .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))
     .action((state: 'on' | 'off', flags) => flashLedCommand(state, flags));
+
+  registerPortsCommand(program);
 
   return program;
 }
