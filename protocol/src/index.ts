@@ -2,3 +2,4 @@ export * from './crc.js';
 export * from './legacy.js';
 export * as v2 from './v2.js';
 export * from './jpeg.js';
+export * as espImage from './esp-image/index.js';

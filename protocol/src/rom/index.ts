@@ -1,0 +1,4 @@
+/** The ESP ROM serial bootloader protocol (hardware-facts §5): pure encode/decode, no I/O, no framing. */
+export * from './opcodes.js';
+export * from './packet.js';
+export * from './commands.js';
