@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   E_BAD_INPUT: 'The request is not valid',
   E_CONFIG: 'The configuration is not valid',
   E_INTERNAL: 'An unexpected error happened',
+  E_NOT_IN_DOWNLOAD_MODE: 'The board did not enter its serial bootloader',
+  E_NO_SERIAL_DATA: 'The board sent nothing on the serial port',
+  E_SERIAL_NOISE: 'Only garbage arrived on the serial port',
+  E_NO_SYNC_REPLY: 'The bootloader is up but its replies do not arrive',
+  E_FLASH_VERIFY: 'The flash does not hold what was written',
+  E_FLASH_FAILED: 'Writing the flash failed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,3 +3,4 @@ export * from './legacy.js';
 export * as v2 from './v2.js';
 export * from './jpeg.js';
 export * as espImage from './esp-image/index.js';
+export * as rom from './rom/index.js';

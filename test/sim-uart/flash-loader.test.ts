@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,7 +66,9 @@ async function stub(host: RomTestHost) {
 
 describe('ROM flash download', () => {
   it('FLASH_BEGIN/DATA/END writes blocks that readFlash and the flash file both show', async () => {
-    const file = join((await simBoard()).dir, 'flash.bin');
+    const dir = mkdtempSync(join(tmpdir(), 'sim-flash-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'flash.bin');
     const { board, host } = await rom({ flashFile: file });
     const data = Buffer.alloc(0x900);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;

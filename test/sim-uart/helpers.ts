@@ -26,6 +26,8 @@ import {
  */
 export class RomTestHost {
   readonly raw: Buffer[] = [];
+  /** 'error' events of the stream (an unplugged board fails the write in progress). */
+  readonly errors: Error[] = [];
   private readonly packets: Buffer[] = [];
   private waiter: (() => void) | undefined;
   private readonly encoder = new SlipEncoder({ bluetoothQuirk: true });
@@ -34,6 +36,7 @@ export class RomTestHost {
 
   constructor(readonly port: SerialPortStream) {
     this.encoder.pipe(port);
+    port.on('error', (err: Error) => this.errors.push(err));
     port.on('data', (chunk: Buffer) => {
       this.raw.push(chunk);
       this.decoder.write(chunk);
@@ -161,7 +164,7 @@ let counter = 0;
 /** A fresh board registered at a unique sim path, and a temp dir; `dispose` undoes both. */
 export async function simBoard(opts: SimSerialBoardOptions = {}): Promise<{ board: SimSerialBoard; path: string; dir: string; dispose: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sim-uart-'));
-  const board = await SimSerialBoard.create({ flashTiming: 'instant', ...opts, flashFile: opts.flashFile === undefined ? undefined : opts.flashFile });
+  const board = await SimSerialBoard.create({ flashTiming: 'instant', ...opts });
   const path = `sim:test-${process.pid}-${++counter}`;
   registerSimSerialBoard(path, board);
   return {

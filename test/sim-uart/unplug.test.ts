@@ -30,7 +30,8 @@ describe('port ownership and a lost USB cable', () => {
     await until(() => sim.board.flash.read(0x10000, 1)[0] === 0xff, 1000, 'erase');
     sim.board.unplug();
     const err = await closed;
-    expect(err?.name).toBe('DisconnectedError');
+    expect(err).toMatchObject({ disconnected: true });
+    expect(err?.message).toContain('EIO');
     expect(await write).toBeInstanceOf(Error);
     expect(sim.board.state).toBe('reset');
     await expect(SimSerialBinding.open({ path: sim.path, baudRate: 115200 })).rejects.toMatchObject({ code: 'ENOENT' });

@@ -5,6 +5,7 @@ import { captureCommand } from './commands/capture.js';
 import { flashLedCommand } from './commands/flash-led.js';
 import { pingCommand } from './commands/ping.js';
 import { registerPortsCommand } from './commands/ports.js';
+import { registerSimCommand } from './commands/sim.js';
 import { serveCommand } from './commands/serve.js';
 import { reportError } from './report-error.js';
 
@@ -33,6 +34,7 @@ function buildProgram(): Command {
     .action((state: 'on' | 'off', flags) => flashLedCommand(state, flags));
 
   registerPortsCommand(program);
+  registerSimCommand(program);
 
   return program;
 }

@@ -1,0 +1,178 @@
+import type { SerialPortStream } from '@serialport/stream';
+import { ESPLoader, Transport } from 'esptool-js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Esp32CamError } from '../../errors.js';
+import { BootLogCapture, diagnoseBootLog, type BootDiagnosis } from './boot-log.js';
+import { MANUAL_INSTRUCTIONS, type ModemLines, type ResetStep } from './reset.js';
+import type { WebSerialAdapter } from './webserial-adapter.js';
+
+export const ROM_BAUD = 115200;
+
+export interface ConnectEvents {
+  status(message: string): void;
+  /** Manual reset: what to do, and the seconds left to do it. */
+  manual(instructions: string, secondsLeft: number): void;
+}
+
+export interface ConnectOptions {
+  port: SerialPortStream;
+  adapter: WebSerialAdapter;
+  steps: ResetStep[];
+  /** Baud rate to switch to once the stub runs. */
+  baudRate: number;
+  /** How long the manual path waits for the buttons. */
+  manualWindowMs: number;
+  events: ConnectEvents;
+}
+
+export interface Connection {
+  loader: ESPLoader;
+  transport: Transport;
+  /** esptool-js's description, e.g. "ESP32-D0WDQ6 (revision v1.0)". */
+  description: string;
+  chipName: string;
+  step: ResetStep;
+}
+
+type Device = ConstructorParameters<typeof Transport>[0];
+
+export function adapterLines(adapter: WebSerialAdapter): ModemLines {
+  return { set: ({ dtr, rts }) => adapter.setSignals({ dataTerminalReady: dtr, requestToSend: rts }) };
+}
+
+/**
+ * Tries each reset step until the ROM answers SYNC. For every failed step the boot log read during its reset
+ * says why, and the error reported at the end is the most telling of them.
+ */
+export async function connect(opts: ConnectOptions): Promise<Connection> {
+  const lines = adapterLines(opts.adapter);
+  const transport = new Transport(opts.adapter as unknown as Device, false);
+  // esptool-js traces to console.log even with tracing off.
+  transport.trace = () => undefined;
+  const terminal = {
+    clean: () => undefined,
+    writeLine: (text: string) => emitStatus(opts.events, text),
+    write: (text: string) => emitStatus(opts.events, text),
+  };
+  const loader = new ESPLoader({
+    transport,
+    baudrate: opts.baudRate,
+    romBaudrate: ROM_BAUD,
+    terminal,
+    // esptool-js reconnects by itself when a baud change fails; it must then use our reset too.
+    resetConstructors: {
+      classicReset: (_t: Transport, delay: number) => ({ reset: () => stepOf(delay).run(lines) }),
+      hardReset: () => ({ reset: () => hardReset(lines) }),
+    } as never,
+  });
+  const diagnoses: Array<{ step: ResetStep; diagnosis: BootDiagnosis }> = [];
+  for (const step of opts.steps) {
+    opts.events.status(`Connecting (${step.label})…`);
+    const capture = new BootLogCapture(opts.port);
+    try {
+      const ok = step.name === 'manual' ? await manualConnect(loader, transport, opts) : await syncOnce(loader, transport, step, lines);
+      if (ok) {
+        capture.stop();
+        const chipName = loader.chip.CHIP_NAME;
+        const description = await loader.chip.getChipDescription(loader);
+        return { loader, transport, description, chipName, step };
+      }
+    } catch (err) {
+      capture.stop();
+      if (err instanceof Esp32CamError) throw err;
+      throw new Esp32CamError('E_FLASH_FAILED', `Talking to the bootloader failed: ${String((err as Error)?.message ?? err)}`, 'Try again; if it keeps failing, try --baud 115200 and another USB cable or port.', { cause: err });
+    }
+    diagnoses.push({ step, diagnosis: diagnoseBootLog(capture.stop()) });
+  }
+  throw connectError(diagnoses);
+}
+
+function stepOf(delay: number): ResetStep {
+  return { name: 'classic', label: 'classic', run: (lines) => classicSequence(lines, delay) };
+}
+
+async function classicSequence(lines: ModemLines, holdMs: number): Promise<void> {
+  await lines.set({ dtr: false, rts: true });
+  await sleep(100);
+  await lines.set({ dtr: true, rts: false });
+  await sleep(holdMs);
+  await lines.set({ dtr: false, rts: false });
+}
+
+/** EN low through RTS alone, then released with GPIO0 high: the chip boots its new firmware. */
+export async function hardReset(lines: ModemLines): Promise<void> {
+  await lines.set({ dtr: false, rts: true });
+  await sleep(100);
+  await lines.set({ dtr: false, rts: false });
+}
+
+/** One reset and one esptool-js connect attempt (five SYNCs), with chip detection on success. */
+async function syncOnce(loader: ESPLoader, transport: Transport, step: ResetStep, lines: ModemLines): Promise<boolean> {
+  await step.run(lines);
+  try {
+    await loader.connect('no_reset', 1, true);
+    return true;
+  } catch (err) {
+    if (!isSyncFailure(err)) throw err;
+    await transport.disconnect();
+    return false;
+  }
+}
+
+async function manualConnect(loader: ESPLoader, transport: Transport, opts: ConnectOptions): Promise<boolean> {
+  const deadline = Date.now() + opts.manualWindowMs;
+  while (Date.now() < deadline) {
+    opts.events.manual(MANUAL_INSTRUCTIONS, Math.max(0, Math.ceil((deadline - Date.now()) / 1000)));
+    try {
+      await loader.connect('no_reset', 1, true);
+      return true;
+    } catch (err) {
+      if (!isSyncFailure(err)) throw err;
+      await transport.disconnect();
+    }
+  }
+  return false;
+}
+
+function isSyncFailure(err: unknown): boolean {
+  return err instanceof Error && /Failed to connect/.test(err.message);
+}
+
+/** What the boot logs of all the failed attempts say, most specific first. */
+export function connectError(attempts: Array<{ step: ResetStep; diagnosis: BootDiagnosis }>): Esp32CamError {
+  const tried = attempts.map((a) => a.step.label).join(', ');
+  const find = (kind: BootDiagnosis['kind']) => attempts.find((a) => a.diagnosis.kind === kind)?.diagnosis;
+  const download = find('download');
+  if (download) {
+    return new Esp32CamError(
+      'E_NO_SYNC_REPLY',
+      `The board entered download mode but never answered (tried: ${tried})`,
+      'The TX path from the board is down: check the wire from the ESP32\'s U0TXD (GPIO1) to the adapter\'s RX, and that nothing else drives GPIO1.',
+    );
+  }
+  const flashBoot = find('flash-boot');
+  if (flashBoot && flashBoot.kind === 'flash-boot') {
+    return new Esp32CamError(
+      'E_NOT_IN_DOWNLOAD_MODE',
+      `Wrong boot mode: the board booted from flash (boot:${flashBoot.bootMode}), so GPIO0 was not held low at reset (tried: ${tried})`,
+      'Hold GPIO0 (IO0) to GND while pressing RST, or use --before manual. On the ESP32-CAM-MB, try another cable or USB port; disconnect anything on GPIO0, GPIO2 or GPIO12 (such as the Pi\'s I2C wires).',
+    );
+  }
+  if (find('garbage')) {
+    return new Esp32CamError(
+      'E_SERIAL_NOISE',
+      `Only garbage arrived from the board (tried: ${tried})`,
+      'This is a baud-rate mismatch or electrical noise: use a shorter or better USB cable, a powered hub, and check the board\'s 5 V supply and ground.',
+    );
+  }
+  return new Esp32CamError(
+    'E_NO_SERIAL_DATA',
+    `The board sent nothing on the serial port (tried: ${tried})`,
+    'Check that TX and RX are crossed (adapter TX to U0RXD, RX to U0TXD), that the board is powered, and that this is the right port (`esptool ports`… `esp32cam ports`). For a board without auto-reset, use --before manual.',
+  );
+}
+
+function emitStatus(events: ConnectEvents, text: string): void {
+  const line = text.replace(/[\r\n]+/g, ' ').trim();
+  if (line && line !== '.' && line !== '_') events.status(line);
+}
