@@ -17,6 +17,8 @@ export interface ConnectEvents {
 export interface ConnectOptions {
   port: SerialPortStream;
   adapter: WebSerialAdapter;
+  /** The port's modem lines, usable before esptool-js opens the adapter. */
+  lines: ModemLines;
   steps: ResetStep[];
   /** Baud rate to switch to once the stub runs. */
   baudRate: number;
@@ -36,16 +38,13 @@ export interface Connection {
 
 type Device = ConstructorParameters<typeof Transport>[0];
 
-export function adapterLines(adapter: WebSerialAdapter): ModemLines {
-  return { set: ({ dtr, rts }) => adapter.setSignals({ dataTerminalReady: dtr, requestToSend: rts }) };
-}
 
 /**
  * Tries each reset step until the ROM answers SYNC. For every failed step the boot log read during its reset
  * says why, and the error reported at the end is the most telling of them.
  */
 export async function connect(opts: ConnectOptions): Promise<Connection> {
-  const lines = adapterLines(opts.adapter);
+  const lines = opts.lines;
   const transport = new Transport(opts.adapter as unknown as Device, false);
   // esptool-js traces to console.log even with tracing off.
   transport.trace = () => undefined;
@@ -113,7 +112,7 @@ async function syncOnce(loader: ESPLoader, transport: Transport, step: ResetStep
     await loader.connect('no_reset', 1, true);
     return true;
   } catch (err) {
-    if (!isSyncFailure(err)) throw err;
+    if (isPortLoss(err)) throw err;
     await transport.disconnect();
     return false;
   }
@@ -127,15 +126,16 @@ async function manualConnect(loader: ESPLoader, transport: Transport, opts: Conn
       await loader.connect('no_reset', 1, true);
       return true;
     } catch (err) {
-      if (!isSyncFailure(err)) throw err;
+      if (isPortLoss(err)) throw err;
       await transport.disconnect();
     }
   }
   return false;
 }
 
-function isSyncFailure(err: unknown): boolean {
-  return err instanceof Error && /Failed to connect/.test(err.message);
+/** Anything else esptool-js throws while connecting (no sync, noise, a half packet) is a failed attempt. */
+function isPortLoss(err: unknown): boolean {
+  return err instanceof Esp32CamError || (err instanceof Error && err.name === 'NetworkError');
 }
 
 /** What the boot logs of all the failed attempts say, most specific first. */
