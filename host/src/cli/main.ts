@@ -2,6 +2,7 @@ import { Argument, Command } from 'commander';
 import { packageVersion } from '../services/version.js';
 import { addCameraOptions } from './camera-options.js';
 import { captureCommand } from './commands/capture.js';
+import { registerFlashCommand } from './commands/flash.js';
 import { flashLedCommand } from './commands/flash-led.js';
 import { pingCommand } from './commands/ping.js';
 import { registerPortsCommand } from './commands/ports.js';
@@ -34,6 +35,7 @@ function buildProgram(): Command {
     .action((state: 'on' | 'off', flags) => flashLedCommand(state, flags));
 
   registerPortsCommand(program);
+  registerFlashCommand(program);
   registerSimCommand(program);
 
   return program;

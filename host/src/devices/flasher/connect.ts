@@ -172,7 +172,10 @@ export function connectError(attempts: Array<{ step: ResetStep; diagnosis: BootD
   );
 }
 
+/** esptool-js's chatter that says nothing to a user of this tool (its banner, its retry dots, its advice text). */
+const NOISE = /^(esptool\.js|Serial port|Connecting\.\.\.|\.+|_|If the chip does not respond.*)$/;
+
 function emitStatus(events: ConnectEvents, text: string): void {
   const line = text.replace(/[\r\n]+/g, ' ').trim();
-  if (line && line !== '.' && line !== '_') events.status(line);
+  if (line && !NOISE.test(line)) events.status(line);
 }

@@ -1,0 +1,199 @@
+import { readFile, stat } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { inspectImage } from '../../../../protocol/src/esp-image/index.js';
+import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/flasher/flasher.js';
+import { refusalToError } from '../../devices/flasher/image-check.js';
+import type { BeforeOption } from '../../devices/flasher/reset.js';
+import { Esp32CamError, systemErrorCode } from '../../errors.js';
+import { isSimPortPath, registerSimSerialBoard, SimSerialBinding, SimSerialBoard, unregisterSimSerialBoard } from '../../sim/uart/index.js';
+import { listSerialPorts } from '../../transports/serial/index.js';
+import { formatBytes } from '../format.js';
+
+interface FlashFlags {
+  port?: string;
+  baud: string;
+  offset: string;
+  erase?: boolean;
+  before: BeforeOption;
+  force?: boolean;
+  simFlashFile?: string;
+}
+
+/** Largest firmware a 4 MB ESP32-CAM can hold; anything bigger is not firmware for it. */
+const MAX_FIRMWARE_BYTES = 16 * 1024 * 1024;
+
+export function registerFlashCommand(program: Command): void {
+  program
+    .command('flash')
+    .description('write a firmware image (e.g. MicroPython) to the board over its USB-serial port')
+    .argument('<firmware>', 'the .bin file, e.g. firmware_camera.bin or esp32-*.bin')
+    .option('--port <path>', 'serial port (default: the one ESP board `esp32cam ports` finds); sim:esp32cam for the simulated board')
+    .option('--baud <rate>', 'baud rate for the write, once the stub runs', '460800')
+    .option('--offset <offset>', 'flash address, or auto to take it from the file\'s layout', 'auto')
+    .option('--erase', 'erase the whole flash first')
+    .addOption(new Option('--before <strategy>', 'how to get the board into its bootloader').choices(['auto', 'classic', 'usb-jtag', 'manual', 'no-reset']).default('auto'))
+    .option('--force', 'write even when the image looks wrong for this chip or offset')
+    .option('--sim-flash-file <file>', 'with --port sim:esp32cam: keep the simulated 4 MB flash in this file')
+    .action((firmware: string, flags: FlashFlags) => flashCommand(firmware, flags));
+}
+
+async function flashCommand(file: string, flags: FlashFlags): Promise<void> {
+  const image = await readFirmware(file);
+  const baudRate = parseBaud(flags.baud);
+  const offset = parseOffset(flags.offset);
+  // A file that is no image is refused before any port (or simulated board) is opened.
+  const inspection = inspectImage(image);
+  if (!inspection.ok && !(flags.force && typeof offset === 'number')) throw refusalToError(inspection);
+  const path = flags.port ?? (await pickPort());
+  const sim = isSimPortPath(path) ? await startSimBoard(path, flags.simFlashFile) : undefined;
+  const view = new FlashView(process.stderr);
+  try {
+    const result = await flashFirmware({
+      path,
+      image,
+      offset,
+      baudRate,
+      erase: flags.erase,
+      before: flags.before,
+      force: flags.force,
+      interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+      ...(sim ? { binding: SimSerialBinding, bridge: 'cp210x' as const } : {}),
+      onEvent: (event) => view.show(event),
+    });
+    view.done();
+    printResult(result, file);
+  } finally {
+    view.done();
+    if (sim) {
+      unregisterSimSerialBoard(path);
+      await sim.close();
+    }
+  }
+}
+
+async function readFirmware(file: string): Promise<Uint8Array> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Esp32CamError('E_BAD_INPUT', `${file} is not a file`, 'Give the path of a firmware .bin file.');
+    if (info.size > MAX_FIRMWARE_BYTES) {
+      throw new Esp32CamError('E_IMAGE_TOO_LARGE', `${file} is ${formatBytes(info.size)}, more than any ESP32 flash holds`, 'Check that this is a firmware image (a .bin), not an archive or a disk image.');
+    }
+    return await readFile(file);
+  } catch (err) {
+    if (err instanceof Esp32CamError) throw err;
+    const code = systemErrorCode(err);
+    if (code === 'ENOENT') throw new Esp32CamError('E_BAD_INPUT', `There is no file ${file}`, 'Check the path of the firmware .bin file.');
+    throw new Esp32CamError('E_BAD_INPUT', `Cannot read ${file} (${code ?? (err as Error).message})`, 'Check that the file exists and is readable.');
+  }
+}
+
+function parseBaud(text: string): number {
+  const baud = Number(text);
+  if (!Number.isInteger(baud) || baud < 9600 || baud > 5_000_000) {
+    throw new Esp32CamError('E_BAD_INPUT', `--baud ${text} is not a baud rate`, 'Use 115200, 460800 (the default) or 921600.');
+  }
+  return baud;
+}
+
+function parseOffset(text: string): 'auto' | number {
+  if (text === 'auto') return 'auto';
+  const offset = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(offset)) {
+    throw new Esp32CamError('E_BAD_INPUT', `--offset ${text} is not an address`, 'Use auto (the default, read from the file), or an address such as 0x0 or 0x1000.');
+  }
+  return offset;
+}
+
+/** With no --port: the one port that looks like an ESP board, or advice. */
+async function pickPort(): Promise<string> {
+  const ports = (await listSerialPorts()).filter((p) => p.likelyEsp);
+  if (ports.length === 1) return ports[0]!.path;
+  if (ports.length === 0) {
+    throw new Esp32CamError(
+      'E_PORT_NOT_FOUND',
+      'No ESP board found on a USB-serial port',
+      'Plug the board in (ESP32-CAM-MB or a USB-serial adapter), check with `esp32cam ports`, and give --port; --port sim:esp32cam uses the simulated board.',
+    );
+  }
+  throw new Esp32CamError('E_BAD_INPUT', `Several boards are plugged in: ${ports.map((p) => p.path).join(', ')}`, 'Choose one with --port.');
+}
+
+async function startSimBoard(path: string, flashFile: string | undefined): Promise<SimSerialBoard> {
+  const board = await SimSerialBoard.create({ flashFile });
+  registerSimSerialBoard(path, board);
+  if (!flashFile) process.stderr.write('esp32cam: the simulated board keeps its flash in memory for this run; --sim-flash-file FILE keeps it\n');
+  return board;
+}
+
+function printResult(result: FlashResult, file: string): void {
+  const out = process.stdout;
+  out.write(
+    `flashed ${file}: ${formatBytes(result.length)} at 0x${result.offset.toString(16)} on ${result.chip} (${result.path}), ` +
+      `${result.writeSeconds.toFixed(1)} s at ${result.baudRate} baud, ${Math.round(result.effectiveKbps)} kbit/s effective, MD5 verified\n`,
+  );
+  if (result.bootLog) out.write(`the board printed after reset:\n${result.bootLog.replace(/^/gm, '  ')}\n`);
+  else out.write('the board was not reset (no modem lines on this port): press RST to start the new firmware\n');
+}
+
+/** Status lines, the manual-reset countdown and a write progress bar on a terminal; plain lines otherwise. */
+class FlashView {
+  private bar: SingleBar | undefined;
+  private lastManual = -1;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  show(event: FlashEvent): void {
+    switch (event.type) {
+      case 'status':
+        if (!this.bar) this.line(event.message);
+        break;
+      case 'manual':
+        if (this.lastManual < 0) this.line(event.instructions);
+        if (this.stream.isTTY) this.stream.write(`\rwaiting for the board: ${event.secondsLeft} s left `);
+        this.lastManual = event.secondsLeft;
+        break;
+      case 'warning':
+        this.line(`warning: ${event.message} (${event.code}). ${event.hint}`);
+        break;
+      case 'connected':
+        if (this.lastManual >= 0 && this.stream.isTTY) this.stream.write('\n');
+        this.line(`connected to ${event.chip} (${event.reset})`);
+        break;
+      case 'progress':
+        this.progress(event);
+        break;
+      case 'boot-log':
+        break;
+    }
+  }
+
+  done(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+
+  private progress(event: Extract<FlashEvent, { type: 'progress' }>): void {
+    if (event.phase === 'erase') {
+      if (event.written === 0) this.line('erasing the whole flash…');
+      return;
+    }
+    if (event.phase === 'verify') {
+      this.done();
+      this.line(`written and verified (MD5), ${Math.round((event.bytesPerSecond * 8) / 1000)} kbit/s effective`);
+      return;
+    }
+    if (!this.stream.isTTY) return;
+    const payload = { speed: `${Math.round((event.bytesPerSecond * 8) / 1000)} kbit/s`, size: formatBytes(event.total) };
+    if (!this.bar) {
+      this.bar = new SingleBar({ stream: this.stream, format: 'writing |{bar}| {percentage}% of {size}, {speed}', barCompleteChar: '#', barIncompleteChar: '-', hideCursor: true, clearOnComplete: true });
+      this.bar.start(event.total, event.written, payload);
+    } else {
+      this.bar.update(event.written, payload);
+    }
+  }
+
+  private line(text: string): void {
+    this.stream.write(`${text}\n`);
+  }
+}
