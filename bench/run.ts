@@ -22,6 +22,15 @@ async function main(): Promise<void> {
   console.log(row(await clientThroughput('esp32cam-host, protocol 2 (auto) vs device-scripts/main.py', { protocol: 'auto', busHz, photos: PHOTOS }), limit));
   console.log(row(await clientThroughput('esp32cam-host, legacy vs the field script', { protocol: 'legacy', script: 'field', busHz, photos: PHOTOS }), limit));
   console.log(row(await referenceThroughput(busHz, PHOTOS), limit));
+  const { flashThroughput } = await import('./flash-throughput.js');
+  console.log('\nFlashing a 1.5 MB firmware-like image into the simulated board (wire-time pacing, realistic flash timing):');
+  for (const baud of [460800, 921600]) {
+    const f = await flashThroughput(baud);
+    console.log(
+      `  ${baud} baud: ${(f.bytes / 1e6).toFixed(2)} MB (${(f.compressed / 1e6).toFixed(2)} MB compressed) in ${f.seconds.toFixed(1)} s, ` +
+        `${Math.round(f.effectiveKbps)} kbit/s effective, ${(f.wireShare * 100).toFixed(0)}% of the wire limit`,
+    );
+  }
   const { pageLatency } = await import('./page-latency.js');
   const page = await pageLatency(PHOTOS);
   if (page) console.log(page);

