@@ -8,3 +8,8 @@ export { SimulatedEsp32Cam, type SimOptions, type SimFaults, type SimInfo } from
 export { startServer, type RunningServer } from './http/server.js';
 export { PhotoStore } from './services/photo-store.js';
 export { loadConfig } from './config/index.js';
+export { flashFirmware, type FlashOptions, type FlashEvent, type FlashResult } from './devices/flasher/flasher.js';
+export type { BeforeOption } from './devices/flasher/reset.js';
+export { listSerialPorts, openSerialPort, type SerialPortInfo, type SerialPortHandle } from './transports/serial/index.js';
+export { SimSerialBoard, SimSerialBinding, registerSimSerialBoard, unregisterSimSerialBoard, SIM_PORT_PATH } from './sim/uart/index.js';
+export { inspectImage, planFlash } from '../../protocol/src/esp-image/index.js';
