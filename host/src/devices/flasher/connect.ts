@@ -1,9 +1,8 @@
 import type { SerialPortStream } from '@serialport/stream';
 import { ESPLoader, Transport } from 'esptool-js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Esp32CamError } from '../../errors.js';
 import { BootLogCapture, diagnoseBootLog, type BootDiagnosis } from './boot-log.js';
-import { MANUAL_INSTRUCTIONS, type ModemLines, type ResetStep } from './reset.js';
+import { classicReset, hardReset, MANUAL_INSTRUCTIONS, type ModemLines, type ResetStep } from './reset.js';
 import type { WebSerialAdapter } from './webserial-adapter.js';
 
 export const ROM_BAUD = 115200;
@@ -60,7 +59,7 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
     terminal,
     // esptool-js reconnects by itself when a baud change fails; it must then use our reset too.
     resetConstructors: {
-      classicReset: (_t: Transport, delay: number) => ({ reset: () => stepOf(delay).run(lines) }),
+      classicReset: (_t: Transport, delay: number) => ({ reset: () => classicReset(delay).run(lines) }),
       hardReset: () => ({ reset: () => hardReset(lines) }),
     } as never,
   });
@@ -69,7 +68,7 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
     opts.events.status(`Connecting (${step.label})…`);
     const capture = new BootLogCapture(opts.port);
     try {
-      const ok = step.name === 'manual' ? await manualConnect(loader, transport, opts) : await syncOnce(loader, transport, step, lines);
+      const ok = step.name === 'manual' ? await manualConnect(loader, transport, opts) : await syncOnce(loader, transport, step, lines, opts.port);
       if (ok) {
         capture.stop();
         const chipName = loader.chip.CHIP_NAME;
@@ -86,28 +85,44 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
   throw connectError(diagnoses);
 }
 
-function stepOf(delay: number): ResetStep {
-  return { name: 'classic', label: 'classic', run: (lines) => classicSequence(lines, delay) };
-}
-
-async function classicSequence(lines: ModemLines, holdMs: number): Promise<void> {
-  await lines.set({ dtr: false, rts: true });
-  await sleep(100);
-  await lines.set({ dtr: true, rts: false });
-  await sleep(holdMs);
-  await lines.set({ dtr: false, rts: false });
-}
-
-/** EN low through RTS alone, then released with GPIO0 high: the chip boots its new firmware. */
-export async function hardReset(lines: ModemLines): Promise<void> {
-  await lines.set({ dtr: false, rts: true });
-  await sleep(100);
-  await lines.set({ dtr: false, rts: false });
-}
-
 /** One reset and one esptool-js connect attempt (five SYNCs), with chip detection on success. */
-async function syncOnce(loader: ESPLoader, transport: Transport, step: ResetStep, lines: ModemLines): Promise<boolean> {
+async function syncOnce(loader: ESPLoader, transport: Transport, step: ResetStep, lines: ModemLines, port: SerialPortStream): Promise<boolean> {
   await step.run(lines);
+  // The ROM prints its boot log right after a reset; SYNC replies mixed into it would be read as bad packets.
+  await quiet(port);
+  return tryConnect(loader, transport);
+}
+
+/** Resolves once the port has been silent for `quietMs`, or after `maxMs` of a board that keeps talking. */
+function quiet(port: SerialPortStream, quietMs = 40, maxMs = 800): Promise<void> {
+  return new Promise((resolve) => {
+    let timer = setTimeout(done, quietMs);
+    const give = setTimeout(done, maxMs);
+    function onData(): void {
+      clearTimeout(timer);
+      timer = setTimeout(done, quietMs);
+    }
+    function done(): void {
+      clearTimeout(timer);
+      clearTimeout(give);
+      port.off('data', onData);
+      resolve();
+    }
+    port.on('data', onData);
+  });
+}
+
+/** Keeps trying while the user presses the buttons, telling them how long is left. */
+async function manualConnect(loader: ESPLoader, transport: Transport, opts: ConnectOptions): Promise<boolean> {
+  const deadline = Date.now() + opts.manualWindowMs;
+  while (Date.now() < deadline) {
+    opts.events.manual(MANUAL_INSTRUCTIONS, Math.max(0, Math.ceil((deadline - Date.now()) / 1000)));
+    if (await tryConnect(loader, transport)) return true;
+  }
+  return false;
+}
+
+async function tryConnect(loader: ESPLoader, transport: Transport): Promise<boolean> {
   try {
     await loader.connect('no_reset', 1, true);
     return true;
@@ -116,21 +131,6 @@ async function syncOnce(loader: ESPLoader, transport: Transport, step: ResetStep
     await transport.disconnect();
     return false;
   }
-}
-
-async function manualConnect(loader: ESPLoader, transport: Transport, opts: ConnectOptions): Promise<boolean> {
-  const deadline = Date.now() + opts.manualWindowMs;
-  while (Date.now() < deadline) {
-    opts.events.manual(MANUAL_INSTRUCTIONS, Math.max(0, Math.ceil((deadline - Date.now()) / 1000)));
-    try {
-      await loader.connect('no_reset', 1, true);
-      return true;
-    } catch (err) {
-      if (isPortLoss(err)) throw err;
-      await transport.disconnect();
-    }
-  }
-  return false;
 }
 
 /** Anything else esptool-js throws while connecting (no sync, noise, a half packet) is a failed attempt. */

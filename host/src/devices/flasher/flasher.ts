@@ -5,10 +5,9 @@ import { Esp32CamError } from '../../errors.js';
 import { openSerialPort, type SerialPortHandle } from '../../transports/serial/index.js';
 import type { BridgeKind } from '../../transports/serial/bridges.js';
 import { BootLogCapture, printable } from './boot-log.js';
-import { connect, hardReset, ROM_BAUD, type Connection } from './connect.js';
-import type { ModemLines } from './reset.js';
+import { connect, ROM_BAUD, type Connection } from './connect.js';
 import { checkFirmware, refusalToError } from './image-check.js';
-import { resetPlan, type BeforeOption } from './reset.js';
+import { hardReset, resetPlan, type BeforeOption, type ModemLines } from './reset.js';
 import { WebSerialAdapter } from './webserial-adapter.js';
 import { writeImage } from './write-image.js';
 

@@ -57,6 +57,13 @@ export function usbJtagReset(): ResetStep {
   };
 }
 
+/** EN low through RTS alone, then released with GPIO0 high: the chip leaves the stub and boots its firmware. */
+export async function hardReset(lines: ModemLines): Promise<void> {
+  await lines.set({ dtr: false, rts: true });
+  await sleep(100);
+  await lines.set({ dtr: false, rts: false });
+}
+
 /** The board is already in download mode (a jumper on GPIO0, or a pty with no modem lines). */
 export function noReset(): ResetStep {
   return { name: 'no-reset', label: 'no reset (board already in download mode)', run: async () => undefined };
