@@ -5,6 +5,7 @@ import { showPhoto, shownPhotoId } from './lib/viewer.js';
 import { hideError, hideErrorIf, hideProgress, setBusy, showError, showProgress, showStarting } from './lib/capture-view.js';
 import { connectLive } from './lib/live.js';
 import { formatTakenLong } from './lib/format.js';
+import { initFirmwarePanel } from './lib/firmware-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
@@ -225,6 +226,7 @@ async function start() {
   $('flash-toggle').addEventListener('change', toggleFlash);
   $('load-more').addEventListener('click', loadMore);
   $('error-dismiss').addEventListener('click', hideError);
+  initFirmwarePanel();
 
   connectLive({
     onState: setConnection,

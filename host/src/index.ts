@@ -13,3 +13,4 @@ export type { BeforeOption } from './devices/flasher/reset.js';
 export { listSerialPorts, openSerialPort, type SerialPortInfo, type SerialPortHandle } from './transports/serial/index.js';
 export { SimSerialBoard, SimSerialBinding, registerSimSerialBoard, unregisterSimSerialBoard, SIM_PORT_PATH } from './sim/uart/index.js';
 export { inspectImage, planFlash } from '../../protocol/src/esp-image/index.js';
+export { FlashJobs, type FlashJobRequest, type FlashJobSnapshot } from './services/flash-jobs.js';

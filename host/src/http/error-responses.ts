@@ -23,6 +23,22 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_SIM_SCRIPT: 502,
   E_DISK_FULL: 507,
   E_STORE_IO: 500,
+  // Serial ports and flashing.
+  E_PORT_NOT_FOUND: 404,
+  E_PORT_BUSY: 409,
+  E_PORT_PERMISSION: 403,
+  E_PORT_IO: 502,
+  E_PORT_DISCONNECTED: 503,
+  E_BAD_IMAGE: 422,
+  E_WRONG_CHIP: 422,
+  E_WRONG_OFFSET: 422,
+  E_IMAGE_TOO_LARGE: 422,
+  E_NOT_IN_DOWNLOAD_MODE: 502,
+  E_NO_SERIAL_DATA: 502,
+  E_SERIAL_NOISE: 502,
+  E_NO_SYNC_REPLY: 502,
+  E_FLASH_VERIFY: 502,
+  E_FLASH_FAILED: 502,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

@@ -7,6 +7,7 @@ import { webDir } from '../paths.js';
 import { startServices, type ServiceOptions, type Services } from '../services/start-services.js';
 import { cameraRoutes } from './camera-routes.js';
 import { apiNotFound, errorHandler } from './error-responses.js';
+import { firmwareRoutes, relayFlashJobs } from './firmware-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
 
@@ -32,6 +33,7 @@ function buildApp(services: Services, log: (line: string) => void): express.Expr
   app.use('/api', express.json({ limit: '16kb' }));
   app.use(photoRoutes(services));
   app.use(cameraRoutes(services));
+  app.use(firmwareRoutes(services));
   app.use('/api', apiNotFound);
   app.use(express.static(webDir(), { dotfiles: 'ignore', index: 'index.html', redirect: false }));
   app.use(apiNotFound);
@@ -71,6 +73,7 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
   const services = await startServices(config, { ...opts, log });
   const server = createServer(buildApp(services, log));
   const io = attachRealtime(server, services.capture);
+  relayFlashJobs(io, services.flashJobs);
   try {
     await listen(server, config.port, config.host);
   } catch (err) {

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { SimulatedEsp32Cam } from '../sim/index.js';
 import { openCamera } from './camera-factory.js';
 import { startCaptureService, type CaptureService } from './capture-service.js';
+import { FlashJobs } from './flash-jobs.js';
 import type { FsPort } from './fs-port.js';
 import { PhotoStore } from './photo-store.js';
 
@@ -11,6 +12,8 @@ export interface Services {
   capture: CaptureService;
   /** The simulated board, when `camera` is `sim`: tests inject faults through it. */
   sim: SimulatedEsp32Cam | undefined;
+  /** Firmware flash jobs, with the simulated board's serial side when `camera` is `sim`. */
+  flashJobs: FlashJobs;
   close(): Promise<void>;
 }
 
@@ -38,5 +41,6 @@ export async function startServices(config: Config, opts: ServiceOptions = {}): 
     healthIntervalMs: opts.healthIntervalMs,
     log: opts.log,
   });
-  return { config, store, capture, sim: camera.sim, close: () => capture.close() };
+  const flashJobs = await FlashJobs.open(config, { log: opts.log });
+  return { config, store, capture, sim: camera.sim, flashJobs, close: async () => void (await Promise.all([flashJobs.close(), capture.close()])) };
 }
