@@ -168,7 +168,7 @@ export function connectError(attempts: Array<{ step: ResetStep; diagnosis: BootD
   return new Esp32CamError(
     'E_NO_SERIAL_DATA',
     `The board sent nothing on the serial port (tried: ${tried})`,
-    'Check that TX and RX are crossed (adapter TX to U0RXD, RX to U0TXD), that the board is powered, and that this is the right port (`esptool ports`… `esp32cam ports`). For a board without auto-reset, use --before manual.',
+    'Check that TX and RX are crossed (adapter TX to U0RXD, RX to U0TXD), that the board is powered, and that this is the right port (`esp32cam ports`). For a board without auto-reset, use --before manual.',
   );
 }
 
