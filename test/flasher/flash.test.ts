@@ -162,3 +162,17 @@ describe('flashFirmware when the baud rate cannot be raised', () => {
     expect(flashHolds(board, image)).toBe(true);
   });
 });
+
+describe('flashFirmware checks what the flash really holds', () => {
+  it('fails with E_FLASH_VERIFY when a bit does not program, and a second flash fixes it', async () => {
+    const image = mergedImage(0, 0x8000);
+    const { path, board } = await simBoard();
+    board.flash.weakWrites = 1;
+    const err = (await flash(path, { image }).catch((e: unknown) => e)) as Esp32CamError;
+    expect(err.code).toBe('E_FLASH_VERIFY');
+    expect(err.message).toMatch(/does not match the image \(MD5 [0-9a-f]{32}, expected [0-9a-f]{32}\)/);
+    expect(flashHolds(board, image)).toBe(false);
+    await flash(path, { image });
+    expect(flashHolds(board, image)).toBe(true);
+  });
+});

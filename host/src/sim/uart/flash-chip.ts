@@ -71,8 +71,19 @@ export class SimFlash {
     this.erase(0, this.size);
   }
 
+  /** Program operations left that will leave one bit unprogrammed, as a worn cell does (tests of the MD5 check). */
+  weakWrites = 0;
+
   /** Page program: each bit can only go from 1 to 0. */
   program(offset: number, data: Uint8Array): void {
+    const victim = this.weakWrites > 0 ? data.findIndex((b) => b !== 0xff) : -1;
+    if (victim >= 0) {
+      // A cell that stays erased: one of the bits this write should clear keeps reading 1.
+      this.weakWrites--;
+      const weak = Uint8Array.from(data);
+      weak[victim] = weak[victim]! | (~weak[victim]! & -~weak[victim]! & 0xff);
+      data = weak;
+    }
     if (!this.contains(offset, data.length)) throw new RangeError(`write of ${data.length} bytes at 0x${offset.toString(16)} is outside the ${this.size}-byte flash`);
     for (let i = 0; i < data.length; i++) this.bytes[offset + i]! &= data[i]!;
     this.persist(offset, offset + data.length);
