@@ -38,6 +38,11 @@ export const ERROR_CODES = {
   E_NO_SYNC_REPLY: 'The bootloader is up but its replies do not arrive',
   E_FLASH_VERIFY: 'The flash does not hold what was written',
   E_FLASH_FAILED: 'Writing the flash failed',
+  E_NOT_MICROPYTHON: 'The board is not running MicroPython',
+  E_REPL_TIMEOUT: 'The code on the board did not finish in time',
+  E_REPL_OUTPUT_LIMIT: 'The code on the board printed more than the output limit',
+  E_REPL_PROTOCOL: 'The board answered the raw REPL with unexpected bytes',
+  E_BOARD_REBOOTED: 'The board rebooted during the session',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,3 +4,4 @@ export * as v2 from './v2.js';
 export * from './jpeg.js';
 export * as espImage from './esp-image/index.js';
 export * as rom from './rom/index.js';
+export * as repl from './repl/index.js';
