@@ -43,6 +43,10 @@ export const ERROR_CODES = {
   E_REPL_OUTPUT_LIMIT: 'The code on the board printed more than the output limit',
   E_REPL_PROTOCOL: 'The board answered the raw REPL with unexpected bytes',
   E_BOARD_REBOOTED: 'The board rebooted during the session',
+  E_SCRIPT_SYNTAX: 'The script does not compile',
+  E_DEVICE_FS_FULL: "The board's filesystem is full",
+  E_DEVICE_FS: "The board's filesystem refused an operation",
+  E_PUSH_VERIFY: 'The file on the board does not match the one sent',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { linkLost } from './repl-errors.js';
 
 /**
  * The byte link a REPL session runs over. The caller opens the port (with DTR/RTS held low); the client
@@ -17,11 +18,12 @@ export function duplexLink(stream: Duplex): ReplLink {
   return {
     write: (bytes) =>
       new Promise<void>((resolve, reject) => {
+        // A write to a port that went away is the board being unplugged, whichever call noticed it first.
         if (stream.destroyed || stream.writableEnded) {
-          reject(new Error('the stream is closed'));
+          reject(linkLost());
           return;
         }
-        stream.write(bytes, (err) => (err ? reject(err) : resolve()));
+        stream.write(bytes, (err) => (err ? reject(linkLost(err)) : resolve()));
       }),
     on(event: 'data' | 'close' | 'error', listener: (...args: never[]) => void) {
       stream.on(event, listener as (...args: unknown[]) => void);
