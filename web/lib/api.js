@@ -18,14 +18,11 @@ const UNREACHABLE = {
   hint: 'Check that "esp32cam serve" is still running on the Pi and that this device is on the same network.',
 };
 
-async function request(method, path, body) {
+/** One HTTP call to the service: its JSON answer, or an ApiError with the service's code, message and hint. */
+export async function send(path, init) {
   let res;
   try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(path, init);
   } catch {
     throw new ApiError(UNREACHABLE);
   }
@@ -40,6 +37,14 @@ async function request(method, path, body) {
     });
   }
   return data;
+}
+
+function request(method, path, body) {
+  return send(path, {
+    method,
+    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 export const getStatus = () => request('GET', '/api/status');

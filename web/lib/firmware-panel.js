@@ -3,7 +3,7 @@
  * throughput, the flasher's log lines, then the board's boot log or the error with its hint). The job runs
  * in the service; its progress comes over socket.io, so the page may be closed and opened again meanwhile.
  */
-import { ApiError } from './api.js';
+import { send as call } from './api.js';
 import { asSentence, formatBytes } from './format.js';
 
 const MAX_LOG_LINES = 200;
@@ -85,28 +85,6 @@ const PHASE_TEXT = { erase: 'Erasing the flash', write: 'Writing', verify: 'Veri
 const hex = (n) => `0x${Number(n).toString(16)}`;
 const kbps = (bytesPerSecond) => `${Math.round((bytesPerSecond * 8) / 1000)} kbit/s`;
 
-async function readJson(res) {
-  const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = data && typeof data === 'object' && data.error;
-    throw new ApiError(err && err.message ? err : {
-      code: `HTTP_${res.status}`,
-      message: `The service answered ${res.status} ${res.statusText}`.trim(),
-      hint: 'Try again; if it keeps failing, look at the service log on the Pi.',
-    });
-  }
-  return data;
-}
-
-async function call(path, init) {
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch {
-    throw new ApiError({ code: 'E_OFFLINE', message: 'Cannot reach the esp32cam service', hint: 'Check that "esp32cam serve" is still running on the Pi.' });
-  }
-  return readJson(res);
-}
 
 function portLabel(port) {
   if (port.simulated) return 'Simulated ESP32-CAM';
