@@ -1,27 +1,15 @@
-import type { FlashEvent, FlashResult } from '../devices/flasher/flasher.js';
-import type { BeforeOption } from '../devices/flasher/reset.js';
+import type { FlashEvent, FlashOptions, FlashResult } from '../devices/flasher/flasher.js';
 import type { ErrorPayload } from './error-payload.js';
 
 export type FlashJobState = 'running' | 'done' | 'failed';
 
 /** What a flash job is asked to do; the image has passed checkUpload. */
-export interface FlashJobRequest {
+export type FlashJobRequest = Pick<FlashOptions, 'image' | 'offset' | 'baudRate' | 'erase' | 'before' | 'force'> & {
   /** A serial port as GET /api/ports lists it; omitted: the one likely ESP board. */
   port?: string;
-  image: Uint8Array;
-  offset?: 'auto' | number;
-  baudRate?: number;
-  erase?: boolean;
-  before?: BeforeOption;
-  force?: boolean;
-}
+};
 
-export interface FlashJobProgress {
-  phase: 'erase' | 'write' | 'verify';
-  written: number;
-  total: number;
-  bytesPerSecond: number;
-}
+export type FlashJobProgress = Omit<Extract<FlashEvent, { type: 'progress' }>, 'type'>;
 
 /** A job as GET /api/jobs/:id returns it. */
 export interface FlashJobSnapshot {
