@@ -6,6 +6,8 @@ import { hideError, hideErrorIf, hideProgress, setBusy, showError, showProgress,
 import { connectLive } from './lib/live.js';
 import { formatTakenLong } from './lib/format.js';
 import { initFirmwarePanel } from './lib/firmware-panel.js';
+import { initConsolePanel } from './lib/console-panel.js';
+import { initScriptsPanel } from './lib/scripts-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
@@ -227,6 +229,8 @@ async function start() {
   $('load-more').addEventListener('click', loadMore);
   $('error-dismiss').addEventListener('click', hideError);
   initFirmwarePanel();
+  initConsolePanel();
+  initScriptsPanel();
 
   connectLive({
     onState: setConnection,

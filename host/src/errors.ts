@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   E_DEVICE_FS_FULL: "The board's filesystem is full",
   E_DEVICE_FS: "The board's filesystem refused an operation",
   E_PUSH_VERIFY: 'The file on the board does not match the one sent',
+  E_SCRIPT_NOT_RUNNING: 'The pushed script did not start on the board',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

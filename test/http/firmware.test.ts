@@ -124,8 +124,11 @@ describe('POST /api/firmware refuses bad uploads before a job starts', () => {
     expect((await flashFile()).equals(before)).toBe(true);
   });
 
-  it('leaves the simulated flash erased', async () => {
-    expect((await flashFile()).subarray(0, 0x200000).every((b) => b === 0xff)).toBe(true);
+  it('leaves the factory firmware of the simulated board in place and starts no job', async () => {
+    const flash = await flashFile();
+    // The bootloader's image magic at 0x1000 and freshev's partition table at 0x8000, as the board shipped.
+    expect(flash[0x1000]).toBe(0xe9);
+    expect(flash.subarray(0x8000, 0x8002)).toEqual(Buffer.from([0xaa, 0x50]));
     expect(received).toEqual([]);
   });
 });

@@ -106,11 +106,12 @@ function feed(b) {
     return emit(Uint8Array.of(0x52, 0x01, WINDOW & 0xff, WINDOW >> 8, 0x01));
   }
   if (rawMode) {
-    if (b === 0x01 || b === 0x03) line = [];
+    // Ctrl-B leaves the raw REPL: what it had buffered (the \r of `\r\x02`) must not prefix the next raw-paste request.
+    if (b === 0x01 || b === 0x02 || b === 0x03) line = [];
     else if (b === 0x04) {
       if (line.length > 0) port.postMessage({ type: 'exec', code: Buffer.from(line).toString('utf8') });
       line = [];
-    } else if (b !== 0x02) line.push(b);
+    } else line.push(b);
   }
   process1(b);
 }

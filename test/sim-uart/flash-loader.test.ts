@@ -21,7 +21,13 @@ import {
   STUB_STATUS_LENGTH,
   StubError,
 } from '../../protocol/src/rom/index.js';
-import { MICROPYTHON_BANNER } from '../../host/src/sim/uart/index.js';
+import { MICROPYTHON_BANNER, type SimSerialBoard } from '../../host/src/sim/uart/index.js';
+import { factoryFlashPieces } from '../../host/src/sim/uart/factory-image.js';
+
+/** The bootloader alone does not boot: the partition table and a MicroPython app must be there too. */
+function withTableAndApp(board: SimSerialBoard): void {
+  for (const [at, bytes] of factoryFlashPieces()) if (at >= 0x8000) board.flash.program(at, bytes);
+}
 import { RomTestHost, simBoard, sleep, until } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -105,6 +111,7 @@ describe('ROM flash download', () => {
       expect([r.status, r.error]).toEqual([0, 0]);
     }
     expect(board.readFlash(0x1000, image.length)).toEqual(image);
+    withTableAndApp(board);
     board.holdBoot(false);
     host.clearInput();
     // FLASH_END with 1 = run user code: the ROM leaves the loader and boots the image.
@@ -123,6 +130,7 @@ describe('ROM flash download', () => {
     const block = Buffer.alloc(0x400, 0xff);
     image.copy(block);
     await host.dataCommand(Op.FLASH_DATA, 0, block);
+    withTableAndApp(board);
     const boots: Array<{ mode: string; log: string }> = [];
     board.on('boot', (b) => boots.push(b));
     board.holdBoot(false);

@@ -5,6 +5,7 @@
  */
 import { send as call } from './api.js';
 import { asSentence, formatBytes } from './format.js';
+import { loadPortsInto } from './ports.js';
 
 const MAX_LOG_LINES = 200;
 /** Events of a job whose POST has not answered yet (socket.io can overtake the HTTP reply). */
@@ -86,12 +87,6 @@ const hex = (n) => `0x${Number(n).toString(16)}`;
 const kbps = (bytesPerSecond) => `${Math.round((bytesPerSecond * 8) / 1000)} kbit/s`;
 
 
-function portLabel(port) {
-  if (port.simulated) return 'Simulated ESP32-CAM';
-  const name = port.product || port.manufacturer || port.bridgeLabel;
-  return `${port.byId ? port.byId.split('/').pop() : port.path} — ${name}`;
-}
-
 export function initFirmwarePanel(root = document.getElementById('firmware-panel')) {
   if (!root) return null;
   root.innerHTML = PANEL_HTML;
@@ -138,22 +133,7 @@ export function initFirmwarePanel(root = document.getElementById('firmware-panel
   async function loadPorts() {
     ui.refresh.disabled = true;
     try {
-      const { ports: found } = await call('/api/ports', { headers: { accept: 'application/json' } });
-      ports = found;
-      const chosen = ui.port.value;
-      ui.port.replaceChildren(...(ports.length ? ports : [null]).map((port) => {
-        const option = document.createElement('option');
-        if (!port) {
-          option.value = '';
-          option.textContent = 'No serial ports found';
-          return option;
-        }
-        option.value = port.path;
-        option.textContent = portLabel(port);
-        option.dataset.simulated = String(Boolean(port.simulated));
-        return option;
-      }));
-      if (ports.some((p) => p.path === chosen)) ui.port.value = chosen;
+      ports = await loadPortsInto(ui.port);
       describePort();
       if (!ports.length) {
         ui.portNote.textContent = 'Plug the board in with a data cable, then look again.';

@@ -2,10 +2,14 @@ import { Argument, Command } from 'commander';
 import { packageVersion } from '../services/version.js';
 import { addCameraOptions } from './camera-options.js';
 import { captureCommand } from './commands/capture.js';
+import { registerDeviceFileCommands } from './commands/device-files.js';
 import { registerFlashCommand } from './commands/flash.js';
 import { flashLedCommand } from './commands/flash-led.js';
 import { pingCommand } from './commands/ping.js';
 import { registerPortsCommand } from './commands/ports.js';
+import { registerPushCommand } from './commands/push.js';
+import { registerReplCommand } from './commands/repl.js';
+import { registerResetCommand } from './commands/reset.js';
 import { registerSimCommand } from './commands/sim.js';
 import { serveCommand } from './commands/serve.js';
 import { reportError } from './report-error.js';
@@ -37,6 +41,10 @@ function buildProgram(): Command {
   registerPortsCommand(program);
   registerFlashCommand(program);
   registerSimCommand(program);
+  registerPushCommand(program);
+  registerDeviceFileCommands(program);
+  registerResetCommand(program);
+  registerReplCommand(program);
 
   return program;
 }

@@ -50,8 +50,9 @@ function validateLayer(source: ConfigSource): ConfigLayer {
 }
 
 function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
-  const { retention, sim, dataDir, ...flat } = layer;
+  const { retention, sim, dataDir, device, ...flat } = layer;
   Object.assign(config, flat);
+  if (device) config.device = { ...config.device, ...device };
   if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir);
   if (retention) Object.assign(config.retention, retention);
   if (sim) {
@@ -83,7 +84,7 @@ function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: u
       'Write it as an object such as {"port": 8080, "camera": "sim"}.',
     );
   }
-  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[key] ?? 'Fix the value.');
+  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[key] ?? CONFIG_HINTS[key.split('.')[0]] ?? 'Fix the value.');
 }
 
 function describe(value: unknown): string {

@@ -18,7 +18,11 @@ export interface Config {
   protocol: 'auto' | 'legacy';
   retention: { maxPhotos: number; maxBytes: number };
   sim: { script?: string; busHz: number; frameSize?: string; quality?: number };
+  /** Values written into the board's camconfig.py by `esp32cam push`, e.g. { I2C_ADDRESS: '0x2d' }; absent when none are set. */
+  device?: Record<string, DeviceSettingValue>;
 }
+
+export type DeviceSettingValue = number | string | boolean;
 
 /** What one source (the file, the flags, a caller) may set: any subset, and nothing unknown. */
 export type ConfigInput = {
@@ -29,6 +33,7 @@ export type ConfigInput = {
   protocol?: 'auto' | 'legacy';
   retention?: { maxPhotos?: number; maxBytes?: number | string };
   sim?: { script?: string; busHz?: number; frameSize?: string; quality?: number };
+  device?: Record<string, DeviceSettingValue>;
 };
 
 const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {
@@ -90,6 +95,12 @@ export const configLayerSchema = z
       })
       .partial()
       .strict(),
+    // Which names exist and their types is camconfig.py's business: `push` checks them against it.
+    device: z.record(
+      z.string(),
+      z.union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or true/false' }),
+      { error: 'must be an object of camconfig.py settings such as {"I2C_ADDRESS": "0x2d"}' },
+    ),
   })
   .partial()
   .strict();
@@ -109,10 +120,11 @@ export const CONFIG_HINTS: Record<string, string> = {
   'sim.busHz': 'Use the simulated I2C clock in Hz, such as 100000 or 400000.',
   'sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
   'sim.quality': 'Use a JPEG quality from 10 (best) to 63 (smallest).',
+  device: 'Use settings of device-scripts/camconfig.py, e.g. {"I2C_ADDRESS": "0x2d", "WDT_TIMEOUT_MS": 60000}.',
 };
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['host', 'port', 'dataDir', 'camera', 'protocol', 'retention', 'sim'],
+  '': ['host', 'port', 'dataDir', 'camera', 'protocol', 'retention', 'sim', 'device'],
   retention: ['maxPhotos', 'maxBytes'],
   sim: ['script', 'busHz', 'frameSize', 'quality'],
 };

@@ -39,6 +39,17 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_NO_SYNC_REPLY: 502,
   E_FLASH_VERIFY: 502,
   E_FLASH_FAILED: 502,
+  // The REPL, pushes and the board's files.
+  E_SCRIPT_SYNTAX: 422,
+  E_NOT_MICROPYTHON: 502,
+  E_REPL_TIMEOUT: 504,
+  E_REPL_OUTPUT_LIMIT: 502,
+  E_REPL_PROTOCOL: 502,
+  E_BOARD_REBOOTED: 502,
+  E_DEVICE_FS_FULL: 507,
+  E_DEVICE_FS: 502,
+  E_PUSH_VERIFY: 502,
+  E_SCRIPT_NOT_RUNNING: 502,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

@@ -6,10 +6,13 @@ import { Esp32CamError, systemErrorCode } from '../errors.js';
 import { webDir } from '../paths.js';
 import { startServices, type ServiceOptions, type Services } from '../services/start-services.js';
 import { cameraRoutes } from './camera-routes.js';
+import { attachConsole } from './console-socket.js';
 import { apiNotFound, errorHandler } from './error-responses.js';
 import { firmwareRoutes, relayFlashJobs } from './firmware-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
+import { relayPushJobs, scriptRoutes } from './script-routes.js';
+import { vendorRoutes } from './vendor-routes.js';
 
 export interface RunningServer {
   /** `http://127.0.0.1:8080` (the address actually bound, with the port actually chosen). */
@@ -34,7 +37,9 @@ function buildApp(services: Services, log: (line: string) => void): express.Expr
   app.use(photoRoutes(services));
   app.use(cameraRoutes(services));
   app.use(firmwareRoutes(services));
+  app.use(scriptRoutes(services.pushJobs));
   app.use('/api', apiNotFound);
+  app.use(vendorRoutes());
   app.use(express.static(webDir(), { dotfiles: 'ignore', index: 'index.html', redirect: false }));
   app.use(apiNotFound);
   app.use(errorHandler(log));
@@ -74,6 +79,8 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
   const server = createServer(buildApp(services, log));
   const io = attachRealtime(server, services.capture);
   relayFlashJobs(io, services.flashJobs);
+  relayPushJobs(io, services.pushJobs);
+  attachConsole(io, services.consoles);
   try {
     await listen(server, config.port, config.host);
   } catch (err) {

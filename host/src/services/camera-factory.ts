@@ -20,8 +20,11 @@ export interface CameraHandle {
   close(): Promise<void>;
 }
 
-/** `sim` boots the simulated board; `i2c:1@0x2c` opens /dev/i2c-1 and talks to 0x2c. */
-export async function openCamera(config: CameraConfig): Promise<CameraHandle> {
+/**
+ * `sim` boots the simulated board (its flash, firmware and filesystem kept in `simFlashFile` when given);
+ * `i2c:1@0x2c` opens /dev/i2c-1 and talks to 0x2c.
+ */
+export async function openCamera(config: CameraConfig, opts: { simFlashFile?: string } = {}): Promise<CameraHandle> {
   const spec = parseCameraSpec(config.camera);
   if (!spec) {
     throw new Esp32CamError('E_CONFIG', `camera: "${config.camera}" is not a camera; use "sim" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"`,
@@ -37,6 +40,7 @@ export async function openCamera(config: CameraConfig): Promise<CameraHandle> {
     sim = await SimulatedEsp32Cam.start({
       script: config.sim.script,
       busHz: config.sim.busHz,
+      flashFile: opts.simFlashFile,
       configOverrides: Object.keys(overrides).length > 0 ? overrides : undefined,
     });
     bus = sim;

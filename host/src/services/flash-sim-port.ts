@@ -41,8 +41,21 @@ async function freePath(): Promise<string> {
   }
 }
 
+/** A standalone simulated board (ROM, flash, boot log), for a service whose camera is real. */
 export async function openSimFlashPort(dataDir: string): Promise<SimFlashPort> {
   const board = await SimSerialBoard.create({ flashFile: join(dataDir, SIM_FLASH_FILE), autoReset: true });
+  return registerSimFlashPort(board, true);
+}
+
+/**
+ * The serial side of the simulated camera itself (SimulatedEsp32Cam.serial), so flashing and the REPL reach
+ * the same board the I2C side talks to. The camera owns the board: close() only unlists the port.
+ */
+export function simFlashPortFor(board: SimSerialBoard): Promise<SimFlashPort> {
+  return registerSimFlashPort(board, false);
+}
+
+async function registerSimFlashPort(board: SimSerialBoard, owned: boolean): Promise<SimFlashPort> {
   const path = await freePath();
   registerSimSerialBoard(path, board);
   const bridge: BridgeKind = 'cp210x';
@@ -69,7 +82,7 @@ export async function openSimFlashPort(dataDir: string): Promise<SimFlashPort> {
     close() {
       closing ??= (async () => {
         unregisterSimSerialBoard(path);
-        await board.close();
+        if (owned) await board.close();
       })();
       return closing;
     },

@@ -1,10 +1,14 @@
 import type { Config } from '../config/schema.js';
 import type { SimulatedEsp32Cam } from '../sim/index.js';
+import { join } from 'node:path';
 import { openCamera } from './camera-factory.js';
 import { startCaptureService, type CaptureService } from './capture-service.js';
 import { FlashJobs } from './flash-jobs.js';
+import { SIM_FLASH_FILE, simFlashPortFor } from './flash-sim-port.js';
 import type { FsPort } from './fs-port.js';
 import { PhotoStore } from './photo-store.js';
+import { PushJobs } from './push-jobs.js';
+import { SerialConsoles } from './serial-console.js';
 
 export interface Services {
   config: Config;
@@ -14,6 +18,10 @@ export interface Services {
   sim: SimulatedEsp32Cam | undefined;
   /** Firmware flash jobs, with the simulated board's serial side when `camera` is `sim`. */
   flashJobs: FlashJobs;
+  /** The web page's serial consoles, on the same ports and port claims as flash jobs. */
+  consoles: SerialConsoles;
+  /** Script pushes and the board's file listing, on the same ports and claims. */
+  pushJobs: PushJobs;
   close(): Promise<void>;
 }
 
@@ -33,7 +41,7 @@ export async function startServices(config: Config, opts: ServiceOptions = {}): 
     log: opts.log,
     fs: opts.fs,
   });
-  const camera = await openCamera(config);
+  const camera = await openCamera(config, { simFlashFile: join(config.dataDir, SIM_FLASH_FILE) });
   const capture = await startCaptureService({
     camera,
     store,
@@ -41,6 +49,25 @@ export async function startServices(config: Config, opts: ServiceOptions = {}): 
     healthIntervalMs: opts.healthIntervalMs,
     log: opts.log,
   });
-  const flashJobs = await FlashJobs.open(config, { log: opts.log });
-  return { config, store, capture, sim: camera.sim, flashJobs, close: async () => void (await Promise.all([flashJobs.close(), capture.close()])) };
+  // The simulated camera's own serial side is the service's `sim:esp32cam`: one board, flashed and pushed
+  // to over serial, photographed over I2C.
+  const flashJobs = camera.sim
+    ? new FlashJobs({ log: opts.log, sim: await simFlashPortFor(camera.sim.serial) })
+    : await FlashJobs.open(config, { log: opts.log });
+  const consoles = new SerialConsoles({ ports: flashJobs.portChoice, claims: flashJobs.claims });
+  const pushJobs = new PushJobs({ ports: flashJobs.portChoice, claims: flashJobs.claims, log: opts.log });
+  return {
+    config,
+    store,
+    capture,
+    sim: camera.sim,
+    flashJobs,
+    consoles,
+    pushJobs,
+    close: async () => {
+      // Consoles and pushes first: they hold ports that closing the flash jobs unplugs.
+      await consoles.close();
+      await Promise.all([pushJobs.close(), flashJobs.close(), capture.close()]);
+    },
+  };
 }

@@ -4,6 +4,7 @@
  */
 export { SimulatedEsp32Cam, openSimBus, RESET_CAUSES } from './simulated-board.js';
 export type { SimOptions, SimInfo, ResetCause } from './simulated-board.js';
+export { SimFs, findFsRegion, FS_BLOCK, type FsState } from './sim-fs.js';
 export type { SimFaults } from './faults.js';
 export type { FrameSource } from './camera-model.js';
 export { jpegQualityFor, renderTestCard } from './test-card.js';

@@ -6,8 +6,8 @@ import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/
 import { refusalToError } from '../../devices/flasher/image-check.js';
 import type { BeforeOption } from '../../devices/flasher/reset.js';
 import { Esp32CamError, systemErrorCode } from '../../errors.js';
-import { isSimPortPath, registerSimSerialBoard, SimSerialBinding, SimSerialBoard, unregisterSimSerialBoard } from '../../sim/uart/index.js';
-import { listSerialPorts } from '../../transports/serial/index.js';
+import { isSimPortPath, SimSerialBinding } from '../../sim/uart/index.js';
+import { pickPort, startSimBoard } from '../serial-port-choice.js';
 import { formatBytes } from '../format.js';
 
 interface FlashFlags {
@@ -65,10 +65,7 @@ async function flashCommand(file: string, flags: FlashFlags): Promise<void> {
     printResult(result, file);
   } finally {
     view.done();
-    if (sim) {
-      unregisterSimSerialBoard(path);
-      await sim.close();
-    }
+    await sim?.close();
   }
 }
 
@@ -103,27 +100,6 @@ function parseOffset(text: string): 'auto' | number {
     throw new Esp32CamError('E_BAD_INPUT', `--offset ${text} is not an address`, 'Use auto (the default, read from the file), or an address such as 0x0 or 0x1000.');
   }
   return offset;
-}
-
-/** With no --port: the one port that looks like an ESP board, or advice. */
-async function pickPort(): Promise<string> {
-  const ports = (await listSerialPorts()).filter((p) => p.likelyEsp);
-  if (ports.length === 1) return ports[0]!.path;
-  if (ports.length === 0) {
-    throw new Esp32CamError(
-      'E_PORT_NOT_FOUND',
-      'No ESP board found on a USB-serial port',
-      'Plug the board in (ESP32-CAM-MB or a USB-serial adapter), check with `esp32cam ports`, and give --port; --port sim:esp32cam uses the simulated board.',
-    );
-  }
-  throw new Esp32CamError('E_BAD_INPUT', `Several boards are plugged in: ${ports.map((p) => p.path).join(', ')}`, 'Choose one with --port.');
-}
-
-async function startSimBoard(path: string, flashFile: string | undefined): Promise<SimSerialBoard> {
-  const board = await SimSerialBoard.create({ flashFile });
-  registerSimSerialBoard(path, board);
-  if (!flashFile) process.stderr.write('esp32cam: the simulated board keeps its flash in memory for this run; --sim-flash-file FILE keeps it\n');
-  return board;
 }
 
 function printResult(result: FlashResult, file: string): void {

@@ -1,36 +1,39 @@
 import type { Command } from 'commander';
 import { Esp32CamError, systemErrorCode } from '../../errors.js';
-import { PtySerialLink, SimSerialBoard, type BootEvent } from '../../sim/uart/index.js';
+import { SimulatedEsp32Cam } from '../../sim/index.js';
+import { PtySerialLink, type BootEvent, type SimSerialBoard } from '../../sim/uart/index.js';
 
 interface SimFlags {
   serialLink: string;
   downloadMode?: boolean;
   flashFile?: string;
   autoReset: boolean;
+  script?: string;
 }
 
 /**
- * `esp32cam sim --serial-link PATH`: the simulated ESP32-CAM's UART at a pseudo-terminal, for outside tools
- * such as esptool.py or a serial terminal. It runs until Ctrl-C.
+ * `esp32cam sim --serial-link PATH`: the whole simulated ESP32-CAM with its UART at a pseudo-terminal, for
+ * outside tools such as esptool.py, mpremote or a serial terminal: the ROM and flash, and MicroPython's REPL
+ * once it boots. It runs until Ctrl-C.
  */
 export function registerSimCommand(program: Command): void {
   program
     .command('sim')
-    .description("run the simulated ESP32-CAM's serial port (ROM bootloader, flash, boot log) at a pseudo-terminal")
+    .description('run the simulated ESP32-CAM (ROM bootloader, flash, MicroPython REPL) with its serial port at a pseudo-terminal')
     .requiredOption('--serial-link <path>', 'where to create the pseudo-terminal link, e.g. /tmp/esp32cam')
     .option('--download-mode', 'start with GPIO0 held low (a pty has no DTR/RTS to reset into the bootloader)')
-    .option('--flash-file <file>', 'keep the 4 MB flash in this raw image file (created erased when missing)')
+    .option('--flash-file <file>', 'keep the 4 MB flash (firmware and filesystem) in this raw image file (created with MicroPython when missing)')
+    .option('--script <file>', 'install this slave script as main.py at start (default: keep the flash file\'s own)')
     .option('--no-auto-reset', 'model a board without the DTR/RTS auto-reset circuit (a loose FTDI adapter)')
     .action((flags: SimFlags) => simCommand(flags));
 }
 
-async function openBoard(flags: SimFlags): Promise<SimSerialBoard> {
-  try {
-    return await SimSerialBoard.create({ flashFile: flags.flashFile, downloadMode: flags.downloadMode === true, autoReset: flags.autoReset });
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Esp32CamError('E_BAD_INPUT', `Cannot use ${flags.flashFile} as the simulated flash: ${reason}`, 'Give a raw flash image of exactly 4 MB, or a path that does not exist yet (it is then created erased).', { cause: err });
-  }
+function openBoard(flags: SimFlags): Promise<SimulatedEsp32Cam> {
+  return SimulatedEsp32Cam.start({
+    flashFile: flags.flashFile,
+    script: flags.script,
+    serial: { downloadMode: flags.downloadMode === true, autoReset: flags.autoReset },
+  });
 }
 
 async function openLink(path: string, board: SimSerialBoard): Promise<PtySerialLink> {
@@ -45,12 +48,13 @@ async function openLink(path: string, board: SimSerialBoard): Promise<PtySerialL
 }
 
 async function simCommand(flags: SimFlags): Promise<void> {
-  const board = await openBoard(flags);
+  const sim = await openBoard(flags);
+  const board = sim.serial;
   let link: PtySerialLink;
   try {
     link = await openLink(flags.serialLink, board);
   } catch (err) {
-    await board.close();
+    await sim.close();
     throw err;
   }
   board.on('boot', (boot: BootEvent) => {
@@ -73,7 +77,7 @@ async function simCommand(flags: SimFlags): Promise<void> {
     void link.ended.then(stop);
   });
   await link.close();
-  await board.close();
+  await sim.close();
   process.stdout.write('esp32cam: simulated board stopped\n');
 }
 

@@ -20,6 +20,7 @@ def reset():
 
 
 def soft_reset():
+    # pyexec's PYEXEC_FORCED_EXIT: the VM ends with "MPY: soft reboot"
     hw.reboot('SOFT_RESET', 0)
 
 
@@ -197,7 +198,14 @@ class Timer:
 _SLAVE_ADDR_DEFAULT = 44
 _SLAVE_BUF_DEFAULT = 256
 _SLAVE_BUF_MAX = 0x1000
-_used = [-1, -1]  # i2c_used[]: the mode installed on each bus, -1 when free
+# i2c_used[]: the mode installed on each bus, -1 when free. freshev's main.c leaves machine_i2c_init0()
+# commented out, so a driver installed before a soft reset is still there after it.
+_used = [int(m) for m in hw.i2c_state().split(',')]
+
+
+def _set_used(bus, mode):
+    _used[bus] = mode
+    hw.i2c_mode(bus, mode)
 
 
 class I2C:
@@ -250,7 +258,7 @@ class I2C:
                 self._wbuflen = 1
             hw.slave_up(bus, self._addr, self._rbuflen, self._wbuflen)
             core.add_poller(self._poll)
-        _used[bus] = mode
+        _set_used(bus, mode)
 
     def _check_slave(self):
         if self._mode != I2C.SLAVE:
@@ -328,7 +336,7 @@ class I2C:
 
     def deinit(self):
         if _used[self._bus] >= 0:
-            _used[self._bus] = -1
+            _set_used(self._bus, -1)
             if self._mode == I2C.SLAVE:
                 hw.slave_down(self._bus)
         core.remove_poller(self._poll)
@@ -338,8 +346,10 @@ class I2C:
     def deinit_all():
         for b in range(2):
             if _used[b] >= 0:
-                _used[b] = -1
-                hw.slave_down(b)
+                was = _used[b]
+                _set_used(b, -1)
+                if was == I2C.SLAVE:
+                    hw.slave_down(b)
         core._pollers.clear()
 
     def scan(self):

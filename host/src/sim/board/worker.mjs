@@ -1,6 +1,8 @@
 // @ts-check
 /**
- * One boot of the simulated ESP32-CAM: a worker thread running the slave script in MicroPython-WASM.
+ * One boot of the simulated ESP32-CAM's MicroPython (from a chip reset or a soft reset to the next): a worker
+ * thread running MicroPython-WASM with freshev's start-up (filesystem, boot.py, main.py) and its REPL on
+ * the UART.
  *
  * It is plain JavaScript because Node 20 cannot start a worker from a .ts file, and it ships as-is
  * next to the fake hardware modules (`_sim_*.py`). The main thread owns the bus; this thread owns the
@@ -8,23 +10,35 @@
  *  - `ctl` (Int32Array): a doorbell the main thread rings after posting on `inbox`, and fault counters;
  *  - `wdt` (Float64Array): the watchdog's timeout and last feed, so the main thread can bite even when
  *    the script is stuck in a loop that never sleeps;
- *  - one TX ring per slave (see tx-ring layout below), written here by setdata and drained by reads.
+ *  - one TX ring per slave (see tx-ring layout below), written here by setdata and drained by reads;
+ *  - TX counters in `ctl`, so printing blocks while the UART line is behind (uart-stdio.mjs).
+ * UART bytes arrive on `inbox` like bus deliveries. The thread never returns to its event loop after boot:
+ * it blocks in Atomics.wait between events, and the host ends it with terminate() at the next chip reset.
  * Sleeping blocks this thread in Atomics.wait, which is what lets `while True: utime.sleep(1)` cost
  * nothing and lets bus events wake the script at once.
  */
 import { parentPort, workerData, receiveMessageOnPort } from 'node:worker_threads';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMicroPython } from '@micropython/micropython-webassembly-pyscript';
 import { CTL, WDT, RING_HEADER_BYTES, RING_HEAD, RING_TAIL, RING_FIFO_BYTES } from './shared-layout.mjs';
+import { UartStdio } from './uart-stdio.mjs';
+import { UartRepl } from './uart-repl.mjs';
 
 /**
  * @typedef {object} BootData
- * @property {string} scriptPath absolute path of the slave script
- * @property {number} resetAt absolute ms (timeOrigin + now) when this boot began
+ * @property {number} resetAt absolute ms (timeOrigin + now) when the chip was last reset
  * @property {number} powerOnAt absolute ms when the board was first powered
- * @property {number} bootMs delay from reset until the script runs
+ * @property {number} bootMs delay from reset until main.py runs (0 for a soft reset)
+ * @property {boolean} soft a soft reset (Ctrl-D, machine.soft_reset): no start-up delay, the I2C driver stays
+ * @property {boolean} raw the REPL was in raw mode (then main.py is not run)
+ * @property {boolean} rawPaste the firmware offers raw-paste
+ * @property {string} banner the friendly REPL's banner
+ * @property {'ok'|'erased'|'corrupt'|'none'} fsState what the vfs partition holds
+ * @property {number} fsBlocks the filesystem's capacity in 4 KB blocks
+ * @property {{files: Array<[string, string]>, dirs: string[]}} fs the files (hex) and folders
+ * @property {number[]} i2cUsed the mode installed on each I2C bus (-1 free), kept across a soft reset
  * @property {number} resetCause MicroPython's machine constant for this boot
  * @property {number} seed
  * @property {number} bootCount
@@ -46,6 +60,43 @@ const wdt = new Float64Array(data.wdt);
 const absNow = () => performance.timeOrigin + performance.now();
 /** @param {Record<string, unknown>} msg */
 const post = (msg) => port.postMessage(msg);
+
+/** @type {any} MicroPython-WASM, once loaded */
+let mp = null;
+const io = new UartStdio({
+  post,
+  ctl,
+  interruptChar: () => (mp ? mp._module._mp_hal_get_interrupt_char() : -1),
+  interrupt: () => mp?._module._mp_sched_keyboard_interrupt(),
+  waitTx: (ms) => {
+    const done = Atomics.load(ctl, CTL.TX_DONE);
+    Atomics.wait(ctl, CTL.TX_DONE, done, ms);
+    drainInbox();
+  },
+});
+
+/** The chip stops here; the host ends this worker. */
+function halt() {
+  io.flush();
+  for (;;) Atomics.wait(ctl, CTL.HALT, 0);
+}
+
+/** main.c's soft_reset_exit: the VM goes, the host starts a new one (and keeps the I2C driver and the WDT). */
+function softReboot(raw) {
+  io.write('MPY: soft reboot\r\n');
+  io.flush();
+  post({ t: 'soft-reset', raw });
+  halt();
+}
+
+// Code that never sleeps only reaches JS through these hooks; they are where it notices a Ctrl-C. A bare
+// `while True: pass` calls neither, so (unlike on the board) it cannot be interrupted: the watchdog, which
+// the host checks, still bites it.
+const realDateNow = Date.now;
+Date.now = () => {
+  if (Atomics.load(ctl, CTL.DOORBELL) !== received) drainInbox();
+  return realDateNow();
+};
 
 // ---- seeded RNG (mulberry32), so capture timing repeats under the same seed -------------------------
 let rngState = (data.seed ^ Math.imul(data.bootCount + 1, 0x9e3779b9)) >>> 0;
@@ -77,6 +128,8 @@ function drainInbox() {
       q.push(msg.hex);
     } else if (msg.t === 'frame') {
       frames.set(msg.id, msg);
+    } else if (msg.t === 'uart') {
+      io.rx(msg.bytes);
     }
   }
 }
@@ -86,12 +139,13 @@ function drainInbox() {
  * the messages posted; a message can become readable a moment after its ring, so while the count is
  * ahead of what arrived this polls instead of sleeping on the doorbell.
  */
-function waitDoorbell(ms) {
+function waitDoorbell(ms, until = () => false) {
+  io.flush();
   const end = absNow() + ms;
   const before = received;
   for (;;) {
     drainInbox();
-    if (received !== before) return;
+    if (received !== before || until()) return;
     const rem = end - absNow();
     if (rem <= 0) return;
     const rung = Atomics.load(ctl, CTL.DOORBELL);
@@ -134,6 +188,7 @@ function txWrite(bus, hex) {
     }
     const rem = deadline - absNow();
     if (rem <= 0) return false;
+    io.flush(); // what was printed before this wait is on the wire meanwhile
     Atomics.wait(ring.hdr, RING_TAIL, tail, rem);
   }
 }
@@ -183,11 +238,32 @@ const hw = {
   wdt_feed: () => {
     wdt[WDT.LAST_FEED] = absNow();
   },
-  reboot: (cause, ms) => {
-    post({ t: 'reboot', cause, ms });
-    // The chip is gone: wait here until the main thread ends this worker.
-    for (;;) Atomics.wait(ctl, CTL.HALT, 0);
+  wait_input: (ms) => waitDoorbell(Math.max(0, Number(ms)), () => io.hasInput()),
+  uart_pending: () => {
+    drainInbox();
+    return io.hasInput();
   },
+  reboot: (cause, ms) => {
+    if (cause === 'SOFT_RESET') softReboot(io.raw);
+    io.flush();
+    post({ t: 'reboot', cause, ms });
+    halt();
+  },
+  i2c_state: () => data.i2cUsed.join(','),
+  i2c_mode: (bus, mode) => post({ t: 'i2c-mode', bus, mode }),
+  fs_seed: () => JSON.stringify(data.fs),
+  fs_write: (path, hex) => post({ t: 'fs', op: 'write', path, data: Buffer.from(hex, 'hex') }),
+  fs_remove: (path) => post({ t: 'fs', op: 'remove', path }),
+  fs_rename: (from, to) => post({ t: 'fs', op: 'rename', from, to }),
+  fs_mkdir: (path) => post({ t: 'fs', op: 'mkdir', path }),
+  fs_rmdir: (path) => post({ t: 'fs', op: 'rmdir', path }),
+  load_error: (file, text) => {
+    const loc = lastLocation(text);
+    post({ t: 'load-error', file: loc.file || file, line: loc.line, message: text.trim().split('\n').pop() ?? '', text });
+  },
+  script_error: (_file, text) => post({ t: 'script-error', text: text.trimEnd() }),
+  started: () => post({ t: 'started' }),
+  fs_corrupt: () => post({ t: 'fs-corrupt' }),
   reset_cause: () => data.resetCause,
   unique_id_hex: () => {
     const id = Buffer.from([0x24, 0x0a, 0xc4, 0, 0, 0]);
@@ -229,25 +305,6 @@ const hw = {
 };
 
 // ---- boot ---------------------------------------------------------------------------------------------
-/** Copies the script's folder (Python sources only) into the WASM filesystem at the same path. */
-function mirrorFolder(FS, dir, depth) {
-  FS.mkdirTree(dir);
-  for (const name of readdirSync(dir)) {
-    if (name.startsWith('.') || name === 'node_modules' || name === '__pycache__') continue;
-    const full = join(dir, name);
-    let st;
-    try {
-      st = statSync(full);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory() && depth > 0) mirrorFolder(FS, full, depth - 1);
-    else if (st.isFile() && (name.endsWith('.py') || name.endsWith('.json')) && st.size < 1_000_000) {
-      FS.writeFile(full, readFileSync(full));
-    }
-  }
-}
-
 /** "File "/x/main.py", line 3" → { file, line } from a MicroPython traceback. */
 function lastLocation(text) {
   let file = '';
@@ -260,15 +317,6 @@ function lastLocation(text) {
   return { file, line };
 }
 
-/** The traceback without the frame of our own exec() wrapper. */
-function cleanTraceback(text) {
-  return text
-    .split('\n')
-    .filter((l) => !/^\s*File "<stdin>"/.test(l))
-    .join('\n')
-    .trimEnd();
-}
-
 function pyError(e) {
   if (e && typeof e === 'object' && 'type' in e && e.name === 'PythonError') {
     return { type: String(e.type), text: String(/** @type {Error} */ (e).message) };
@@ -276,22 +324,23 @@ function pyError(e) {
   return { type: 'JsError', text: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
 }
 
+const SIM_MODULES = ['_sim_core.py', '_sim_utime.py', '_sim_machine.py', '_sim_camera.py', '_sim_vfs.py', '_sim_boot.py'];
+
 async function main() {
-  const mp = await loadMicroPython({
+  mp = await loadMicroPython({
     heapsize: 4 * 1024 * 1024, // the ESP32-CAM's MicroPython heap lives in its 4 MB PSRAM
-    linebuffer: true,
-    stdout: (line) => post({ t: 'console', line }),
-    stderr: (line) => post({ t: 'console', line }),
+    linebuffer: false,
+    stdout: (bytes) => io.out(bytes),
+    stderr: (bytes) => io.out(bytes),
   });
   mp.registerJsModule('_simhw', hw);
   mp.FS.mkdirTree('/simboard');
-  for (const name of ['_sim_core.py', '_sim_utime.py', '_sim_machine.py', '_sim_camera.py']) {
-    mp.FS.writeFile(`/simboard/${name}`, readFileSync(join(BOARD_DIR, name)));
-  }
+  for (const name of SIM_MODULES) mp.FS.writeFile(`/simboard/${name}`, readFileSync(join(BOARD_DIR, name)));
+  // The fake hardware modules load from the WASM's own filesystem, before the board's is mounted over it.
   mp.runPython(`
 import sys
 sys.path.insert(0, '/simboard')
-import _sim_core, _sim_utime, _sim_machine, _sim_camera
+import _sim_core, _sim_utime, _sim_machine, _sim_camera, _sim_vfs, _sim_boot
 sys.path.pop(0)
 sys.modules['time'] = _sim_utime
 sys.modules['utime'] = _sim_utime
@@ -302,89 +351,45 @@ try:
     micropython.schedule = _sim_core.schedule
 except Exception:
     pass
+del sys
 `);
   post({ t: 'loaded', ms: absNow() - data.resetAt });
 
-  // The ROM and MicroPython's own start-up take this long before main.py runs.
-  const startAt = data.resetAt + data.bootMs;
-  while (absNow() < startAt) Atomics.wait(ctl, CTL.HALT, 0, startAt - absNow());
-
-  const scriptDir = dirname(data.scriptPath);
-  let source;
-  try {
-    source = readFileSync(data.scriptPath, 'utf8');
-    mirrorFolder(mp.FS, scriptDir, 2);
-  } catch (e) {
-    post({ t: 'load-error', file: data.scriptPath, line: 0, message: `cannot read the script: ${/** @type {Error} */ (e).message}` });
-    return idle(mp);
+  if (!data.soft) {
+    // The ROM, the bootloader and MicroPython's own start-up take this long before main.py runs.
+    const startAt = data.resetAt + data.bootMs;
+    while (absNow() < startAt) waitDoorbell(startAt - absNow());
   }
-  mp.FS.writeFile(data.scriptPath, source);
-  mp.globals.set('_sim_src', source);
-  mp.globals.set('_sim_path', data.scriptPath);
-  mp.globals.set('_sim_overrides', JSON.stringify(data.configOverrides ?? {}));
-  try {
-    mp.runPython(`
-import sys, json
-sys.path.insert(0, ${JSON.stringify(scriptDir)})
-_sim_code = compile(_sim_src, _sim_path, 'exec')
-del _sim_src
-`);
-  } catch (e) {
-    const { text } = pyError(e);
-    const loc = lastLocation(text);
-    const last = text.trim().split('\n').pop() ?? 'SyntaxError';
-    post({ t: 'load-error', file: loc.file || data.scriptPath, line: loc.line, message: last });
-    return idle(mp);
+  mp.globals.set('_sim_overrides', Object.keys(data.configOverrides ?? {}).length > 0 ? JSON.stringify(data.configOverrides) : '');
+  mp.runPython(`_sim_boot.mount(${JSON.stringify(data.fsState)}, ${data.fsBlocks})`);
+  mp.runPython(`_sim_boot.run_file('boot.py', globals())`);
+  if (!data.raw) {
+    mp.runPython(`_sim_rc = _sim_boot.run_file('main.py', globals(), _sim_overrides)`);
+    if (mp.globals.get('_sim_rc') === 'ok') post({ t: 'main-ended' });
+    mp.runPython('del _sim_rc');
   }
-  if (Object.keys(data.configOverrides ?? {}).length > 0) {
-    try {
-      mp.runPython(`
-try:
-    import camconfig
-except ImportError as _e:
-    raise ImportError('configOverrides need camconfig.py next to the script')
-for _k, _v in json.loads(_sim_overrides).items():
-    setattr(camconfig, _k, _v)
-`);
-    } catch (e) {
-      const { text } = pyError(e);
-      const loc = lastLocation(text);
-      post({ t: 'load-error', file: loc.file || join(scriptDir, 'camconfig.py'), line: loc.line, message: text.trim().split('\n').pop() });
-      return idle(mp);
+  mp.runPython('del _sim_overrides');
+  const repl = new UartRepl({
+    mp,
+    io,
+    rawPaste: data.rawPaste,
+    banner: data.banner,
+    onExec: (code, how) => post({ t: 'exec', code, how }),
+    onOverrun: (o) => post({ t: 'paste-overrun', ...o }),
+    onSoftReset: (raw) => softReboot(raw),
+  });
+  repl.start(data.raw);
+  post({ t: 'repl', raw: data.raw });
+  for (;;) {
+    if (!io.hasInput()) {
+      io.flush();
+      mp.runPython('_sim_boot.idle_until_input()');
     }
-  }
-
-  post({ t: 'started' });
-  try {
-    mp.runPython(`exec(_sim_code, {'__name__': '__main__', '__file__': _sim_path})`);
-    post({ t: 'main-ended' });
-  } catch (e) {
-    const { type, text } = pyError(e);
-    if (type === 'SystemExit') {
-      post({ t: 'main-ended' });
-    } else {
-      const tb = cleanTraceback(text);
-      for (const line of tb.split('\n')) post({ t: 'console', line });
-      post({ t: 'script-error', text: tb });
-    }
-  }
-  return idle(mp);
-}
-
-/**
- * After main.py the board sits at the REPL. Its input loop still runs scheduled callbacks, so a slave
- * created before the script ended keeps answering, exactly as on hardware.
- */
-function idle(mp) {
-  try {
-    mp.runPython(`
-import _sim_core
-while True:
-    _sim_core.sleep_ms(1000)
-`);
-  } catch (e) {
-    post({ t: 'worker-error', text: pyError(e).text });
+    while (io.hasInput()) repl.feed(io.take());
   }
 }
 
-main().catch((e) => post({ t: 'worker-error', text: e instanceof Error ? e.stack ?? e.message : String(e) }));
+main().catch((e) => {
+  const { text } = pyError(e);
+  post({ t: 'worker-error', text: e instanceof Error && !('type' in e) ? e.stack ?? text : text });
+});

@@ -8,6 +8,8 @@ export const ROM_BANNER = 'ets Jun  8 2016 00:22:57\r\n\r\n';
 export const RESET_REASONS = {
   POWERON: 'rst:0x1 (POWERON_RESET)',
   SW_CPU: 'rst:0xc (SW_CPU_RESET)',
+  SW_SYS: 'rst:0x3 (SW_RESET)',
+  DEEPSLEEP: 'rst:0x5 (DEEPSLEEP_RESET)',
   TG0WDT: 'rst:0x7 (TG0WDT_SYS_RESET)',
   RTCWDT: 'rst:0x10 (RTCWDT_RTC_RESET)',
 } as const;
@@ -41,8 +43,37 @@ export function flashLoadLines(flashMode: number, segments: Array<{ address: num
   return out;
 }
 
-/** MicroPython's start-up banner as freshev's camera build prints it (the REPL itself arrives in issue 4). */
+/** MicroPython's friendly-REPL banner as freshev's camera build prints it, with the first prompt. */
 export const MICROPYTHON_BANNER =
   'MicroPython v1.20.0 on 2023-04-26; ESP32 module (camera) with ESP32\r\nType "help()" for more information.\r\n>>> ';
 
 export const WRONG_CHIP_PANIC = "Guru Meditation Error: Core  0 panic'ed (IllegalInstruction). Exception was unhandled.\r\n";
+
+/**
+ * ESP-IDF's task watchdog firing with panic enabled (components/esp_system/task_wdt.c, IDF 5.0, which freshev's
+ * v1.20 build uses). machine.WDT registers a *user* named `mpy_machine_wdt` (machine_wdt.c), so that is the
+ * name listed; the abort address and backtrace are plausible values, not from a real dump.
+ */
+export function taskWatchdogPanic(ms: number): string {
+  const e = (t: string): string => `E (${ms}) task_wdt: ${t}\r\n`;
+  return (
+    e('Task watchdog got triggered. The following tasks/users did not reset the watchdog in time:') +
+    e(' - mpy_machine_wdt') +
+    e('Tasks currently running:') +
+    e('CPU 0: IDLE') +
+    e('CPU 1: mp_task') +
+    e('Aborting.') +
+    '\r\nabort() was called at PC 0x400e9b0f on core 0\r\n\r\n\r\n' +
+    'Backtrace: 0x40081d9e:0x3ffbe3f0 0x4008b9f9:0x3ffbe410 0x40091a3a:0x3ffbe430 0x400e9b0f:0x3ffbe4a0\r\n\r\n\r\n\r\n' +
+    'ELF file SHA256: 4d5c7b8a2f6e1c30\r\n\r\nRebooting...\r\n'
+  );
+}
+
+/** An app that is not MicroPython: what ESP-IDF's app start-up prints about it (cpu_start at INFO level). */
+export function otherAppLines(projectName: string, version: string, idfVersion: string): string {
+  return (
+    `I (312) cpu_start: Project name:     ${projectName}\r\n` +
+    `I (317) cpu_start: App version:      ${version}\r\n` +
+    `I (323) cpu_start: ESP-IDF:          ${idfVersion}\r\n`
+  );
+}

@@ -11,3 +11,7 @@ export { DEFAULT_FLASH_SIZE, W25Q32_JEDEC_ID } from './flash-chip.js';
 export { ROM_BAUD, MICROPYTHON_BANNER } from './boot-log.js';
 export { PtySerialLink } from './pty-link.js';
 export type { PtyLinkOptions } from './pty-link.js';
+export type { ChipHandle, ChipRuntime } from './chip-runtime.js';
+export { factoryFlashPieces, FRESHEV_ESP32_CAM_PARTITIONS, FRESHEV_APP } from './factory-image.js';
+export { findBootApp, MICROPYTHON_PROJECT, type AppBoot } from './app-boot.js';
+export { appDescriptor, readAppDescriptor, type AppDescriptor } from './firmware-builder.js';

@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { SlipDecoder, SlipEncoder } from '@serialport/parser-slip-encoder';
 import { STUB_HELLO } from '../../../../protocol/src/rom/index.js';
+import { findBootApp } from './app-boot.js';
 import { autoResetPins, type ModemLines } from './auto-reset.js';
 import { garble, looksLikeSyncPreamble } from './baud-mismatch.js';
 import {
   flashLoadLines,
   invalidHeaderLine,
   MICROPYTHON_BANNER,
+  otherAppLines,
   ROM_BAUD,
   romResetLines,
   STRAP_DOWNLOAD,
@@ -16,6 +18,7 @@ import {
   type ResetReason,
 } from './boot-log.js';
 import { ChipRegisters } from './chip-registers.js';
+import type { ChipHandle, ChipRuntime, ResetCause } from './chip-runtime.js';
 import { DEFAULT_FLASH_SIZE, SimFlash, W25Q32_JEDEC_ID } from './flash-chip.js';
 import { inspectBootImage } from './flash-image-check.js';
 import { flashTiming, type FlashTiming, type FlashTimingName } from './flash-timing.js';
@@ -39,6 +42,13 @@ export interface SimSerialBoardOptions {
   flashTiming?: FlashTimingName;
   /** The fastest rate the USB-serial bridge can be set to; faster ones are refused as a driver refuses them. */
   bridgeMaxBaud?: number;
+  /** An already open flash (instead of flashFile/flashSize); the board closes it. */
+  flash?: SimFlash;
+  /**
+   * What runs when the bootloader starts a MicroPython app. Without one the board only prints MicroPython's
+   * banner (enough for flashing tools).
+   */
+  runtime?: ChipRuntime;
 }
 
 export interface BootEvent {
@@ -51,8 +61,12 @@ export interface BootEvent {
 /** How fast the ROM repeats `invalid header` on an erased flash, and how many lines before its watchdog resets it. */
 const INVALID_HEADER_EVERY_MS = 100;
 const INVALID_HEADERS_PER_BOOT = 30;
-/** From the ROM's `entry` line to MicroPython's banner. */
+/** From the ROM's `entry` line to MicroPython's banner (board without a runtime) or another app's first lines. */
 const APP_START_MS = 300;
+/** From the bootloader's error lines to its reset (bootloader_reset() is immediate; this keeps the loop readable). */
+const BOOTLOADER_RESET_MS = 200;
+/** The second-stage bootloader's first log timestamp. */
+const BOOTLOADER_LOG_MS = 30;
 const PANIC_REBOOT_MS = 1000;
 
 /**
@@ -89,6 +103,10 @@ export class SimSerialBoard extends EventEmitter {
   private loader: Loader | undefined;
   private gen = 0;
   private abort = new AbortController();
+  private readonly runtime: ChipRuntime | undefined;
+  private appRunning = false;
+  /** machine.reset_cause() of the boot that runs (or the next one). */
+  private cause: ResetCause = 'PWRON_RESET';
 
   /** The fastest rate the host's side of the bridge accepts. */
   readonly bridgeMaxBaud: number;
@@ -100,6 +118,7 @@ export class SimSerialBoard extends EventEmitter {
     this.autoReset = opts.autoReset ?? true;
     this.bootHeld = opts.downloadMode ?? false;
     this.timing = flashTiming(opts.flashTiming ?? 'realistic');
+    this.runtime = opts.runtime;
     this.registers = new ChipRegisters(W25Q32_JEDEC_ID, () => this.uartBaud, () => this.strap);
     this.tx = new UartWire((chunk) => this.emit('uart-out', chunk), ROM_BAUD);
     this.encoder.on('data', (frame: Buffer) => {
@@ -110,7 +129,7 @@ export class SimSerialBoard extends EventEmitter {
   }
 
   static async create(opts: SimSerialBoardOptions = {}): Promise<SimSerialBoard> {
-    const board = new SimSerialBoard(SimFlash.open(opts.flashSize ?? DEFAULT_FLASH_SIZE, opts.flashFile), opts);
+    const board = new SimSerialBoard(opts.flash ?? SimFlash.open(opts.flashSize ?? DEFAULT_FLASH_SIZE, opts.flashFile), opts);
     board.chipReset('POWERON', board.io0Low());
     return board;
   }
@@ -170,6 +189,7 @@ export class SimSerialBoard extends EventEmitter {
     }
     this.emit('uart-in', data);
     if (this.loader) this.decoder?.write(Buffer.from(data));
+    else if (this.appRunning) this.runtime?.receive(data);
   }
 
   /** Bytes the firmware prints (the boot log, MicroPython's output), behind whatever is already queued. */
@@ -236,6 +256,10 @@ export class SimSerialBoard extends EventEmitter {
     this.abort.abort();
     this.abort = new AbortController();
     this.inbox.abort();
+    if (this.appRunning) {
+      this.appRunning = false;
+      this.runtime?.halt();
+    }
     this.loader?.close();
     this.loader = undefined;
     this.decoder?.destroy();
@@ -247,7 +271,41 @@ export class SimSerialBoard extends EventEmitter {
   /** A chip reset that latches the strapping pins (EN, power-on, watchdog). */
   private chipReset(reason: ResetReason, io0Low: boolean): void {
     this.strap = io0Low ? STRAP_DOWNLOAD : STRAP_FLASH_BOOT;
+    this.cause = reason === 'POWERON' ? 'PWRON_RESET' : 'WDT_RESET';
     this.startRom(reason);
+  }
+
+  /** What the running app may do to the chip, bound to this boot. */
+  private chipHandle(): ChipHandle {
+    const gen = this.gen;
+    const board = this;
+    const resetAt = performance.timeOrigin + performance.now();
+    return {
+      flash: this.flash,
+      resetAt,
+      get alive() {
+        return gen === board.gen;
+      },
+      print: (bytes) => (gen === this.gen ? this.print(bytes) : Promise.resolve()),
+      restart: ({ reason, cause, text, offMs = 0 }) => {
+        if (gen !== this.gen) return;
+        // The CPU stops at once; what is in the TX FIFO (and a panic's text) still goes out before the reset.
+        this.appRunning = false;
+        this.runtime?.halt();
+        const flushed = text ? this.print(text) : this.tx.idle();
+        void flushed.then(async () => {
+          if (gen !== this.gen) return;
+          if (offMs > 0) {
+            this.enterReset();
+            const now = this.gen;
+            await new Promise((r) => setTimeout(r, offMs));
+            if (now !== this.gen || this.closed || !this.powered) return;
+          }
+          this.cause = cause;
+          this.startRom(reason);
+        });
+      },
+    };
   }
 
   /** The ROM starts: at 115200 baud, with the strapping latched at the last chip reset. */
@@ -303,6 +361,35 @@ export class SimSerialBoard extends EventEmitter {
         this.emit('boot', { mode: 'flash', reason, log: printed + loads + WRONG_CHIP_PANIC } satisfies BootEvent);
         later(PANIC_REBOOT_MS, () => this.startRom('SW_CPU'));
       });
+      return;
+    }
+    const app = findBootApp(this.flash, BOOTLOADER_LOG_MS);
+    if (app.kind === 'none') {
+      const errors = app.errors.map((l) => `${l}\r\n`).join('');
+      void this.print(errors);
+      this.setState('boot-loop');
+      this.emit('boot', { mode: 'flash', reason, log: printed + loads + errors } satisfies BootEvent);
+      later(BOOTLOADER_RESET_MS, () => {
+        this.cause = 'HARD_RESET';
+        this.startRom('SW_SYS');
+      });
+      return;
+    }
+    if (app.kind === 'other') {
+      const lines = otherAppLines(app.desc.projectName, app.desc.version, app.desc.idfVersion);
+      later(APP_START_MS, () => {
+        void this.print(lines);
+        this.setState('running');
+        this.emit('boot', { mode: 'flash', reason, log: printed + loads + lines } satisfies BootEvent);
+      });
+      return;
+    }
+    if (this.runtime) {
+      // MicroPython's own start-up time is the runtime's to model (it prints the banner when it gets there).
+      this.appRunning = true;
+      this.setState('running');
+      this.emit('boot', { mode: 'flash', reason, log: printed + loads } satisfies BootEvent);
+      this.runtime.boot(this.chipHandle(), this.cause);
       return;
     }
     later(APP_START_MS, () => {
@@ -379,12 +466,15 @@ export class SimSerialBoard extends EventEmitter {
         void this.context().send(STUB_HELLO);
       },
       softReset: () => {
-        if (alive()) this.startRom('SW_CPU');
+        if (!alive()) return;
+        this.cause = 'HARD_RESET';
+        this.startRom('SW_CPU');
       },
       runUserCode: () => {
         if (!alive()) return;
         this.enterReset();
         this.setBaud(ROM_BAUD);
+        this.cause = 'HARD_RESET';
         this.bootFromFlash('SW_CPU', '');
       },
     };
