@@ -9,6 +9,7 @@ import {
   buildPartitionTable,
   concat,
   layOut,
+  xorshiftFill,
   type AppDescriptor,
   type PartitionSpec,
 } from '../../host/src/sim/uart/firmware-builder.js';
@@ -18,17 +19,7 @@ export { buildImage, buildPartitionTable, concat, layOut };
 export type { ImageSpec, PartitionSpec, SegmentSpec } from '../../host/src/sim/uart/firmware-builder.js';
 
 /** Deterministic filler so that checksums are not trivially 0xEF. */
-export function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const pattern = xorshiftFill;
 
 /**
  * Filler that compresses like real firmware (code and tables repeat short runs): about 0.64 of its size under

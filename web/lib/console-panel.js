@@ -5,7 +5,7 @@
  * a push is refused until it is disconnected. xterm.js loads only when the panel is first opened.
  */
 import { errorBox, errorBoxHtml } from './error-box.js';
-import { loadPortsInto } from './ports.js';
+import { loadPortsInto, refreshButtonHtml } from './ports.js';
 
 /** The service takes at most 4096 bytes per message; 1000 UTF-16 units never encode to more. */
 const INPUT_CHUNK = 1000;
@@ -21,9 +21,7 @@ const PANEL_HTML = `
       <label for="con-port">Serial port</label>
       <div class="con-port-row">
         <select id="con-port" data-testid="con-port"><option value="">Looking for ports…</option></select>
-        <button type="button" class="secondary fw-refresh" id="con-refresh" data-testid="con-refresh" aria-label="Look for ports again" title="Look for ports again">
-          <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 4a8 8 0 0 1 7.4 5H17v2h6V5h-2v2.3A10 10 0 1 0 22 12h-2a8 8 0 1 1-8-8Z"/></svg>
-        </button>
+        ${refreshButtonHtml('con')}
         <button type="button" class="capture con-connect" id="con-connect" data-testid="con-connect">Connect</button>
       </div>
     </div>

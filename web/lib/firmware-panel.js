@@ -5,7 +5,7 @@
  */
 import { send as call } from './api.js';
 import { asSentence, formatBytes } from './format.js';
-import { loadPortsInto } from './ports.js';
+import { loadPortsInto, refreshButtonHtml } from './ports.js';
 
 const MAX_LOG_LINES = 200;
 /** Events of a job whose POST has not answered yet (socket.io can overtake the HTTP reply). */
@@ -23,9 +23,7 @@ const PANEL_HTML = `
       <label for="fw-port">Serial port</label>
       <div class="fw-port-row">
         <select id="fw-port" data-testid="fw-port"><option value="">Looking for ports…</option></select>
-        <button type="button" class="secondary fw-refresh" id="fw-refresh" data-testid="fw-refresh" aria-label="Look for ports again" title="Look for ports again">
-          <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 4a8 8 0 0 1 7.4 5H17v2h6V5h-2v2.3A10 10 0 1 0 22 12h-2a8 8 0 1 1-8-8Z"/></svg>
-        </button>
+        ${refreshButtonHtml('fw')}
       </div>
       <p class="fw-note" id="fw-port-note" data-testid="fw-port-note"></p>
     </div>

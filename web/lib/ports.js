@@ -1,6 +1,13 @@
 /** The serial-port list both the firmware panel and the console show: GET /api/ports into a <select>. */
 import { send as call } from './api.js';
 
+/** The round-arrow button beside a port list; its id and test id are `${prefix}-refresh`. */
+export function refreshButtonHtml(prefix) {
+  return `<button type="button" class="secondary fw-refresh" id="${prefix}-refresh" data-testid="${prefix}-refresh" aria-label="Look for ports again" title="Look for ports again">
+          <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 4a8 8 0 0 1 7.4 5H17v2h6V5h-2v2.3A10 10 0 1 0 22 12h-2a8 8 0 1 1-8-8Z"/></svg>
+        </button>`;
+}
+
 export function portLabel(port) {
   if (port.simulated) return 'Simulated ESP32-CAM';
   const name = port.product || port.manufacturer || port.bridgeLabel;

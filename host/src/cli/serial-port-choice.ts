@@ -7,7 +7,7 @@ import { Esp32CamError } from '../errors.js';
 import type { PortSpec } from '../services/device-session.js';
 import { SimulatedEsp32Cam } from '../sim/index.js';
 import { isSimPortPath, registerSimSerialBoard, SimSerialBinding, SimSerialBoard, unregisterSimSerialBoard } from '../sim/uart/index.js';
-import { listSerialPorts } from '../transports/serial/index.js';
+import { listSerialPorts, onlyEspBoard } from '../transports/serial/index.js';
 
 export interface SerialPortFlags {
   port?: string;
@@ -23,16 +23,7 @@ export function addSerialPortOptions(command: Command): Command {
 
 /** With no --port: the one port that looks like an ESP board, or advice. */
 export async function pickPort(): Promise<string> {
-  const ports = (await listSerialPorts()).filter((p) => p.likelyEsp);
-  if (ports.length === 1) return ports[0]!.path;
-  if (ports.length === 0) {
-    throw new Esp32CamError(
-      'E_PORT_NOT_FOUND',
-      'No ESP board found on a USB-serial port',
-      'Plug the board in (ESP32-CAM-MB or a USB-serial adapter), check with `esp32cam ports`, and give --port; --port sim:esp32cam uses the simulated board.',
-    );
-  }
-  throw new Esp32CamError('E_BAD_INPUT', `Several boards are plugged in: ${ports.map((p) => p.path).join(', ')}`, 'Choose one with --port.');
+  return onlyEspBoard(await listSerialPorts(), 'give --port (--port sim:esp32cam uses the simulated board).');
 }
 
 /** The simulated board's ROM side alone (what flashing needs), registered at `path` until closed. */

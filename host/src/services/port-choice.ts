@@ -2,7 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { Esp32CamError } from '../errors.js';
 import { isSimPortPath } from '../sim/uart/index.js';
-import { findSerialPort, listSerialPorts, type BridgeKind, type SerialPortInfo } from '../transports/serial/index.js';
+import { findSerialPort, listSerialPorts, onlyEspBoard, type BridgeKind, type SerialPortInfo } from '../transports/serial/index.js';
 import { openError } from '../transports/serial/open-errors.js';
 import type { SimFlashPort } from './flash-sim-port.js';
 
@@ -82,12 +82,7 @@ export class PortChoice {
   }
 
   private async onlyBoard(): Promise<string> {
-    const boards = (await this.list()).filter((p) => p.likelyEsp);
-    if (boards.length === 1) return boards[0]!.path;
-    if (boards.length === 0) {
-      throw new Esp32CamError('E_PORT_NOT_FOUND', 'No ESP board found on a USB-serial port',
-        'Plug the board in (ESP32-CAM-MB or a USB-serial adapter), check that the cable carries data, and choose its port.');
-    }
-    throw new Esp32CamError('E_BAD_INPUT', `Several boards are plugged in: ${boards.map((p) => p.path).join(', ')}`, 'Choose one with ?port=.');
+    return onlyEspBoard(await this.list(), 'choose its port with ?port=.');
   }
+
 }

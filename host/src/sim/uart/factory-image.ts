@@ -4,7 +4,7 @@
  * image. Only the layout and the headers are real; the code bytes are filler, since the simulator runs
  * MicroPython-WASM instead of Xtensa code.
  */
-import { appDescriptor, buildImage, buildPartitionTable, type AppDescriptor, type PartitionSpec } from './firmware-builder.js';
+import { appDescriptor, buildImage, buildPartitionTable, xorshiftFill as filler, type AppDescriptor, type PartitionSpec } from './firmware-builder.js';
 
 export const BOOTLOADER_OFFSET = 0x1000;
 export const PARTITION_TABLE_OFFSET = 0x8000;
@@ -26,19 +26,6 @@ export const FRESHEV_APP: AppDescriptor = {
   date: 'Apr 26 2023',
   idfVersion: 'v5.0.2',
 };
-
-/** Filler that is not all one value, so checksums mean something. */
-function filler(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 export function factoryBootloader(): Uint8Array {
   return buildImage({

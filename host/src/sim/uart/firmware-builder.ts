@@ -45,6 +45,19 @@ export function buildImage(spec: ImageSpec): Uint8Array {
   return concat(body, new Uint8Array(createHash('sha256').update(body).digest()));
 }
 
+/** Deterministic bytes that are not all one value (xorshift32), so image checksums mean something. */
+export function xorshiftFill(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
 export function concat(...chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
