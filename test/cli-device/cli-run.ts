@@ -1,12 +1,14 @@
 /**
- * Runs the built CLI (bin/esp32cam.js, built by test/global-setup.ts) as a user would, and a MicroPython
- * board (the WASM harness) at the far end of a real pseudo-terminal pair for it to open with --port.
+ * Runs the built CLI (bin/esp32cam.js, built by test/global-setup.ts) as a user would, and the simulated
+ * ESP32-CAM exposed on a real pseudo-terminal (socat, through PtySerialLink) for it to open with --port.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SerialPortStream } from '@serialport/stream';
-import { closeStream, openStream, startPtyPair, type PtyPair } from '../flasher/pty-pair.js';
-import { MicroPythonUart } from '../repl/mp-uart.js';
+import { SimulatedEsp32Cam } from '../../host/src/sim/index.js';
+import { PtySerialLink } from '../../host/src/sim/uart/index.js';
+import { IDLE_MAIN } from '../push/board.js';
+import { scriptIn, tempDir } from '../sim-repl/helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 export const BIN = join(root, 'bin', 'esp32cam.js');
@@ -49,28 +51,35 @@ export function errorLine(run: Run): string {
   return lines[0];
 }
 
-/** A MicroPython-WASM board on the far side of a pty pair: the CLI opens `path`. */
+/** The simulated board behind a pty: the CLI opens `path`, a tty without modem lines. */
 export interface PtyBoard {
   path: string;
-  uart: MicroPythonUart;
+  sim: SimulatedEsp32Cam;
+  /** Bytes that reached the chip's RX pin, all together. */
+  bytesFromHost(): number;
   close(): Promise<void>;
 }
 
 export async function startPtyBoard(): Promise<PtyBoard> {
-  const pair: PtyPair = await startPtyPair();
-  const uart = await MicroPythonUart.start({ rawPaste: true });
-  const wire: SerialPortStream = await openStream(pair.a);
-  wire.on('data', (d: Buffer) => uart.stream.write(d));
-  uart.stream.on('data', (d: Buffer) => wire.write(d));
-  return {
-    path: pair.b,
-    uart,
-    async close() {
-      await closeStream(wire);
-      await uart.close();
-      await pair.stop();
-    },
+  const dir = tempDir();
+  let sim: SimulatedEsp32Cam | undefined;
+  let link: PtySerialLink | undefined;
+  const close = async (): Promise<void> => {
+    await link?.close();
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    sim = await SimulatedEsp32Cam.start({ bootMs: 0, seed: 7, script: scriptIn(dir, IDLE_MAIN) });
+    let received = 0;
+    sim.serial.on('uart-in', (bytes: Uint8Array) => (received += bytes.length));
+    const path = join(dir, 'tty');
+    link = await PtySerialLink.open(path, sim.serial);
+    return { path, sim, bytesFromHost: () => received, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 export async function waitFor(check: () => boolean, seen: () => string, timeoutMs = 20_000): Promise<void> {

@@ -8,7 +8,7 @@ import { errorLine, runCli, spawnCli, startPtyBoard, waitFor, type PtyBoard } fr
 /** Every byte value, NULs and CR/LF included, in an order that is not periodic. */
 const binary = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 167 + (i >> 5)) & 0xff));
 
-describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) against MicroPython on a pty', () => {
+describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) against the simulated board on a pty', () => {
   let board: PtyBoard;
   let work: string;
   const cli = (...args: string[]) => runCli([...args, '--port', board.path], work);
@@ -46,12 +46,12 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
   });
 
   it('refuses an unknown setting and a setting of the wrong type, sending nothing', async () => {
-    const before = board.uart.bytesFromHost;
+    const before = board.bytesFromHost();
     expect(errorLine(await cli('push', '--set', 'I2C_ADRESS=0x2d'))).toMatch(/--set: Unknown device setting "I2C_ADRESS" \(E_CONFIG\)/);
     expect(errorLine(await cli('push', '--set', 'SDA_PIN=thirteen'))).toMatch(/SDA_PIN must be an integer/);
     await writeFile(join(work, 'bad-config.json'), JSON.stringify({ device: { WDT_TIMEOUT_MS: true } }));
     expect(errorLine(await cli('push', '--config', join(work, 'bad-config.json')))).toMatch(/config file's "device" section: Device setting WDT_TIMEOUT_MS must be an integer/);
-    expect(board.uart.bytesFromHost).toBe(before);
+    expect(board.bytesFromHost()).toBe(before);
   });
 
   it('takes settings from the config file\'s "device" section, --set winning over it', async () => {
@@ -65,7 +65,7 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
   });
 
   it('round-trips a binary file: push, ls, get, rm', async () => {
-    const data = binary(9000);
+    const data = binary(5000);
     await writeFile(join(work, 'blob.bin'), data);
     const push = await cli('push', join(work, 'blob.bin'), '--to', 'data');
     expect(push.code).toBe(0);
@@ -73,7 +73,7 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
 
     const ls = await cli('ls', '/data');
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toBe('9000  blob.bin\n');
+    expect(ls.stdout).toBe('5000  blob.bin\n');
     expect(ls.stderr).toMatch(/1 entry; .* free of /);
     const root = await cli('ls');
     expect(root.stdout).toMatch(/^\s+-  data\/$/m);
@@ -100,19 +100,19 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
     ['an é', 'café.py', /is not allowed: only printable ASCII characters are allowed \(E_BAD_INPUT\)/],
   ])('refuses a file name with %s before anything is sent', async (_what, name, message) => {
     await writeFile(join(work, name), 'print(1)\n');
-    const before = board.uart.bytesFromHost;
+    const before = board.bytesFromHost();
     expect(errorLine(await cli('push', join(work, name)))).toMatch(message);
-    expect(board.uart.bytesFromHost).toBe(before);
+    expect(board.bytesFromHost()).toBe(before);
   });
 
   it('stops at a syntax error naming file:line, and refuses a binary .py, sending nothing', async () => {
     await writeFile(join(work, 'broken.py'), 'def f():\n    return 1\n\nx = [1, 2\ny = 3\n');
     await writeFile(join(work, 'firmware.py'), Buffer.from([0xe9, 0x03, 0x02, 0x20, 0x00, 0x00, 0xff, 0xfe]));
-    const before = board.uart.bytesFromHost;
+    const before = board.bytesFromHost();
     const syntax = errorLine(await cli('push', join(work, 'broken.py')));
     expect(syntax).toMatch(new RegExp(`^esp32cam: ${join(work, 'broken.py').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:[45]: .*\\(E_SCRIPT_SYNTAX\\)`));
     expect(errorLine(await cli('push', join(work, 'firmware.py')))).toMatch(/firmware\.py is not a text Python script .*\(E_BAD_INPUT\)/);
-    expect(board.uart.bytesFromHost).toBe(before);
+    expect(board.bytesFromHost()).toBe(before);
   });
 
   it('repl in pipe mode runs what it is sent, with Enter as \\r, and quits on Ctrl-]', async () => {
@@ -136,5 +136,8 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
     expect(reset.stderr).toMatch(/soft reset \(Ctrl-D at the REPL\)/);
     expect(reset.code).toBe(0);
     expect(reset.stdout).toMatch(/soft reboot/);
+    // No chip reset: MicroPython restarted on the running chip.
+    expect(reset.stdout).not.toMatch(/rst:0x/);
+    expect(board.sim.info().resetCause).toBe('SOFT_RESET');
   });
 });

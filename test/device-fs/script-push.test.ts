@@ -7,15 +7,15 @@ import { deviceScriptsDir } from '../../host/src/paths.js';
 import { bundledScriptItems, checkPushItems, fileItems, pushScripts, summarisePush, type PushItemProgress } from '../../host/src/services/script-push.js';
 import { errorOf, startBoard, type TestBoard } from '../push/board.js';
 
-describe('pushing scripts through MicroPython-WASM', () => {
+describe('pushing scripts to the simulated board', () => {
   let b: TestBoard;
   let dir: string;
   beforeAll(async () => {
-    b = await startBoard(true);
+    b = await startBoard();
     dir = await mkdtemp(join(tmpdir(), 'esp32cam-script-push-'));
   });
   afterAll(async () => {
-    await b.uart.close();
+    await b?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -25,10 +25,10 @@ describe('pushing scripts through MicroPython-WASM', () => {
     const progress: PushItemProgress[] = [];
     const first = await pushScripts(b.client, items, { onProgress: (p) => progress.push(p) });
     expect(first.map((r) => [r.path, r.skipped])).toEqual([['/camconfig.py', false], ['/main.py', false]]);
-    const config = (await b.readFile('/camconfig.py'))!.toString();
+    const config = b.readFile('/camconfig.py')!.toString();
     expect(config).toMatch(/^I2C_ADDRESS = 0x2D\s+#/m);
     expect(config).toMatch(/^WDT_TIMEOUT_MS = 30000\s+#/m);
-    expect(await b.readFile('/main.py')).toEqual(readFileSync(join(deviceScriptsDir(), 'main.py')));
+    expect(b.readFile('/main.py')).toEqual(readFileSync(join(deviceScriptsDir(), 'main.py')));
     expect(progress.filter((p) => p.phase === 'done').map((p) => [p.index, p.count, p.sourceName])).toEqual([
       [0, 2, 'device-scripts/camconfig.py'],
       [1, 2, 'device-scripts/main.py'],
@@ -44,7 +44,7 @@ describe('pushing scripts through MicroPython-WASM', () => {
 
     const changed = await pushScripts(b.client, bundledScriptItems({ I2C_ADDRESS: 0x2e }));
     expect(changed.map((r) => r.skipped)).toEqual([false, true]);
-    expect((await b.readFile('/camconfig.py'))!.toString()).toMatch(/^I2C_ADDRESS = 0x2E\s+#/m);
+    expect(b.readFile('/camconfig.py')!.toString()).toMatch(/^I2C_ADDRESS = 0x2E\s+#/m);
 
     const forced = await pushScripts(b.client, bundledScriptItems({ I2C_ADDRESS: 0x2e }), { force: true });
     expect(forced.map((r) => r.skipped)).toEqual([false, false]);
@@ -61,7 +61,7 @@ describe('pushing scripts through MicroPython-WASM', () => {
     expect(fileItems([join(dir, 'util.py')]).map((i) => i.remotePath)).toEqual(['/util.py']);
     const results = await pushScripts(b.client, fileItems([join(dir, 'util.py'), join(dir, 'data.bin')], '/lib/'));
     expect(results.map((r) => r.path)).toEqual(['/lib/util.py', '/lib/data.bin']);
-    expect(await b.readFile('/lib/data.bin')).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(b.readFile('/lib/data.bin')).toEqual(Buffer.from([0, 1, 2, 255]));
   });
 
   it.each([
@@ -69,24 +69,24 @@ describe('pushing scripts through MicroPython-WASM', () => {
     ['a non-ASCII letter', 'caf\u00e9.py', /not allowed: only printable ASCII/],
   ])('refuses a file name with %s, sending nothing', async (_what, name, message) => {
     await writeFile(join(dir, name), 'print(1)\n');
-    const before = b.uart.bytesFromHost;
+    const before = b.bytesFromHost();
     const err = await errorOf(pushScripts(b.client, [...fileItems([join(dir, 'util.py')]), ...fileItems([join(dir, name)])]));
     expect(err.code).toBe('E_BAD_INPUT');
     expect(err.message).toMatch(message);
-    expect(b.uart.bytesFromHost).toBe(before);
+    expect(b.bytesFromHost()).toBe(before);
   });
 
   it('stops at a syntax error with file:line, and at a binary .py, sending nothing', async () => {
     await writeFile(join(dir, 'good.py'), 'x = 1\n');
     await writeFile(join(dir, 'broken.py'), 'x = 1\ny = (\nprint(x\n');
     await writeFile(join(dir, 'compiled.py'), Buffer.from([0x4d, 0x06, 0x00, 0x1f, 0x02, 0x00]));
-    const before = b.uart.bytesFromHost;
+    const before = b.bytesFromHost();
     const syntax = await errorOf(pushScripts(b.client, fileItems([join(dir, 'good.py'), join(dir, 'broken.py')])));
     expect(syntax.code).toBe('E_SCRIPT_SYNTAX');
     expect(syntax.message).toMatch(new RegExp(`^${join(dir, 'broken.py').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: `));
     const bin = await errorOf(pushScripts(b.client, fileItems([join(dir, 'compiled.py')])));
     expect(bin).toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringMatching(/compiled\.py is not a text Python script \(it contains NUL bytes\)/) });
-    expect(b.uart.bytesFromHost).toBe(before);
+    expect(b.bytesFromHost()).toBe(before);
   });
 
   it('refuses two files for the same place, missing files and folders', async () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RawReplClient, duplexLink } from '../../host/src/devices/repl/index.js';
 import { isEsp32CamError } from '../../host/src/errors.js';
 import { SimSerialBinding } from '../../host/src/sim/uart/index.js';
+import { startBoard } from '../push/board.js';
 import { simBoard } from '../sim-uart/helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -36,25 +37,18 @@ describe('RawReplClient against boards that do not run MicroPython', () => {
     client.close();
   });
 
-  it('a silent link → E_NO_SERIAL_DATA; a link that closes mid-exec → E_PORT_DISCONNECTED', async () => {
+  it('a silent link (nothing at the other end) → E_NO_SERIAL_DATA', async () => {
     const quiet = new RawReplClient(duplexLink(new Duplex({ read() {}, write: (_c, _e, done) => done() })), { syncTimeoutMs: 600 });
     expect((await errorOf(quiet.exec('print(1)'))).code).toBe('E_NO_SERIAL_DATA');
+  });
 
-    // A board that answers the raw REPL, then vanishes (unplugged) while code runs.
-    const wire = new Duplex({
-      read() {},
-      write(chunk: Buffer, _e, done) {
-        const s = chunk.toString('latin1');
-        if (s.includes('\x01') && !s.includes('\x05')) this.push('raw REPL; CTRL-B to exit\r\n>');
-        if (s.endsWith('\x04')) {
-          if (s.includes('_esp32cam_wdt')) this.push('OK\x04\x04>');
-          else setImmediate(() => this.destroy());
-        }
-        if (s === '\x05A\x01') this.push('R\x00>');
-        done();
-      },
+  it('the simulated board unplugged while its code runs → E_PORT_DISCONNECTED', async () => {
+    const b = await startBoard();
+    cleanups.push(() => b.close());
+    b.board.sim.on('repl-exec', (e: { code: string }) => {
+      if (e.code.includes('unplug me')) setImmediate(() => b.board.sim.serial.unplug());
     });
-    const client = new RawReplClient(duplexLink(wire));
-    expect((await errorOf(client.exec('print(1)'))).code).toBe('E_PORT_DISCONNECTED');
+    const err = await errorOf(b.client.exec('print("unplug me")\nimport time\nwhile True:\n    time.sleep_ms(1)\n', { timeoutMs: 10_000 }));
+    expect(err.code).toBe('E_PORT_DISCONNECTED');
   });
 });

@@ -64,6 +64,8 @@ export interface SimInfo {
   redLed: boolean;
   /** The script is running (or sat at the REPL after it ended), as opposed to resetting/booting. */
   booted: boolean;
+  /** The task watchdog machine.WDT started in this boot (it outlives soft resets), or null while none runs. */
+  watchdog: { timeoutMs: number; msSinceFeed: number } | null;
 }
 
 const FLASH_LED_PIN = 4;
@@ -276,7 +278,13 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
       flashLed: this.pins.get(FLASH_LED_PIN) === 1,
       redLed: this.pins.get(RED_LED_PIN) === 0,
       booted: this.booted,
+      watchdog: this.watchdogView(),
     };
+  }
+
+  private watchdogView(): SimInfo['watchdog'] {
+    const timeoutMs = this.wdt[WDT.TIMEOUT]!;
+    return timeoutMs > 0 ? { timeoutMs, msSinceFeed: absNow() - this.wdt[WDT.LAST_FEED]! } : null;
   }
 
   // ---- ChipRuntime: what the serial side's bootloader starts and every chip reset stops -------------
