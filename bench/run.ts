@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const p = await pushThroughput(20_000);
   console.log(`\nPushing a ${kb(p.fileBytes)} script into the simulated board at ${p.baud} baud (wire-time pacing, ${p.how}):`);
   console.log(
-    `  ${kb(p.wireBytes)} on the wire = ${(p.wireBytes / p.fileBytes).toFixed(2)}x the file (goal <= 1.4x; mpremote's repr chunks are about 2-4x)\n` +
+    `  ${kb(p.wireBytes)} on the wire = ${(p.wireBytes / p.fileBytes).toFixed(2)}x the file (goal <= 1.4x)\n` +
       `  push ${p.pushSeconds.toFixed(2)} s, whole session ${p.sessionSeconds.toFixed(2)} s, against ${p.lineLimitSeconds.toFixed(2)} s for the file's bytes at line rate ` +
       `(${((p.lineLimitSeconds / p.pushSeconds) * 100).toFixed(0)}% of line rate); the bytes actually sent need ${((p.wireBytes * 10) / p.baud).toFixed(2)} s of wire time`,
   );

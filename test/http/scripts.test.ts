@@ -144,6 +144,27 @@ describe('pushing to the board', () => {
   });
 });
 
+describe('pushing with run=1', () => {
+  it('resets the board, sees the slave script start and pings it over I2C through the service\'s camera', async () => {
+    const res = await push<{ job: PushJobJson }>('run=1', { force: true });
+    const end = await finished(res.body.job.id);
+    expect(end.event).toBe('push:done');
+    const run = (end.data.result as { run: { reset: string; banner: string; address: number; ping: { protocol: string } } }).run;
+    expect(run.reset).toBe('rts');
+    expect(run.banner).toMatch(/^esp32cam-slave\/\S+ .*: I2C 0x2C/);
+    expect(run.ping.protocol).toBe('v2');
+  });
+
+  it('fails the job, naming both addresses, when a pushed setting moves the slave away from the service\'s camera', async () => {
+    const res = await push<{ job: PushJobJson }>('run=1', { config: { I2C_ADDRESS: '0x2d' } });
+    const end = await finished(res.body.job.id);
+    expect(end.event).toBe('push:failed');
+    expect(end.data.error).toMatchObject({ code: 'E_CONFIG', message: expect.stringMatching(/0x2d.*0x2c/) });
+    // Put it back for the tests after this one.
+    expect((await finished((await push<{ job: PushJobJson }>('run=1', { config: { I2C_ADDRESS: '0x2c' } })).body.job.id)).event).toBe('push:done');
+  });
+});
+
 describe('GET /api/device/files', () => {
   it('refuses bad parameters', async () => {
     const res = await fetch(new URL('/api/device/files?dir=/&recursive=1', server.url));

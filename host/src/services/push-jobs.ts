@@ -5,6 +5,7 @@ import { withReplSession } from './device-session.js';
 import { JobRunner, type JobEvents, type JobSnapshot } from './job-runner.js';
 import type { PortChoice } from './port-choice.js';
 import type { PortClaims } from './port-claims.js';
+import type { PingResult } from '../devices/camera/types.js';
 import { confirmScriptRuns, type RunCheck } from './script-run.js';
 import {
   bundledScriptItems,
@@ -53,6 +54,8 @@ export interface PushJobsOptions {
   ports: PortChoice;
   claims: PortClaims;
   log?: (line: string) => void;
+  /** With run: pings the service's camera over I2C once the script is up; gets the address its banner names. */
+  ping?: (address: number | undefined) => Promise<PingResult>;
 }
 
 /**
@@ -101,7 +104,7 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
         const result: PushJobResult = { files, summary: summarisePush(files), listing };
         if (request.run) {
           job.line('Resetting the board to start the script…');
-          result.run = await confirmScriptRuns(session, { expectBanner: request.source.kind === 'bundled' });
+          result.run = await confirmScriptRuns(session, { expectBanner: request.source.kind === 'bundled', ping: this.opts.ping });
         }
         return result;
       }), { first: `Pushing ${names} to ${path}`, done: doneLine });

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { Esp32CamError } from '../errors.js';
 import type { SimulatedEsp32Cam } from '../sim/index.js';
 import { join } from 'node:path';
 import { openCamera } from './camera-factory.js';
@@ -55,7 +56,16 @@ export async function startServices(config: Config, opts: ServiceOptions = {}): 
     ? new FlashJobs({ log: opts.log, sim: await simFlashPortFor(camera.sim.serial) })
     : await FlashJobs.open(config, { log: opts.log });
   const consoles = new SerialConsoles({ ports: flashJobs.portChoice, claims: flashJobs.claims });
-  const pushJobs = new PushJobs({ ports: flashJobs.portChoice, claims: flashJobs.claims, log: opts.log });
+  const pushJobs = new PushJobs({
+    ports: flashJobs.portChoice,
+    claims: flashJobs.claims,
+    log: opts.log,
+    ping: async (address) => {
+      // A pushed setting can move the slave away from where this service looks for its camera: say so.
+      if (address !== undefined && address !== camera.address) throw cameraMoved(address, camera.address, config.camera);
+      return capture.ping();
+    },
+  });
   return {
     config,
     store,
@@ -70,4 +80,13 @@ export async function startServices(config: Config, opts: ServiceOptions = {}): 
       await Promise.all([pushJobs.close(), flashJobs.close(), capture.close()]);
     },
   };
+}
+
+function cameraMoved(now: number, configured: number, spec: string): Esp32CamError {
+  const hex = (n: number): string => `0x${n.toString(16)}`;
+  return new Esp32CamError(
+    'E_CONFIG',
+    `The script now answers at I2C address ${hex(now)}, but this service's camera (${spec}) is at ${hex(configured)}`,
+    `Push again with I2C_ADDRESS=${hex(configured)}, or point "camera" at ${hex(now)} and restart the service.`,
+  );
 }
