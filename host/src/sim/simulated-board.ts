@@ -1,53 +1,25 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { Esp32CamError } from '../errors.js';
-import { deviceScriptsDir, packageRoot } from '../paths.js';
 import type { I2cTransport } from '../transports/i2c-transport.js';
-import { SimCamera, type FrameSource } from './camera-model.js';
+import { SimCamera } from './camera-model.js';
+import { ChipWorker, type WorkerMessage } from './chip-worker.js';
+import { deferred, type Deferred } from './deferred.js';
 import { FaultCounters, validateFaults, type SimFaults } from './faults.js';
+import { openFlash, prepareFlash } from './flash-setup.js';
+import { LineSplitter } from './line-splitter.js';
 import { SeededRandom } from './rng.js';
-import { CTL, WDT } from './shared-layout.js';
-import { FS_BLOCK, SimFs, type FsChange } from './sim-fs.js';
+import { CTL } from './shared-layout.js';
+import { absNow } from './sim-clock.js';
+import { SimFs } from './sim-fs.js';
+import { checkSimOptions, type SimOptions } from './sim-options.js';
 import { SlaveBus } from './slave-bus.js';
+import { TaskWatchdog } from './task-watchdog.js';
 import { TxRingReader } from './tx-ring.js';
 import { MICROPYTHON_BANNER, taskWatchdogPanic } from './uart/boot-log.js';
 import { RESET_CAUSES, type ChipHandle, type ChipRuntime, type ResetCause } from './uart/chip-runtime.js';
-import { factoryFlashPieces } from './uart/factory-image.js';
-import { DEFAULT_FLASH_SIZE, SimFlash } from './uart/flash-chip.js';
-import { SimSerialBoard, type SimSerialBoardOptions } from './uart/sim-serial-board.js';
+import { SimSerialBoard } from './uart/sim-serial-board.js';
 
-export interface SimOptions {
-  /**
-   * Slave script installed as the board's main.py (with the other .py files of its folder) at start. Default
-   * <packageRoot>/device-scripts/main.py, installed only into a fresh flash: an existing flash file keeps its
-   * filesystem unless a script is given.
-   */
-  script?: string;
-  /** Keep the board's 4 MB flash (firmware and filesystem) in this raw image file; created when missing. */
-  flashFile?: string;
-  /** Bus clock for wire-time pacing, default 100 000 Hz. */
-  busHz?: number;
-  /** Window of the delay from a master write to the script's callback, default [10, 20] ms. */
-  latencyMs?: [number, number];
-  /** Time from reset until main.py starts, default 300 ms. */
-  bootMs?: number;
-  /** Seeds the latency, fault and capture-timing RNG so runs repeat. */
-  seed?: number;
-  /** setattr on the script's `camconfig` module before main runs, e.g. { FRAME_SIZE: 'VGA' }. */
-  configOverrides?: Record<string, string | number | boolean>;
-  /** Replaces the test card (tests use it to force exact photo sizes). */
-  frameSource?: FrameSource;
-  faults?: SimFaults;
-  /** Shrinks the filesystem below its partition's size (tests of a full filesystem). */
-  fsCapacityBytes?: number;
-  /** false models firmware older than raw-paste: `\x05A\x01` is answered `R\x00`. Default true. */
-  rawPaste?: boolean;
-  /** The USB-serial side: auto-reset circuit, flash timing, bridge limits, GPIO0 held low. */
-  serial?: Pick<SimSerialBoardOptions, 'autoReset' | 'flashTiming' | 'bridgeMaxBaud' | 'downloadMode'>;
-}
-
+export type { SimOptions };
 export { RESET_CAUSES, type ResetCause };
 
 export interface SimInfo {
@@ -73,45 +45,6 @@ const RED_LED_PIN = 33; // active-low
 /** How long start() waits for a script that neither creates a slave nor ends. */
 const READY_GRACE_MS = 3000;
 const WDT_POLL_MS = 10;
-
-const absNow = (): number => performance.timeOrigin + performance.now();
-
-function workerPath(): string {
-  return join(packageRoot(), 'host', 'src', 'sim', 'board', 'worker.mjs');
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  settled: boolean;
-}
-
-function deferred(): Deferred {
-  let resolveFn!: () => void;
-  let rejectFn!: (e: Error) => void;
-  const d: Deferred = {
-    promise: new Promise<void>((res, rej) => {
-      resolveFn = res;
-      rejectFn = rej;
-    }),
-    resolve: () => {
-      if (!d.settled) {
-        d.settled = true;
-        resolveFn();
-      }
-    },
-    reject: (e) => {
-      if (!d.settled) {
-        d.settled = true;
-        rejectFn(e);
-      }
-    },
-    settled: false,
-  };
-  d.promise.catch(() => undefined); // a boot nobody awaits must not crash the process
-  return d;
-}
 
 /**
  * A simulated AI-Thinker ESP32-CAM: one board with its USB-serial side (`serial`: ROM, flash, auto-reset,
@@ -144,12 +77,11 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
 
   private chip: ChipHandle | undefined;
   private fs: SimFs | undefined;
-  private worker: Worker | null = null;
+  /** The current boot's worker; a worker that is no longer this one is ignored, whatever it still posts. */
+  private worker: ChipWorker | null = null;
   private exiting: Promise<unknown> = Promise.resolve();
-  private inbox: MessagePort | null = null;
-  private wdt = new Float64Array(new SharedArrayBuffer(WDT.SLOTS * 8));
+  private wdt = new TaskWatchdog();
   private i2cUsed = [-1, -1];
-  private generation = 0;
   private bootCount = 0;
   private resetAt = absNow();
   private resetCause: ResetCause = 'PWRON_RESET';
@@ -165,7 +97,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     try {
       const flash = openFlash(opts.flashFile);
       try {
-        board.prepareFlash(flash, opts.flashFile === undefined || !flash.existed);
+        prepareFlash(flash.flash, opts.flashFile === undefined || !flash.existed, board.script);
       } catch (err) {
         flash.flash.close();
         throw err;
@@ -183,31 +115,19 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   private constructor(opts: SimOptions) {
     super();
     this.opts = opts;
-    this.script = opts.script === undefined ? undefined : resolve(opts.script);
-    this.busHz = checkNumber('busHz', opts.busHz ?? 100_000, 1_000, 5_000_000);
-    this.bootMs = checkNumber('bootMs', opts.bootMs ?? 300, 0, 60_000);
-    if (opts.fsCapacityBytes !== undefined) checkNumber('fsCapacityBytes', opts.fsCapacityBytes, 4 * FS_BLOCK, 64 * 1024 * 1024);
-    const latency = opts.latencyMs ?? [10, 20];
-    if (!Array.isArray(latency) || latency.length !== 2) {
-      throw new Esp32CamError('E_BAD_INPUT', 'latencyMs must be [min, max]', 'Pass two numbers of milliseconds, e.g. [10, 20].');
-    }
-    const lo = checkNumber('latencyMs[0]', latency[0], 0, 10_000);
-    const hi = checkNumber('latencyMs[1]', latency[1], lo, 10_000);
-    this.seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 31)) >>> 0;
+    const checked = checkSimOptions(opts);
+    this.script = checked.script;
+    this.busHz = checked.busHz;
+    this.bootMs = checked.bootMs;
+    this.seed = checked.seed;
     this.rng = new SeededRandom(this.seed);
-    if (opts.configOverrides !== undefined && (opts.configOverrides === null || typeof opts.configOverrides !== 'object')) {
-      throw new Esp32CamError('E_BAD_INPUT', 'configOverrides must be an object', 'Pass names and values, e.g. { FRAME_SIZE: "VGA" }.');
-    }
-    if (this.script !== undefined && !existsSync(this.script)) {
-      throw new Esp32CamError('E_SIM_SCRIPT', `The slave script ${this.script} does not exist`, 'Give the path of a MicroPython slave script (--sim-script PATH, or "sim": {"script": PATH} in the config file).');
-    }
     if (opts.faults) this.inject(opts.faults);
     this.bus = new SlaveBus({
       busHz: this.busHz,
-      latencyMs: [lo, hi],
+      latencyMs: checked.latencyMs,
       rng: this.rng,
       faults: this.faults,
-      deliver: (address, bytes) => this.toWorker({ t: 'rx', addr: address, hex: bytes.toString('hex') }),
+      deliver: (address, bytes) => this.worker?.post({ t: 'rx', addr: address, hex: bytes.toString('hex') }),
     });
     this.camera = new SimCamera({ frameSource: opts.frameSource, rng: this.rng, faults: this.faults, seed: this.seed });
     // The watchdog is checked from here too, so a script spinning without sleeping still gets bitten.
@@ -236,7 +156,6 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.closed = true;
     clearInterval(this.wdtTimer);
     this.bus.close();
-    this.generation++;
     this.ready.reject(new Esp32CamError('E_CLOSED', 'The simulated camera was closed while booting', 'Start a new simulated board.'));
     this.halt();
     await this.serialBoard?.close();
@@ -278,13 +197,8 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
       flashLed: this.pins.get(FLASH_LED_PIN) === 1,
       redLed: this.pins.get(RED_LED_PIN) === 0,
       booted: this.booted,
-      watchdog: this.watchdogView(),
+      watchdog: this.wdt.view(),
     };
-  }
-
-  private watchdogView(): SimInfo['watchdog'] {
-    const timeoutMs = this.wdt[WDT.TIMEOUT]!;
-    return timeoutMs > 0 ? { timeoutMs, msSinceFeed: absNow() - this.wdt[WDT.LAST_FEED]! } : null;
   }
 
   // ---- ChipRuntime: what the serial side's bootloader starts and every chip reset stops -------------
@@ -302,7 +216,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.resetCause = cause;
     this.pins = new Map();
     this.i2cUsed = [-1, -1];
-    this.wdt = new Float64Array(new SharedArrayBuffer(WDT.SLOTS * 8));
+    this.wdt = new TaskWatchdog();
     this.fs = SimFs.load(chip.flash);
     this.startWorker({ soft: false, raw: false });
   }
@@ -314,75 +228,54 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   }
 
   receive(bytes: Uint8Array): void {
-    this.toWorker({ t: 'uart', bytes });
+    this.worker?.post({ t: 'uart', bytes });
   }
 
   // ---- workers --------------------------------------------------------------------------------------
-
-  /** Fresh flash: freshev's layout, and the script; an explicit script is (re)installed either way. */
-  private prepareFlash(flash: { flash: SimFlash }, fresh: boolean): void {
-    if (fresh) for (const [at, bytes] of factoryFlashPieces()) flash.flash.program(at, bytes);
-    if (!fresh && this.script === undefined) return;
-    const fs = SimFs.load(flash.flash);
-    fs.install(scriptFiles(this.script ?? join(deviceScriptsDir(), 'main.py')));
-  }
 
   private startWorker(mode: { soft: boolean; raw: boolean }): void {
     const chip = this.chip;
     const fs = this.fs;
     if (!chip || !fs) return;
-    const gen = ++this.generation;
     const ready = this.ready;
     this.booted = false;
-    Atomics.store(this.ctl, CTL.HALT, 0);
-    Atomics.store(this.ctl, CTL.DOORBELL, 0); // counts the messages posted to this boot's worker
-    Atomics.store(this.ctl, CTL.TX_SENT, 0);
-    Atomics.store(this.ctl, CTL.TX_DONE, 0);
-    const { port1, port2 } = new MessageChannel();
-    this.inbox = port1;
-    const worker = new Worker(workerPath(), {
-      workerData: {
-        resetAt: this.resetAt,
-        powerOnAt: this.powerOnAt,
-        bootMs: mode.soft ? 0 : this.bootMs,
-        soft: mode.soft,
-        raw: mode.raw,
-        rawPaste: this.opts.rawPaste ?? true,
-        banner: MICROPYTHON_BANNER,
-        resetCause: RESET_CAUSES[this.resetCause],
-        seed: this.seed,
-        bootCount: this.bootCount,
-        configOverrides: this.opts.configOverrides ?? {},
-        fsState: fs.state,
-        fsBlocks: fs.blocks(this.opts.fsCapacityBytes),
-        fs: fs.snapshot(),
-        i2cUsed: this.i2cUsed,
-        ctl: this.ctl.buffer,
-        wdt: this.wdt.buffer,
-        inbox: port2,
+    const boot = {
+      resetAt: this.resetAt,
+      powerOnAt: this.powerOnAt,
+      bootMs: mode.soft ? 0 : this.bootMs,
+      soft: mode.soft,
+      raw: mode.raw,
+      rawPaste: this.opts.rawPaste ?? true,
+      banner: MICROPYTHON_BANNER,
+      resetCause: RESET_CAUSES[this.resetCause],
+      seed: this.seed,
+      bootCount: this.bootCount,
+      configOverrides: this.opts.configOverrides ?? {},
+      fsState: fs.state,
+      fsBlocks: fs.blocks(this.opts.fsCapacityBytes),
+      fs: fs.snapshot(),
+      i2cUsed: this.i2cUsed,
+      wdt: this.wdt.buffer,
+    };
+    const worker = ChipWorker.start(this.ctl, boot, {
+      message: (m) => {
+        if (m.t === 'fs') this.fs?.apply(m); // a write that completed is in the flash, even if the chip reset since
+        else if (worker === this.worker) this.onWorkerMessage(m, worker, ready, chip);
       },
-      transferList: [port2],
+      error: (err) => {
+        if (worker !== this.worker) return;
+        ready.reject(new Esp32CamError('E_SIM_SCRIPT', `The simulated board crashed: ${err.message}`, 'This is a simulator bug; please report it with the script.'));
+        this.reportError(err.stack ?? err.message);
+      },
     });
     this.worker = worker;
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.t === 'fs') this.fs?.apply(m); // a write that completed is in the flash, even if the chip reset since
-      else if (gen === this.generation) this.onWorkerMessage(m, ready, chip);
-    });
-    worker.on('error', (err) => {
-      if (gen !== this.generation) return;
-      ready.reject(new Esp32CamError('E_SIM_SCRIPT', `The simulated board crashed: ${err.message}`, 'This is a simulator bug; please report it with the script.'));
-      this.reportError(err.stack ?? err.message);
-    });
   }
 
   private stopWorker(): void {
     const worker = this.worker;
     this.worker = null;
-    this.inbox?.close();
-    this.inbox = null;
     this.booted = false;
-    this.generation++;
-    if (worker) this.exiting = worker.terminate();
+    if (worker) this.exiting = worker.stop();
   }
 
   /** Ctrl-D or machine.soft_reset(): a new VM on the same chip; the I2C driver, the WDT and the bus stay. */
@@ -395,16 +288,13 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.startWorker({ soft: true, raw });
   }
 
-  private onWorkerMessage(m: WorkerMessage, ready: Deferred, chip: ChipHandle): void {
+  private onWorkerMessage(m: Exclude<WorkerMessage, { t: 'fs' }>, worker: ChipWorker, ready: Deferred, chip: ChipHandle): void {
     switch (m.t) {
       case 'uart': {
         this.console.push(m.bytes);
         const n = m.bytes.length;
-        const gen = this.generation;
         void chip.print(m.bytes).then(() => {
-          if (gen !== this.generation) return;
-          Atomics.add(this.ctl, CTL.TX_DONE, n);
-          Atomics.notify(this.ctl, CTL.TX_DONE);
+          if (worker === this.worker) worker.txDrained(n);
         });
         break;
       }
@@ -470,34 +360,23 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         this.pasteOverruns++;
         this.emit('paste-overrun', { arrived: m.arrived, granted: m.granted });
         break;
-      case 'capture': {
-        const inbox = this.inbox;
+      case 'capture':
         void this.camera.capture(m).then((out) => {
-          if (this.inbox !== inbox) return; // that boot is gone
+          if (worker !== this.worker) return; // that boot is gone
           if (out.outcome === 'fault') this.emit('console', `E (camera) Camera Capture Failed (${out.reason})`);
           if (out.outcome === 'overflow') this.emit('console', `W (cam_hal) FB-OVF: a ${out.size}-byte JPEG does not fit the ${m.fbLen}-byte frame buffer`);
-          this.toWorker({ t: 'frame', id: m.id, outcome: out.outcome, hex: out.outcome === 'frame' ? out.data.toString('hex') : null });
+          worker.post({ t: 'frame', id: m.id, outcome: out.outcome, hex: out.outcome === 'frame' ? out.data.toString('hex') : null });
         });
         break;
-      }
       case 'loaded':
         break;
     }
   }
 
-  private toWorker(msg: Record<string, unknown>): void {
-    if (!this.inbox) return;
-    this.inbox.postMessage(msg);
-    Atomics.add(this.ctl, CTL.DOORBELL, 1);
-    Atomics.notify(this.ctl, CTL.DOORBELL);
-  }
-
   private checkWatchdog(): void {
     const chip = this.chip;
     if (!this.worker || this.closed || !chip) return;
-    const timeout = this.wdt[WDT.TIMEOUT]!;
-    if (timeout > 0 && absNow() - this.wdt[WDT.LAST_FEED]! > timeout) {
-      this.wdt[WDT.TIMEOUT] = 0;
+    if (this.wdt.bite()) {
       const panic = taskWatchdogPanic(Math.round(absNow() - this.resetAt));
       this.console.push(Buffer.from(panic, 'latin1'));
       chip.restart({ reason: 'SW_CPU', cause: 'WDT_RESET', text: panic });
@@ -511,76 +390,6 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   private checkOpen(): void {
     if (this.closed) throw new Esp32CamError('E_CLOSED', 'The simulated camera is closed', 'Start a new simulated board.');
   }
-}
-
-type WorkerMessage =
-  | { t: 'uart'; bytes: Uint8Array }
-  | { t: 'loaded'; ms: number }
-  | { t: 'started' }
-  | { t: 'repl'; raw: boolean }
-  | { t: 'load-error'; file: string; line: number; message: string; text: string }
-  | { t: 'script-error'; text: string }
-  | { t: 'main-ended' }
-  | { t: 'fs-corrupt' }
-  | { t: 'worker-error'; text: string }
-  | { t: 'slave-up'; bus: number; addr: number; rbuflen: number; wbuflen: number; ring: SharedArrayBuffer | null }
-  | { t: 'slave-down'; bus: number }
-  | { t: 'slave-task'; bus: number }
-  | { t: 'i2c-mode'; bus: number; mode: number }
-  | { t: 'pin'; pin: number; value: number }
-  | { t: 'reboot'; cause: ResetCause; ms: number }
-  | { t: 'soft-reset'; raw: boolean }
-  | { t: 'exec'; code: string; how: 'raw' | 'raw-paste' }
-  | { t: 'paste-overrun'; arrived: number; granted: number }
-  | ({ t: 'fs' } & FsChange)
-  | { t: 'capture'; id: number; width: number; height: number; quality: number; format: number; fbLen: number };
-
-/** The flash, from its file when one is given (`existed` says whether the file was there before). */
-function openFlash(file: string | undefined): { flash: SimFlash; existed: boolean } {
-  const existed = file !== undefined && existsSync(file);
-  try {
-    return { flash: SimFlash.open(DEFAULT_FLASH_SIZE, file), existed };
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Esp32CamError('E_BAD_INPUT', `Cannot use ${file} as the simulated flash: ${reason}`, 'Give a raw flash image of exactly 4 MB, or a path that does not exist yet (it is then created from the factory image).', { cause: err });
-  }
-}
-
-/** The script as /main.py, and the other Python files of its folder under their own names. */
-function scriptFiles(script: string): Array<[string, Buffer]> {
-  const dir = dirname(script);
-  const files: Array<[string, Buffer]> = [['/main.py', readFileSync(script)]];
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name);
-    if (full === script || name === 'main.py' || name.startsWith('.') || !name.endsWith('.py')) continue;
-    try {
-      if (statSync(full).isFile()) files.push([`/${name}`, readFileSync(full)]);
-    } catch {
-      // vanished meanwhile
-    }
-  }
-  return files;
-}
-
-/** Splits what the board prints into lines for 'console' listeners. */
-class LineSplitter {
-  private partial = '';
-  constructor(private readonly emitLine: (line: string) => void) {}
-
-  push(bytes: Uint8Array): void {
-    const text = this.partial + Buffer.from(bytes).toString('latin1');
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    if (this.partial.length > 4096) this.partial = '';
-    for (const line of lines) this.emitLine(line.replace(/\r$/, ''));
-  }
-}
-
-function checkNumber(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new Esp32CamError('E_BAD_INPUT', `Simulator option ${name}=${String(value)} is out of range`, `Use a number from ${min} to ${max}.`);
-  }
-  return value;
 }
 
 /** Alias of SimulatedEsp32Cam.start. */
