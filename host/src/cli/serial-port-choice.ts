@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { Esp32CamError } from '../errors.js';
 import type { PortSpec } from '../services/device-session.js';
 import { SimulatedEsp32Cam } from '../sim/index.js';
-import { isSimPortPath, registerSimSerialBoard, SimSerialBinding, SimSerialBoard, unregisterSimSerialBoard } from '../sim/uart/index.js';
+import { isSimPortPath, registerSimSerialBoard, SimSerialBinding, unregisterSimSerialBoard } from '../sim/uart/index.js';
 import { listSerialPorts, onlyEspBoard } from '../transports/serial/index.js';
 
 export interface SerialPortFlags {
@@ -24,25 +24,6 @@ export function addSerialPortOptions(command: Command): Command {
 /** With no --port: the one port that looks like an ESP board, or advice. */
 export async function pickPort(): Promise<string> {
   return onlyEspBoard(await listSerialPorts(), 'give --port (--port sim:esp32cam uses the simulated board).');
-}
-
-/** The simulated board's ROM side alone (what flashing needs), registered at `path` until closed. */
-export interface SimRomBoard {
-  readonly board: SimSerialBoard;
-  close(): Promise<void>;
-}
-
-export async function startSimBoard(path: string, flashFile: string | undefined, note: NodeJS.WritableStream = process.stderr): Promise<SimRomBoard> {
-  const board = await SimSerialBoard.create({ flashFile });
-  registerSimSerialBoard(path, board);
-  if (!flashFile) note.write('esp32cam: the simulated board keeps its flash in memory for this run; --sim-flash-file FILE keeps it\n');
-  return {
-    board,
-    async close() {
-      unregisterSimSerialBoard(path);
-      await board.close();
-    },
-  };
 }
 
 /**

@@ -6,8 +6,7 @@ import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/
 import { refusalToError } from '../../devices/flasher/image-check.js';
 import type { BeforeOption } from '../../devices/flasher/reset.js';
 import { Esp32CamError, systemErrorCode } from '../../errors.js';
-import { isSimPortPath, SimSerialBinding } from '../../sim/uart/index.js';
-import { pickPort, startSimBoard } from '../serial-port-choice.js';
+import { withSerialPort } from '../serial-port-choice.js';
 import { formatBytes } from '../format.js';
 
 interface FlashFlags {
@@ -45,27 +44,25 @@ async function flashCommand(file: string, flags: FlashFlags): Promise<void> {
   // A file that is no image is refused before any port (or simulated board) is opened.
   const inspection = inspectImage(image);
   if (!inspection.ok && !(flags.force && typeof offset === 'number')) throw refusalToError(inspection);
-  const path = flags.port ?? (await pickPort());
-  const sim = isSimPortPath(path) ? await startSimBoard(path, flags.simFlashFile) : undefined;
   const view = new FlashView(process.stderr);
   try {
-    const result = await flashFirmware({
-      path,
-      image,
-      offset,
-      baudRate,
-      erase: flags.erase,
-      before: flags.before,
-      force: flags.force,
-      interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
-      ...(sim ? { binding: SimSerialBinding, bridge: 'cp210x' as const } : {}),
-      onEvent: (event) => view.show(event),
+    await withSerialPort(flags, async (spec) => {
+      const result = await flashFirmware({
+        ...spec,
+        image,
+        offset,
+        baudRate,
+        erase: flags.erase,
+        before: flags.before,
+        force: flags.force,
+        interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+        onEvent: (event) => view.show(event),
+      });
+      view.done();
+      printResult(result, file);
     });
-    view.done();
-    printResult(result, file);
   } finally {
     view.done();
-    await sim?.close();
   }
 }
 
