@@ -1,3 +1,4 @@
+import './lib/drop-token.js';
 import * as api from './lib/api.js';
 import { Gallery } from './lib/gallery.js';
 import { renderStatus } from './lib/status-view.js';

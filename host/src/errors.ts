@@ -48,6 +48,15 @@ export const ERROR_CODES = {
   E_DEVICE_FS: "The board's filesystem refused an operation",
   E_PUSH_VERIFY: 'The file on the board does not match the one sent',
   E_SCRIPT_NOT_RUNNING: 'The pushed script did not start on the board',
+  E_FOREIGN_HOST: 'The request names a host this service does not answer for',
+  E_CROSS_ORIGIN: 'The request came from another web site',
+  E_AUTH_REQUIRED: 'The request carries no access token',
+  E_AUTH_INVALID: 'The access token is wrong or out of date',
+  E_RATE_LIMITED: 'Too many failed attempts from this address',
+  E_UPLOAD_TOO_LARGE: 'The upload is larger than the limit',
+  E_UPLOAD_BUSY: 'Too many uploads are in progress',
+  E_UPLOAD_INCOMPLETE: 'The upload stopped before its end',
+  E_UNSUPPORTED_MEDIA: 'The request body has the wrong content type',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

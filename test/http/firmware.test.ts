@@ -103,14 +103,15 @@ describe('POST /api/firmware refuses bad uploads before a job starts', () => {
     ['a truncated image', 'port=sim:esp32cam', SMALL.subarray(0, 0x12000), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
     ['a merged image at 0x1000', 'port=sim:esp32cam&offset=0x1000', SMALL, 'application/octet-stream', 422, 'E_WRONG_OFFSET'],
     ['an offset inside a sector', 'port=sim:esp32cam&offset=0x10&force=1', SMALL, 'application/octet-stream', 422, 'E_WRONG_OFFSET'],
-    ['a file over 8 MB', 'port=sim:esp32cam', new Uint8Array(9 * 1024 * 1024).fill(0xe9), 'application/octet-stream', 413, 'E_IMAGE_TOO_LARGE'],
+    ['a file over the 16 MB limit', 'port=sim:esp32cam', new Uint8Array(17 * 1024 * 1024).fill(0xe9), 'application/octet-stream', 413, 'E_UPLOAD_TOO_LARGE'],
     ['an unknown port', 'port=/dev/ttyNOPE9', SMALL, 'application/octet-stream', 404, 'E_PORT_NOT_FOUND'],
     ['a simulated port that does not exist', 'port=sim:other', SMALL, 'application/octet-stream', 404, 'E_PORT_NOT_FOUND'],
     ['a bad baud rate', 'port=sim:esp32cam&baud=fast', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
     ['an unknown reset strategy', 'port=sim:esp32cam&before=sometimes', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
     ['an unknown parameter', 'port=sim:esp32cam&verify=0', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
-    ['a JSON body', 'port=sim:esp32cam', '{"firmware": "x"}', 'application/json', 400, 'E_BAD_INPUT'],
-    ['a form body', 'port=sim:esp32cam', 'firmware=x', 'text/plain', 400, 'E_BAD_INPUT'],
+    ['a JSON body', 'port=sim:esp32cam', '{"firmware": "x"}', 'application/json', 415, 'E_UNSUPPORTED_MEDIA'],
+    ['a text/plain body (what a cross-site form can send)', 'port=sim:esp32cam', 'firmware=x', 'text/plain', 415, 'E_UNSUPPORTED_MEDIA'],
+    ['an untyped body (what a no-cors fetch can send)', 'port=sim:esp32cam', SMALL, null, 415, 'E_UNSUPPORTED_MEDIA'],
   ];
 
   it.each(refused)('%s', async (_name, query, body, type, status, code) => {
@@ -135,7 +136,7 @@ describe('POST /api/firmware refuses bad uploads before a job starts', () => {
 
 describe('flash jobs into the simulated board', () => {
   it('flashes a 1.5 MB image: 202, progress and the boot log over socket.io, the image in the flash file; a second job on the port is 409', async () => {
-    const res = await upload<{ job: JobJson }>('port=sim:esp32cam&baud=921600', BIG, null);
+    const res = await upload<{ job: JobJson }>('port=sim:esp32cam&baud=921600', BIG);
     expect(res.status).toBe(202);
     expect(res.body.job).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), port: 'sim:esp32cam', size: BIG.length, state: 'running' });
     const { id } = res.body.job;

@@ -81,7 +81,7 @@ const simPath = () => server.services.flashJobs.sim!.path;
 
 describe('POST /api/scripts/push refuses bad uploads before a job starts', () => {
   const cases: Array<[string, string, Uint8Array | string | object, string | undefined, number, string, RegExp]> = [
-    ['a script over 256 KB', 'name=big.py', '#'.repeat(300 * 1024), undefined, 413, 'E_BAD_INPUT', /256 KB/],
+    ['a script over 256 KB', 'name=big.py', '#'.repeat(300 * 1024), undefined, 413, 'E_UPLOAD_TOO_LARGE', /256 KB/],
     ['a binary file named .py', 'name=photo.py', Uint8Array.of(0xff, 0xd8, 0xff, 0x00, 0x10, 0x4a, 0x46), 'application/octet-stream', 400, 'E_BAD_INPUT', /photo\.py is not a text Python script/],
     ['a syntax error', 'name=broken.py', 'x = 1\ndef f(:\n    pass\n', undefined, 422, 'E_SCRIPT_SYNTAX', /^broken\.py:2: /],
     ['a file that is not .py', 'name=notes.txt', 'hello', undefined, 400, 'E_BAD_INPUT', /not a \.py script/],
@@ -93,6 +93,7 @@ describe('POST /api/scripts/push refuses bad uploads before a job starts', () =>
     ['an unknown query parameter', 'verbose=1', {}, undefined, 400, 'E_BAD_INPUT', /Unknown parameter verbose/],
     ['a port that does not exist', 'port=sim:nothing', {}, undefined, 404, 'E_PORT_NOT_FOUND', /sim:nothing/],
     ['bad JSON', '', '{"force": tru', 'application/json', 400, 'E_BAD_INPUT', /not valid JSON/],
+    ['a text/plain body (what a cross-site form can send)', 'name=evil.py', 'print(1)\n', 'text/plain', 415, 'E_UNSUPPORTED_MEDIA', /text\/x-python/],
   ];
 
   it.each(cases)('%s', async (_name, query, body, type, status, code, message) => {

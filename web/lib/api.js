@@ -26,6 +26,7 @@ export async function send(path, init) {
   } catch {
     throw new ApiError(UNREACHABLE);
   }
+  if (res.status === 401) toSignIn();
   if (res.status === 204) return null;
   const data = await res.json().catch(() => null);
   if (!res.ok) {
@@ -37,6 +38,21 @@ export async function send(path, init) {
     });
   }
   return data;
+}
+
+/** The token was rotated or the cookie expired: the page itself now answers with the sign-in form. */
+export function toSignIn() {
+  window.location.assign('/');
+}
+
+/** After a refused socket.io handshake: sends the page to sign in when the cause is the token. */
+export async function checkSignedIn() {
+  try {
+    const res = await fetch('/api/status', { headers: { accept: 'application/json' } });
+    if (res.status === 401) toSignIn();
+  } catch {
+    // Offline: socket.io keeps trying and the page says so.
+  }
 }
 
 function request(method, path, body) {

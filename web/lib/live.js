@@ -1,3 +1,5 @@
+import { checkSignedIn } from './api.js';
+
 /**
  * The socket.io connection that carries live updates. socket.io reconnects by itself; this reports the
  * connection state to the page and says each time it (re)connects, so the page can catch up on what it missed.
@@ -15,8 +17,15 @@ export function connectLive({ onState, onConnect, handlers }) {
     onConnect({ reconnected: wasConnected });
     wasConnected = true;
   });
-  socket.on('disconnect', () => onState('reconnecting'));
-  socket.on('connect_error', () => onState(wasConnected ? 'reconnecting' : 'offline'));
+  socket.on('disconnect', (reason) => {
+    onState('reconnecting');
+    // The service ends sockets itself only when their token was replaced.
+    if (reason === 'io server disconnect') void checkSignedIn();
+  });
+  socket.on('connect_error', () => {
+    onState(wasConnected ? 'reconnecting' : 'offline');
+    void checkSignedIn();
+  });
   for (const [event, fn] of Object.entries(handlers)) socket.on(event, fn);
   return socket;
 }

@@ -10,6 +10,8 @@ export interface CameraFlags {
 }
 
 export interface ServeFlags extends CameraFlags {
+  /** false with --no-auth. */
+  auth?: boolean;
   host?: string;
   port?: string;
   dataDir?: string;
@@ -33,6 +35,7 @@ function flagsLayer(flags: ServeFlags): Record<string, unknown> {
   // A non-numeric port stays a string so validation reports it instead of silently becoming NaN.
   if (flags.port !== undefined) layer.port = /^\d+$/.test(flags.port) ? Number(flags.port) : flags.port;
   if (flags.dataDir !== undefined) layer.dataDir = flags.dataDir;
+  if (flags.auth === false) layer.auth = { mode: 'off' };
   if (flags.simScript !== undefined) layer.sim = { script: flags.simScript };
   return layer;
 }

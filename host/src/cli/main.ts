@@ -12,6 +12,7 @@ import { registerReplCommand } from './commands/repl.js';
 import { registerResetCommand } from './commands/reset.js';
 import { registerSimCommand } from './commands/sim.js';
 import { serveCommand } from './commands/serve.js';
+import { registerTokenCommand } from './commands/token.js';
 import { reportError } from './report-error.js';
 
 function buildProgram(): Command {
@@ -25,6 +26,7 @@ function buildProgram(): Command {
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8080; 0 picks a free one)')
     .option('--data-dir <dir>', 'folder for photos (default ./data)')
+    .option('--no-auth', 'never ask for the access token (only behind your own authenticating proxy)')
     .action((flags) => serveCommand(flags));
 
   addCameraOptions(program.command('capture').description('take one photo and write it to a file'))
@@ -45,6 +47,7 @@ function buildProgram(): Command {
   registerDeviceFileCommands(program);
   registerResetCommand(program);
   registerReplCommand(program);
+  registerTokenCommand(program);
 
   return program;
 }

@@ -20,6 +20,8 @@ export const DEFAULTS = {
   protocol: 'auto',
   retention: { maxPhotos: 500, maxBytes: 500 * 1024 * 1024 },
   sim: { busHz: 100_000 },
+  auth: { mode: 'auto' },
+  limits: { firmwareBytes: 16 * 1024 * 1024, scriptBytes: 256 * 1024, uploadsInFlight: 2 },
 } as const;
 
 /** Validates each source on its own (so errors name it), then merges them over the defaults, later wins. */
@@ -33,6 +35,9 @@ export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; dev
     protocol: DEFAULTS.protocol,
     retention: { ...DEFAULTS.retention },
     sim: { ...DEFAULTS.sim },
+    allowedHosts: [],
+    auth: { ...DEFAULTS.auth },
+    limits: { ...DEFAULTS.limits },
   };
   for (const source of sources) {
     const layer = validateLayer(source);
@@ -50,8 +55,11 @@ function validateLayer(source: ConfigSource): ConfigLayer {
 }
 
 function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
-  const { retention, sim, dataDir, device, ...flat } = layer;
+  const { retention, sim, dataDir, device, auth, limits, allowedHosts, ...flat } = layer;
   Object.assign(config, flat);
+  if (allowedHosts) config.allowedHosts = [...new Set([...config.allowedHosts, ...allowedHosts])];
+  if (auth) Object.assign(config.auth, auth);
+  if (limits) Object.assign(config.limits, limits);
   if (device) config.device = { ...config.device, ...device };
   if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir);
   if (retention) Object.assign(config.retention, retention);

@@ -20,6 +20,26 @@ export interface Config {
   sim: { script?: string; busHz: number; frameSize?: string; quality?: number };
   /** Values written into the board's camconfig.py by `esp32cam push`, e.g. { I2C_ADDRESS: '0x2d' }; absent when none are set. */
   device?: Record<string, DeviceSettingValue>;
+  /** Host names, besides this machine's own, that the `Host` header may carry (a reverse proxy's name). */
+  allowedHosts: string[];
+  auth: AuthConfig;
+  limits: UploadLimits;
+}
+
+/** `auto`: a token off loopback only; `token`: always; `off`: never (an authenticating proxy in front). */
+export type AuthMode = 'auto' | 'token' | 'off';
+
+export interface AuthConfig {
+  mode: AuthMode;
+  /** A token chosen by the user; otherwise one is generated and kept in `dataDir/auth-token`. */
+  token?: string;
+}
+
+/** One place for every upload limit, the CLI's included. */
+export interface UploadLimits {
+  firmwareBytes: number;
+  scriptBytes: number;
+  uploadsInFlight: number;
 }
 
 export type DeviceSettingValue = number | string | boolean;
@@ -34,6 +54,9 @@ export type ConfigInput = {
   retention?: { maxPhotos?: number; maxBytes?: number | string };
   sim?: { script?: string; busHz?: number; frameSize?: string; quality?: number };
   device?: Record<string, DeviceSettingValue>;
+  allowedHosts?: string[];
+  auth?: { mode?: AuthMode; token?: string };
+  limits?: { firmwareBytes?: number | string; scriptBytes?: number | string; uploadsInFlight?: number };
 };
 
 const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {
@@ -57,6 +80,16 @@ const byteSize = z.union([z.number(), z.string()], { error: 'must be a byte coun
     }
     return bytes;
   });
+
+/** A Host header name: letters, digits, dots and dashes, or a leading `*.` for every subdomain. */
+const hostName = z.string({ error: 'must be a host name such as "camera.example.lan"' }).transform((text, ctx) => {
+  const name = text.trim().toLowerCase();
+  if (!/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name)) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a host name; use a name such as "camera.example.lan" or "*.example.lan", without a port or scheme` });
+    return z.NEVER;
+  }
+  return name;
+});
 
 const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
 
@@ -101,6 +134,26 @@ export const configLayerSchema = z
       z.union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or true/false' }),
       { error: 'must be an object of camconfig.py settings such as {"I2C_ADDRESS": "0x2d"}' },
     ),
+    allowedHosts: z.array(hostName, { error: 'must be a list of host names such as ["camera.example.lan"]' })
+      .max(64, { error: 'must list at most 64 names' }),
+    auth: z
+      .object({
+        mode: z.enum(['auto', 'token', 'off'], { error: 'must be "auto", "token" or "off"' }),
+        token: z.string({ error: 'must be a string' })
+          .min(16, { error: 'must be at least 16 characters' }).max(256, { error: 'must be at most 256 characters' })
+          .regex(/^[A-Za-z0-9._~-]+$/, { error: 'may hold only letters, digits and . _ ~ - (it goes into URLs)' }),
+      })
+      .partial()
+      .strict(),
+    limits: z
+      .object({
+        firmwareBytes: byteSize,
+        scriptBytes: byteSize,
+        uploadsInFlight: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+          .min(1, { error: 'must be from 1 to 16' }).max(16, { error: 'must be from 1 to 16' }),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -121,10 +174,18 @@ export const CONFIG_HINTS: Record<string, string> = {
   'sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
   'sim.quality': 'Use a JPEG quality from 10 (best) to 63 (smallest).',
   device: 'Use settings of device-scripts/camconfig.py, e.g. {"I2C_ADDRESS": "0x2d", "WDT_TIMEOUT_MS": 60000}.',
+  allowedHosts: 'List the names browsers use to reach this service, e.g. ["camera.example.lan"].',
+  'auth.mode': 'Use "auto" (a token when reachable from other machines), "token" (always) or "off" (behind your own authenticating proxy).',
+  'auth.token': 'Leave it out to have one generated, or use 16 or more letters and digits (`openssl rand -hex 32`).',
+  'limits.firmwareBytes': 'Use the largest firmware upload to accept, such as "16MB".',
+  'limits.scriptBytes': 'Use the largest script upload to accept, such as "256KB".',
+  'limits.uploadsInFlight': 'Use how many uploads may stream at once, such as 2.',
 };
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['host', 'port', 'dataDir', 'camera', 'protocol', 'retention', 'sim', 'device'],
+  '': ['host', 'port', 'dataDir', 'camera', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits'],
+  auth: ['mode', 'token'],
+  limits: ['firmwareBytes', 'scriptBytes', 'uploadsInFlight'],
   retention: ['maxPhotos', 'maxBytes'],
   sim: ['script', 'busHz', 'frameSize', 'quality'],
 };

@@ -50,6 +50,16 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_DEVICE_FS: 502,
   E_PUSH_VERIFY: 502,
   E_SCRIPT_NOT_RUNNING: 502,
+  // The doors (see the README's Security section).
+  E_FOREIGN_HOST: 421,
+  E_CROSS_ORIGIN: 403,
+  E_AUTH_REQUIRED: 401,
+  E_AUTH_INVALID: 401,
+  E_RATE_LIMITED: 429,
+  E_UPLOAD_TOO_LARGE: 413,
+  E_UPLOAD_BUSY: 429,
+  E_UPLOAD_INCOMPLETE: 400,
+  E_UNSUPPORTED_MEDIA: 415,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

@@ -1,11 +1,11 @@
-import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { readFile } from 'node:fs/promises';
+import { Router, type RequestHandler } from 'express';
 import type { Server as SocketServer } from 'socket.io';
 import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
-import { errorPayload } from '../services/error-payload.js';
 import type { FlashJobRequest, FlashJobs } from '../services/flash-jobs.js';
-import { MAX_FIRMWARE_BYTES } from '../services/flash-upload-check.js';
 import type { Services } from '../services/start-services.js';
+import { streamUpload, uploadOf, type UploadGate } from './upload/index.js';
 
 const flag = z.enum(['0', '1', 'false', 'true'], { error: 'must be 0 or 1' }).transform((v) => v === '1' || v === 'true');
 
@@ -50,36 +50,30 @@ const parseFirmwareQuery: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** Only a non-simple type: a form post, `text/plain` or an untyped body from another site never starts a flash. */
 const requireBinaryBody: RequestHandler = (req, _res, next) => {
   const type = req.headers['content-type'];
-  if (type !== undefined && type.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-    throw new Esp32CamError('E_BAD_INPUT', `The firmware must be sent as application/octet-stream, not ${type}`,
-      'Send the .bin file itself as the request body with Content-Type: application/octet-stream.');
+  if (type === undefined || type.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
+    throw new Esp32CamError('E_UNSUPPORTED_MEDIA', `The firmware must be sent as application/octet-stream${type === undefined ? '' : `, not ${type.slice(0, 80)}`}`,
+      'Send the .bin file itself as the body with Content-Type: application/octet-stream (curl: -H "Content-Type: application/octet-stream" --data-binary @firmware.bin).');
   }
   next();
-};
-
-/** Any body (typed octet-stream, or untyped as curl --data-binary sends without -H) up to the limit. */
-const rawBody = express.raw({ type: () => true, limit: MAX_FIRMWARE_BYTES });
-
-/** The body parser's "too large" is this route's 413, with advice about firmware rather than JSON. */
-const uploadTooLarge: ErrorRequestHandler = (err, _req, res, next) => {
-  if ((err as { type?: unknown })?.type !== 'entity.too.large') {
-    next(err);
-    return;
-  }
-  const error = new Esp32CamError('E_IMAGE_TOO_LARGE', `The upload is larger than ${MAX_FIRMWARE_BYTES / (1024 * 1024)} MB, more than any ESP32-CAM flash holds`,
-    'Check that this is a firmware image (a .bin), not an archive or a disk image.');
-  res.status(413).set('Cache-Control', 'no-store').json({ error: errorPayload(error) });
 };
 
 /**
  * GET /api/ports, POST /api/firmware (the .bin as the body starts a flash job: 202), GET /api/jobs and
  * GET /api/jobs/:id.
  */
-export function firmwareRoutes(services: Services): Router {
+export function firmwareRoutes(services: Services, gate: UploadGate): Router {
   const jobs = services.flashJobs;
   const router = Router();
+  const upload = streamUpload({
+    dataDir: services.config.dataDir,
+    limitBytes: services.config.limits.firmwareBytes,
+    gate,
+    what: 'firmware',
+    tooLargeHint: 'Check that this is a firmware image (a .bin), not an archive or a disk image; limits.firmwareBytes in the config sets the limit.',
+  });
 
   router.get('/api/ports', async (req, res) => {
     const query = portsQuery.safeParse(req.query);
@@ -89,8 +83,8 @@ export function firmwareRoutes(services: Services): Router {
 
   const startJob: RequestHandler = async (req, res) => {
     const query = res.locals.flash as z.infer<typeof firmwareQuery>;
-    const body: unknown = req.body;
-    const image = Buffer.isBuffer(body) ? new Uint8Array(body) : new Uint8Array(0);
+    // The whole upload is on disk and within the limit; the job needs it in memory to write it.
+    const image = new Uint8Array(await readFile(uploadOf(res).path));
     const request: FlashJobRequest = {
       image,
       offset: query.offset,
@@ -104,7 +98,7 @@ export function firmwareRoutes(services: Services): Router {
     res.status(202).set('Location', `/api/jobs/${job.id}`).set('Cache-Control', 'no-store')
       .json({ job: { id: job.id, port: job.port, size: job.size, state: job.state } });
   };
-  router.post('/api/firmware', parseFirmwareQuery, requireBinaryBody, rawBody, uploadTooLarge, startJob);
+  router.post('/api/firmware', parseFirmwareQuery, requireBinaryBody, upload, startJob);
 
   router.get('/api/jobs', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ jobs: jobs.list() });

@@ -1,9 +1,10 @@
-import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { readFile } from 'node:fs/promises';
+import { Router, type RequestHandler } from 'express';
 import type { Server as SocketServer } from 'socket.io';
 import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
-import { errorPayload } from '../services/error-payload.js';
-import { MAX_UPLOAD_SCRIPT_BYTES, type PushJobRequest, type PushJobs } from '../services/push-jobs.js';
+import type { PushJobRequest, PushJobs } from '../services/push-jobs.js';
+import { streamUpload, uploadOf, type UploadGate } from './upload/index.js';
 
 const flag = z.enum(['0', '1', 'false', 'true'], { error: 'must be 0 or 1' }).transform((v) => v === '1' || v === 'true');
 const port = z.string({ error: 'must be a port path such as /dev/ttyUSB0 or sim:esp32cam' }).min(1).max(255);
@@ -36,19 +37,20 @@ function badRequest(error: z.ZodError, example: string): Esp32CamError {
   return new Esp32CamError('E_BAD_INPUT', message, `Use e.g. ${example}.`);
 }
 
-const isJson = (type: string | undefined): boolean => (type ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+const mediaType = (type: string | undefined): string => (type ?? '').split(';')[0]!.trim().toLowerCase();
+const isJson = (type: string | undefined): boolean => mediaType(type) === 'application/json';
 
-/** A script upload is the file itself as the body (any type but JSON), up to the limit. */
-const rawScript = express.raw({ type: (req) => !isJson(req.headers['content-type']), limit: MAX_UPLOAD_SCRIPT_BYTES });
+/** Types a script upload may have: none of them is one a cross-site form or `no-cors` fetch can send. */
+const SCRIPT_TYPES = new Set(['text/x-python', 'text/x-script.python', 'application/x-python', 'application/octet-stream']);
 
-const uploadTooLarge: ErrorRequestHandler = (err, _req, res, next) => {
-  if ((err as { type?: unknown })?.type !== 'entity.too.large') {
-    next(err);
+const requireScriptType: RequestHandler = (req, _res, next) => {
+  const type = req.headers['content-type'];
+  if (isJson(type) || SCRIPT_TYPES.has(mediaType(type))) {
+    next();
     return;
   }
-  const error = new Esp32CamError('E_BAD_INPUT', `The upload is larger than the ${MAX_UPLOAD_SCRIPT_BYTES / 1024} KB a script may be`,
-    'Push a MicroPython source file (.py); split a large one into modules.');
-  res.status(413).set('Cache-Control', 'no-store').json({ error: errorPayload(error) });
+  throw new Esp32CamError('E_UNSUPPORTED_MEDIA', `A script upload must be sent as text/x-python${type === undefined ? '' : `, not ${type.slice(0, 80)}`}`,
+    'Send the .py file as the body with Content-Type: text/x-python, or JSON (application/json) to push the bundled script.');
 };
 
 /**
@@ -56,12 +58,30 @@ const uploadTooLarge: ErrorRequestHandler = (err, _req, res, next) => {
  * module; with any other body, that file as the script named by `?name=` (into `?to=DIR`). 202 with the job.
  * GET /api/scripts/jobs[/:id]; GET /api/device/files?dir=/&port=P lists the board's files.
  */
-export function scriptRoutes(jobs: PushJobs): Router {
+export function scriptRoutes(jobs: PushJobs, opts: { dataDir: string; limitBytes: number; gate: UploadGate }): Router {
   const router = Router();
+  const upload = streamUpload({
+    dataDir: opts.dataDir,
+    limitBytes: opts.limitBytes,
+    gate: opts.gate,
+    what: 'script',
+    tooLargeHint: 'Push a MicroPython source file (.py); split a large one into modules (limits.scriptBytes in the config sets the limit).',
+  });
+  const uploadUnlessJson: RequestHandler = (req, res, next) => (isJson(req.headers['content-type']) ? next() : upload(req, res, next));
 
-  const startPush: RequestHandler = async (req, res) => {
+  /** The query is checked before any body is taken in. */
+  const parsePushQuery: RequestHandler = (req, res, next) => {
     const query = pushQuery.safeParse(req.query);
     if (!query.success) throw badRequest(query.error, 'POST /api/scripts/push?port=sim:esp32cam&name=main.py');
+    if (!isJson(req.headers['content-type']) && query.data.name === undefined) {
+      throw new Esp32CamError('E_BAD_INPUT', 'An uploaded script needs ?name=', 'Add the file name, e.g. POST /api/scripts/push?name=main.py.');
+    }
+    res.locals.push = query;
+    next();
+  };
+
+  const startPush: RequestHandler = async (req, res) => {
+    const query = res.locals.push as { data: z.infer<typeof pushQuery> };
     const { port: portPath, name, to } = query.data;
     let request: PushJobRequest;
     if (isJson(req.headers['content-type'])) {
@@ -72,8 +92,8 @@ export function scriptRoutes(jobs: PushJobs): Router {
       }
       request = { source: { kind: 'bundled', config: body.data.config }, force: body.data.force ?? query.data.force, run: body.data.run ?? query.data.run };
     } else {
-      const data: unknown = req.body;
-      if (!Buffer.isBuffer(data) || data.length === 0) {
+      const data = await readFile(uploadOf(res).path);
+      if (data.length === 0) {
         throw new Esp32CamError('E_BAD_INPUT', 'The upload is empty', 'Send the .py file as the body, or a JSON body to push the bundled script.');
       }
       if (name === undefined) throw new Esp32CamError('E_BAD_INPUT', 'An uploaded script needs ?name=', 'Add the file name, e.g. POST /api/scripts/push?name=main.py.');
@@ -84,7 +104,7 @@ export function scriptRoutes(jobs: PushJobs): Router {
     res.status(202).set('Location', `/api/scripts/jobs/${job.id}`).set('Cache-Control', 'no-store')
       .json({ job: { id: job.id, port: job.port, state: job.state, source: job.source, files: job.files } });
   };
-  router.post('/api/scripts/push', rawScript, uploadTooLarge, startPush);
+  router.post('/api/scripts/push', parsePushQuery, requireScriptType, uploadUnlessJson, startPush);
 
   router.get('/api/scripts/jobs', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ jobs: jobs.list() });

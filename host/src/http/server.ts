@@ -13,10 +13,23 @@ import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
 import { relayPushJobs, scriptRoutes } from './script-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
+import { AccessToken } from '../services/auth/index.js';
+import {
+  Gatekeeper, dropRotatedSockets, hostCheck, hostPolicy, isLoopbackBinding, requireToken, sameOriginForActions, securityHeaders, socketAdmission,
+} from './security/index.js';
+import { clearUploads, UploadGate } from './upload/index.js';
+
+/** `auto` asks for the token exactly when other machines can reach the service. */
+export const needsToken = (config: Pick<Config, 'auth' | 'host'>): boolean =>
+  config.auth.mode === 'token' || (config.auth.mode === 'auto' && !isLoopbackBinding(config.host));
 
 export interface RunningServer {
   /** `http://127.0.0.1:8080` (the address actually bound, with the port actually chosen). */
   url: string;
+  /** The access token when one is needed (bound off loopback, or auth mode "token"); undefined otherwise. */
+  token: string | undefined;
+  /** Whether the token was made at this start (first start, or the file was missing). */
+  tokenCreated: boolean;
   port: number;
   config: Config;
   services: Services;
@@ -26,18 +39,25 @@ export interface RunningServer {
 
 export type ServerOptions = ServiceOptions;
 
-function buildApp(services: Services, log: (line: string) => void): express.Express {
+interface Doors {
+  allowsHost: (host: string | undefined) => boolean;
+  gate: Gatekeeper;
+  uploads: UploadGate;
+}
+
+function buildApp(services: Services, doors: Doors, log: (line: string) => void): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  // The doors, in the order an attacker meets them (README, "Security").
+  app.use(hostCheck(doors.allowsHost));
+  app.use(securityHeaders);
+  app.use(sameOriginForActions);
+  app.use(requireToken(doors.gate, webDir()));
   app.use('/api', express.json({ limit: '16kb' }));
   app.use(photoRoutes(services));
   app.use(cameraRoutes(services));
-  app.use(firmwareRoutes(services));
-  app.use(scriptRoutes(services.pushJobs));
+  app.use(firmwareRoutes(services, doors.uploads));
+  app.use(scriptRoutes(services.pushJobs, { dataDir: services.config.dataDir, limitBytes: services.config.limits.scriptBytes, gate: doors.uploads }));
   app.use('/api', apiNotFound);
   app.use(vendorRoutes());
   app.use(express.static(webDir(), { dotfiles: 'ignore', index: 'index.html', redirect: false }));
@@ -76,8 +96,24 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
   const log = opts.log ?? ((line: string) => console.error(line));
   const config = resolveConfig([{ name: 'server options', values: input, baseDir: process.cwd() }]);
   const services = await startServices(config, { ...opts, log });
-  const server = createServer(buildApp(services, log));
-  const io = attachRealtime(server, services.capture);
+  let access: AccessToken | undefined;
+  let tokenCreated = false;
+  try {
+    if (needsToken(config)) ({ access, created: tokenCreated } = await AccessToken.open({ dataDir: config.dataDir, configured: config.auth.token }));
+    const leftovers = await clearUploads(config.dataDir);
+    if (leftovers > 0) log(`esp32cam: removed ${leftovers} unfinished upload(s) left by an earlier run`);
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
+  const doors: Doors = {
+    allowsHost: hostPolicy({ bound: config.host, allowed: config.allowedHosts }),
+    gate: new Gatekeeper(access),
+    uploads: new UploadGate(config.limits.uploadsInFlight),
+  };
+  const server = createServer(buildApp(services, doors, log));
+  const io = attachRealtime(server, services.capture, socketAdmission(doors.allowsHost, doors.gate));
+  dropRotatedSockets(io, doors.gate);
   relayFlashJobs(io, services.flashJobs);
   relayPushJobs(io, services.pushJobs);
   attachConsole(io, services.consoles);
@@ -85,6 +121,7 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     await listen(server, config.port, config.host);
   } catch (err) {
     await new Promise<void>((resolve) => io.close(() => resolve()));
+    access?.close();
     await services.close();
     throw err;
   }
@@ -97,11 +134,16 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     port,
     config,
     services,
+    get token() {
+      return access?.current();
+    },
+    tokenCreated,
     close() {
       closing ??= (async () => {
         const serverClosed = new Promise<void>((resolve) => io.close(() => resolve()));
         server.closeAllConnections();
         await serverClosed;
+        access?.close();
         await services.close();
       })();
       return closing;

@@ -13,13 +13,13 @@ export const isTempFile = (name: string): boolean => name.startsWith('.') && nam
  * temp file in the same folder → write → fsync → rename → fsync the folder. On failure the temp file is
  * removed and the error is rethrown as it came.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, fs: FsPort = nodeFs): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array, fs: FsPort = nodeFs, mode = 0o644): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   let file: Awaited<ReturnType<FsPort['open']>> | undefined;
   let renamed = false;
   try {
-    file = await fs.open(temp, 'wx', 0o644);
+    file = await fs.open(temp, 'wx', mode);
     let offset = 0;
     while (offset < data.length) {
       const { bytesWritten } = await file.write(data, offset, data.length - offset, offset);
@@ -84,9 +84,9 @@ export function describeFsError(err: unknown): string {
  * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever where a parent exists but
  * refuses children (for example under /proc), and a bad dataDir must fail, not hang.
  */
-export async function ensureDir(dir: string, fs: FsPort = nodeFs): Promise<void> {
+export async function ensureDir(dir: string, fs: FsPort = nodeFs, mode?: number): Promise<void> {
   try {
-    await fs.mkdir(dir);
+    await fs.mkdir(dir, mode);
     return;
   } catch (err) {
     const code = systemErrorCode(err);
@@ -97,6 +97,6 @@ export async function ensureDir(dir: string, fs: FsPort = nodeFs): Promise<void>
     const parent = dirname(dir);
     if (code !== 'ENOENT' || parent === dir) throw err;
   }
-  await ensureDir(dirname(dir), fs);
-  await fs.mkdir(dir);
+  await ensureDir(dirname(dir), fs, mode);
+  await fs.mkdir(dir, mode);
 }

@@ -6,6 +6,7 @@ import { Esp32CamError } from '../errors.js';
 import { doneLine, logLineOf, type FlashJobEvents, type FlashJobProgress, type FlashJobRequest, type FlashJobSnapshot } from './flash-job.js';
 import { openSimFlashPort, type SimFlashPort } from './flash-sim-port.js';
 import { checkUpload } from './flash-upload-check.js';
+import { DEFAULTS } from '../config/load-config.js';
 import { JobRunner } from './job-runner.js';
 import { PortChoice, type FlashPortJson } from './port-choice.js';
 import { PortClaims } from './port-claims.js';
@@ -24,6 +25,8 @@ export interface FlashJobsOptions {
   devRoot?: string;
   /** The service's record of port users, shared with the console and push jobs; a private one when omitted. */
   claims?: PortClaims;
+  /** The largest image a job takes (the config's limits.firmwareBytes). */
+  maxImageBytes?: number;
 }
 
 /** How long closing the service waits for a job to notice that its board went away. */
@@ -86,7 +89,7 @@ export class FlashJobs extends EventEmitter<FlashJobEvents> {
     if (this.runner.isClosed) throw new Esp32CamError('E_CLOSED', 'The service is shutting down', 'Start the flash again once the service is back.');
     const offset = request.offset ?? 'auto';
     const force = request.force === true;
-    checkUpload(request.image, { offset, force });
+    checkUpload(request.image, { offset, force, maxBytes: this.opts.maxImageBytes ?? DEFAULTS.limits.firmwareBytes });
     if (request.port !== undefined) this.claims.assertFree(request.port);
     const path = await this.portChoice.resolve(request.port);
     const options = {

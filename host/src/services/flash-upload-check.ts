@@ -2,9 +2,6 @@ import { inspectImage, planFlash, type ImageInspection } from '../../../protocol
 import { refusalToError } from '../devices/flasher/image-check.js';
 import { Esp32CamError } from '../errors.js';
 
-/** The largest upload a flash job takes: twice the ESP32-CAM's 4 MB flash leaves room for 8 MB boards. */
-export const MAX_FIRMWARE_BYTES = 8 * 1024 * 1024;
-
 /** The largest flash any ESP32 has; the board's real size is only known once the job has connected. */
 const LARGEST_FLASH = 16 * 1024 * 1024;
 
@@ -14,9 +11,9 @@ const LARGEST_FLASH = 16 * 1024 * 1024;
  * so the chip and the flash size are checked again by the job once it knows the board (E_WRONG_CHIP and
  * E_IMAGE_TOO_LARGE arrive as the job's failure).
  */
-export function checkUpload(image: Uint8Array, opts: { offset: 'auto' | number; force: boolean }): ImageInspection {
-  if (image.length > MAX_FIRMWARE_BYTES) {
-    throw new Esp32CamError('E_IMAGE_TOO_LARGE', `The file is ${image.length} bytes, more than the ${MAX_FIRMWARE_BYTES / (1024 * 1024)} MB a flash job takes`,
+export function checkUpload(image: Uint8Array, opts: { offset: 'auto' | number; force: boolean; maxBytes: number }): ImageInspection {
+  if (image.length > opts.maxBytes) {
+    throw new Esp32CamError('E_IMAGE_TOO_LARGE', `The file is ${image.length} bytes, more than the ${opts.maxBytes} bytes a flash job takes (limits.firmwareBytes)`,
       'Check that this is a firmware image (a .bin), not an archive or a disk image.');
   }
   const inspection = inspectImage(image);

@@ -18,7 +18,7 @@ export interface FsPort {
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
   /** Creates one folder (not its parents). */
-  mkdir(path: string): Promise<unknown>;
+  mkdir(path: string, mode?: number): Promise<unknown>;
   stat(path: string): Promise<{ size: number; isDirectory(): boolean }>;
 }
 
@@ -28,6 +28,6 @@ export const nodeFs: FsPort = {
   unlink: (path) => fsp.unlink(path),
   readdir: (path) => fsp.readdir(path),
   readFile: (path) => fsp.readFile(path),
-  mkdir: (path) => fsp.mkdir(path),
+  mkdir: (path, mode) => fsp.mkdir(path, mode === undefined ? undefined : { mode }),
   stat: (path) => fsp.stat(path),
 };

@@ -70,8 +70,9 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     const store = new PhotoStore(opts, dirs);
     const fs = store.fs;
     try {
-      await ensureDir(dirs.photos, fs);
-      await ensureDir(dirs.thumbs, fs);
+      // Photos are private: folders the store creates (the data directory too) are the service user's alone.
+      await ensureDir(dirs.photos, fs, 0o700);
+      await ensureDir(dirs.thumbs, fs, 0o700);
       const records = await recoverStore(fs, dirs, opts.log ?? ((line) => console.warn(line)));
       for (const record of records) store.index(record);
     } catch (err) {

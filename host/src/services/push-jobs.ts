@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { listDeviceFiles, type DeviceFileEntry } from '../devices/device-fs/index.js';
+import { DEFAULTS } from '../config/load-config.js';
 import { Esp32CamError } from '../errors.js';
 import { withReplSession } from './device-session.js';
 import { JobRunner, type JobEvents, type JobSnapshot } from './job-runner.js';
@@ -46,8 +47,6 @@ export type PushJobSnapshot = JobSnapshot<PushJobProgress, PushJobResult, { sour
 export type PushJobEvents = JobEvents<PushJobProgress, PushJobResult, PushJobSnapshot>;
 
 /** The largest uploaded script: the bundled main.py is about 20 KB; an ESP32-CAM's filesystem holds 1.5 MB. */
-export const MAX_UPLOAD_SCRIPT_BYTES = 256 * 1024;
-
 const CLOSE_WAIT_MS = 5000;
 
 export interface PushJobsOptions {
@@ -56,6 +55,8 @@ export interface PushJobsOptions {
   log?: (line: string) => void;
   /** With run: pings the service's camera over I2C once the script is up; gets the address its banner names. */
   ping?: (address: number | undefined) => Promise<PingResult>;
+  /** The largest uploaded script (the config's limits.scriptBytes). */
+  maxScriptBytes?: number;
 }
 
 /**
@@ -85,7 +86,7 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
   /** Checks the request, then starts the push; E_BAD_INPUT, E_CONFIG or E_SCRIPT_SYNTAX before anything is sent. */
   async start(request: PushJobRequest): Promise<PushJobSnapshot> {
     if (this.runner.isClosed) throw new Esp32CamError('E_CLOSED', 'The service is shutting down', 'Push again once the service is back.');
-    const items = await checkPushItems(itemsOf(request.source));
+    const items = await checkPushItems(itemsOf(request.source, this.opts.maxScriptBytes ?? DEFAULTS.limits.scriptBytes));
     if (request.port !== undefined) this.opts.claims.assertFree(request.port);
     const path = await this.opts.ports.resolve(request.port, { preferSim: true });
     const spec = { path, ...this.opts.ports.openExtras(path) };
@@ -95,6 +96,7 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
       withReplSession(spec, `script push (job ${job.id})`, async (session) => {
         const files = await pushScripts(session.client, items, {
           force: request.force === true,
+          onStaleTemps: (paths) => job.line(`Removed ${paths.length} temp file(s) an interrupted push left: ${paths.join(', ')}`),
           onProgress: (p) => {
             job.progress(p, p.phase === 'done' || p.phase === 'skipped');
             if (p.phase === 'done' || p.phase === 'skipped') job.line(`${p.path}: ${p.phase === 'done' ? `${p.total} bytes written and verified` : 'unchanged, skipped'}`);
@@ -142,10 +144,10 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
   }
 }
 
-function itemsOf(source: PushJobSource): PushItem[] {
+function itemsOf(source: PushJobSource, maxScriptBytes: number): PushItem[] {
   if (source.kind === 'bundled') return bundledScriptItems(source.config ?? {});
-  if (source.data.length > MAX_UPLOAD_SCRIPT_BYTES) {
-    throw new Esp32CamError('E_BAD_INPUT', `${source.name} is ${source.data.length} bytes, more than the ${MAX_UPLOAD_SCRIPT_BYTES / 1024} KB a script upload takes`, 'Push smaller scripts, or split it into modules.');
+  if (source.data.length > maxScriptBytes) {
+    throw new Esp32CamError('E_UPLOAD_TOO_LARGE', `${source.name} is ${source.data.length} bytes, more than the ${maxScriptBytes} bytes a script upload takes (limits.scriptBytes)`, 'Push smaller scripts, or split it into modules.');
   }
   if (!/\.py$/i.test(source.name)) {
     throw new Esp32CamError('E_BAD_INPUT', `${source.name} is not a .py script`, 'Upload a MicroPython source file whose name ends in .py.');

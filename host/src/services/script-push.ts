@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pushFile, checkPythonSyntax, normaliseRemotePath, renderConfigModule, CONFIG_MODULE_FILE } from '../devices/push/index.js';
+import { pushFile, removeStaleTemps, checkPythonSyntax, normaliseRemotePath, renderConfigModule, CONFIG_MODULE_FILE } from '../devices/push/index.js';
 import type { PushFileResult, PushProgress } from '../devices/push/index.js';
 import { binaryScript } from '../devices/push/push-errors.js';
 import type { RawReplClient } from '../devices/repl/index.js';
@@ -31,6 +31,8 @@ export interface PushScriptsOptions {
   onProgress?: (progress: PushItemProgress) => void;
   /** Each file's result as soon as it is done. */
   onFile?: (result: PushScriptResult) => void;
+  /** Temp files an interrupted earlier push left on the board, removed before this one starts. */
+  onStaleTemps?: (paths: string[]) => void;
 }
 
 export interface PushScriptResult extends PushFileResult {
@@ -133,6 +135,8 @@ function scriptText(item: PushItem): string {
  */
 export async function pushScripts(client: RawReplClient, items: PushItem[], opts: PushScriptsOptions = {}): Promise<PushScriptResult[]> {
   const checked = await checkPushItems(items);
+  const stale = await removeStaleTemps(client, checked.map((item) => item.remotePath));
+  if (stale.length > 0) opts.onStaleTemps?.(stale);
   const results: PushScriptResult[] = [];
   for (const [index, item] of checked.entries()) {
     const started = performance.now();

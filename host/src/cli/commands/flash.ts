@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { DEFAULTS } from '../../config/load-config.js';
 import { inspectImage } from '../../../../protocol/src/esp-image/index.js';
 import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/flasher/flasher.js';
 import { refusalToError } from '../../devices/flasher/image-check.js';
@@ -19,8 +20,8 @@ interface FlashFlags {
   simFlashFile?: string;
 }
 
-/** Largest firmware a 4 MB ESP32-CAM can hold; anything bigger is not firmware for it. */
-const MAX_FIRMWARE_BYTES = 16 * 1024 * 1024;
+/** The largest flash any ESP32 has, and the service's upload limit: one figure, kept in the config defaults. */
+const MAX_FIRMWARE_BYTES = DEFAULTS.limits.firmwareBytes;
 
 export function registerFlashCommand(program: Command): void {
   program

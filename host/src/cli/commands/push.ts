@@ -53,7 +53,12 @@ async function pushCommand(files: string[], flags: PushFlags): Promise<void> {
   await withSerialPort(flags, (spec, sim) =>
     withReplSession(spec, 'esp32cam push', async (session) => {
       try {
-        const results = await pushScripts(session.client, items, { force: flags.force, onProgress: (p) => view.progress(p), onFile: (r) => view.file(r) });
+        const results = await pushScripts(session.client, items, {
+          force: flags.force,
+          onProgress: (p) => view.progress(p),
+          onFile: (r) => view.file(r),
+          onStaleTemps: (paths) => process.stderr.write(`esp32cam: removed ${paths.length} temp file(s) an interrupted push left: ${paths.join(', ')}\n`),
+        });
         view.summary(summarisePush(results));
       } finally {
         view.stopBar();

@@ -46,6 +46,30 @@ export function readBackCode(path: string): string {
   ].join('\n');
 }
 
+/**
+ * Removes the `*.tmp` files in `folders` (the push's own temp naming: a crash of the host mid-push leaves
+ * one) and prints each path it removed.
+ */
+export function staleTempCleanupCode(folders: string[]): string {
+  return [
+    'import os',
+    `for _ed in (${folders.map((f) => `'${f}'`).join(',')},):`,
+    ' try:',
+    '  _el=os.listdir(_ed)',
+    ' except OSError:',
+    '  _el=()',
+    ' for _en in _el:',
+    "  if _en.endswith('.tmp'):",
+    "   _ep=_ed.rstrip('/')+'/'+_en",
+    '   try:',
+    '    os.remove(_ep)',
+    '    print(_ep)',
+    '   except OSError:',
+    '    pass',
+    '',
+  ].join('\n');
+}
+
 /** Creates missing folders and opens a fresh temp file, kept open in `_ef` across the chunk execs. */
 export function openTempCode(tempPath: string, folders: string[]): string {
   const lines = ['import os', 'from binascii import a2b_base64 as _ea'];

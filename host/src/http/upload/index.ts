@@ -1,0 +1,3 @@
+export { clearUploads, streamUpload, uploadOf, UPLOAD_DIR, type StreamedUpload } from './streamed-upload.js';
+export { UploadGate } from './upload-gate.js';
+export { formatLimit } from './format-limit.js';
