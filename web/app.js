@@ -1,3 +1,4 @@
+import './lib/style-nonce.js';
 import './lib/drop-token.js';
 import * as api from './lib/api.js';
 import { Gallery } from './lib/gallery.js';

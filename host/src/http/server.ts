@@ -15,7 +15,7 @@ import { relayPushJobs, scriptRoutes } from './script-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
 import { AccessToken } from '../services/auth/index.js';
 import {
-  Gatekeeper, dropRotatedSockets, hostCheck, hostPolicy, isLoopbackBinding, requireToken, sameOriginForActions, securityHeaders, socketAdmission,
+  Gatekeeper, cspNonce, dropRotatedSockets, pageWithNonce, hostCheck, hostPolicy, isLoopbackBinding, requireToken, sameOriginForActions, securityHeaders, socketAdmission,
 } from './security/index.js';
 import { clearUploads, UploadGate } from './upload/index.js';
 
@@ -50,6 +50,7 @@ function buildApp(services: Services, doors: Doors, log: (line: string) => void)
   app.disable('x-powered-by');
   // The doors, in the order an attacker meets them (README, "Security").
   app.use(hostCheck(doors.allowsHost));
+  app.use(cspNonce);
   app.use(securityHeaders);
   app.use(sameOriginForActions);
   app.use(requireToken(doors.gate, webDir()));
@@ -60,7 +61,8 @@ function buildApp(services: Services, doors: Doors, log: (line: string) => void)
   app.use(scriptRoutes(services.pushJobs, { dataDir: services.config.dataDir, limitBytes: services.config.limits.scriptBytes, gate: doors.uploads }));
   app.use('/api', apiNotFound);
   app.use(vendorRoutes());
-  app.use(express.static(webDir(), { dotfiles: 'ignore', index: 'index.html', redirect: false }));
+  app.get(['/', '/index.html'], pageWithNonce(webDir()));
+  app.use(express.static(webDir(), { dotfiles: 'ignore', index: false, redirect: false }));
   app.use(apiNotFound);
   app.use(errorHandler(log));
   return app;

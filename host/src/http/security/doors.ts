@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestHandler, Response } from 'express';
@@ -77,10 +78,27 @@ export function requireToken(gate: Gatekeeper, webDir: string): RequestHandler {
   };
 }
 
+/** A fresh nonce for every response: the page hands it to the <style> elements xterm.js creates. */
+export const cspNonce: RequestHandler = (_req, res, next) => {
+  res.locals.cspNonce = randomBytes(16).toString('base64');
+  next();
+};
+
+/**
+ * The page, with this response's nonce where index.html says `__CSP_NONCE__` (read once at start-up).
+ */
+export function pageWithNonce(webDir: string): RequestHandler {
+  const page = readFileSync(join(webDir, 'index.html'), 'utf8');
+  return (_req, res) => {
+    res.set('Cache-Control', 'no-store').type('html').send(page.replaceAll('__CSP_NONCE__', res.locals.cspNonce as string));
+  };
+}
+
 /**
  * helmet's headers, with a policy the page keeps: scripts, styles and connections from this origin only,
- * no inline code, no framing. HSTS and upgrade-insecure-requests are left out: the service speaks plain HTTP
- * on a LAN, where they would break every load.
+ * no inline script, no inline style but the <style> elements that carry this response's nonce, no framing.
+ * HSTS and upgrade-insecure-requests are left out: the service speaks plain HTTP on a LAN, where they would
+ * break every load.
  */
 export const securityHeaders = helmet({
   contentSecurityPolicy: {
@@ -88,7 +106,7 @@ export const securityHeaders = helmet({
     directives: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
+      styleSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce as string}'`],
       imgSrc: ["'self'", 'data:', 'blob:'],
       connectSrc: ["'self'"],
       fontSrc: ["'self'"],

@@ -4,8 +4,12 @@ import { Esp32CamError } from '../../errors.js';
 import type { AccessToken } from '../../services/auth/index.js';
 import { presentedTokens, tokenHint, type PresentedToken } from './presented-token.js';
 
-/** Failed attempts an address may make per window before every attempt from it is refused. */
-export const FAILURES_PER_WINDOW = 10;
+/**
+ * Wrong tokens an address may send per window before every attempt from it is refused. A request with no
+ * token at all is not counted: it guesses nothing, and a page opened before signing in must not lock out
+ * the phone that opened it.
+ */
+export const FAILURES_PER_WINDOW = 20;
 export const FAILURE_WINDOW_S = 300;
 
 export type Admission =
@@ -38,9 +42,8 @@ export class Gatekeeper {
       const tokens = presentedTokens(req);
       const good = tokens.find((t) => access.matches(t.value));
       if (good) return { ok: true, token: good };
-      error = tokens.length === 0
-        ? new Esp32CamError('E_AUTH_REQUIRED', 'This service needs its access token', tokenHint)
-        : new Esp32CamError('E_AUTH_INVALID', `The access token sent (${tokens.map((t) => t.via).join(', ')}) is wrong or was replaced`, tokenHint);
+      if (tokens.length === 0) return { ok: false, error: new Esp32CamError('E_AUTH_REQUIRED', 'This service needs its access token', tokenHint) };
+      error = new Esp32CamError('E_AUTH_INVALID', `The access token sent (${tokens.map((t) => t.via).join(', ')}) is wrong or was replaced`, tokenHint);
     } catch (err) {
       error = err as Esp32CamError;
     }

@@ -32,15 +32,45 @@ export interface UploadOptions {
 class ByteLimit extends Transform {
   count = 0;
 
-  constructor(private readonly limit: number, private readonly tooLarge: () => Error) {
+  constructor(private readonly limit: number, private readonly tooLarge: (received: number) => Error) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.count += chunk.length;
-    if (this.count > this.limit) callback(this.tooLarge());
+    if (this.count > this.limit) callback(this.tooLarge(this.count));
     else callback(null, chunk);
   }
+}
+
+/** What a client may still send after its refusal, read and dropped so that it can read the answer. */
+const DISCARD_AFTER_REFUSAL = 1024 * 1024;
+
+/**
+ * After a refusal mid-body: keeps reading (and dropping) what is still coming, so the client is not reset
+ * before it has read the 413, and closes the connection once the answer is out and another megabyte came
+ * or the body ended. Closing at once would make the kernel reset a socket with unread data, which can
+ * swallow the answer.
+ */
+function discardRest(req: Parameters<RequestHandler>[0], res: Response): void {
+  if (req.complete || req.destroyed) return;
+  // No `Connection: close`: node would then close the socket right after the answer, with data unread.
+  let dropped = 0;
+  let answered = false;
+  const stop = (): void => {
+    req.off('data', drop);
+    req.socket.destroy();
+  };
+  const drop = (chunk: Buffer): void => {
+    dropped += chunk.length;
+    if (answered && dropped > DISCARD_AFTER_REFUSAL) stop();
+  };
+  req.on('data', drop);
+  req.resume();
+  res.once('finish', () => {
+    answered = true;
+    if (dropped > DISCARD_AFTER_REFUSAL) stop();
+  });
 }
 
 /** The upload as handed on to the route, once it is whole. */
@@ -66,8 +96,9 @@ export async function clearUploads(dataDir: string): Promise<number> {
  * response ends, on every path.
  */
 export function streamUpload(opts: UploadOptions): RequestHandler {
-  const tooLarge = (): Esp32CamError => new Esp32CamError('E_UPLOAD_TOO_LARGE',
-    `The ${opts.what} is larger than the ${formatLimit(opts.limitBytes)} this service takes`, opts.tooLargeHint);
+  const tooLarge = (received?: number): Esp32CamError => new Esp32CamError('E_UPLOAD_TOO_LARGE',
+    `The ${opts.what} is larger than the ${formatLimit(opts.limitBytes)} this service takes${received === undefined ? '' : ` (cut off after ${received} bytes)`}`,
+    opts.tooLargeHint);
   return async (req, res, next) => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > opts.limitBytes) {
@@ -101,7 +132,7 @@ export function streamUpload(opts: UploadOptions): RequestHandler {
       await pipeline(limit, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
     } catch (err) {
       req.unpipe(limit);
-      res.set('Connection', 'close');
+      discardRest(req, res);
       if (err instanceof Esp32CamError) throw err;
       const code = systemErrorCode(err);
       if (code === 'ENOSPC' || code === 'EDQUOT') {
