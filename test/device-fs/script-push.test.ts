@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceScriptsDir } from '../../host/src/paths.js';
 import { bundledScriptItems, checkPushItems, fileItems, pushScripts, summarisePush, type PushItemProgress } from '../../host/src/services/script-push.js';
-import { errorOf, startBoard, type TestBoard } from '../push/board.js';
+import { bigScript, errorOf, startBoard, type TestBoard } from '../push/board.js';
+import { closeTempCode, openTempCode, writeChunkCode } from '../../host/src/devices/push/board-code.js';
 
 describe('pushing scripts to the simulated board', () => {
   let b: TestBoard;
@@ -94,5 +95,30 @@ describe('pushing scripts to the simulated board', () => {
     await expect(checkPushItems([...fileItems([join(dir, 'x.py')]), ...fileItems([join(dir, 'x.py')])])).rejects.toThrowError(/would both be written to \/x\.py/);
     expect(() => fileItems([join(dir, 'nope.py')])).toThrowError(/There is no file/);
     expect(() => fileItems([dir])).toThrowError(/is not a file/);
+  });
+
+  it('removes the temp files a push cut off by a crash of the host left on the board, at the next push', async () => {
+    await writeFile(join(dir, 'main.py'), bigScript(2000, 'before'));
+    await pushScripts(b.client, fileItems([join(dir, 'main.py')]));
+    // The host dies mid-push: the board holds the temp file as far as the push got, exactly as push writes
+    // it (the same board code), and nobody is left to remove it.
+    const dying = b.newClient();
+    await dying.exec(openTempCode('/main.py.tmp', []));
+    await dying.exec(writeChunkCode(bigScript(4096, 'cut-off').toString('base64')));
+    await dying.exec(openTempCode('/lib/util.py.tmp', ['/lib']));
+    await dying.exec(closeTempCode());
+    expect(b.listDir('/')).toContain('main.py.tmp');
+    expect(b.listDir('/lib')).toContain('util.py.tmp');
+
+    const stale: string[] = [];
+    await writeFile(join(dir, 'main.py'), bigScript(3000, 'after'));
+    await writeFile(join(dir, 'util.py'), 'x = 1\n');
+    const results = await pushScripts(b.newClient(), [...fileItems([join(dir, 'main.py')]), ...fileItems([join(dir, 'util.py')], 'lib')],
+      { onStaleTemps: (paths) => stale.push(...paths) });
+    expect(stale.sort()).toEqual(['/lib/util.py.tmp', '/main.py.tmp']);
+    expect(results.map((r) => r.skipped)).toEqual([false, false]);
+    expect(b.listDir('/').filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(b.listDir('/lib').filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(b.readFile('/main.py')).toEqual(bigScript(3000, 'after'));
   });
 });

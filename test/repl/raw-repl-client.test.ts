@@ -70,8 +70,11 @@ describe.each([
   });
 
   it('re-arms the watchdog the running script started before anything else, and feeds it again', async () => {
-    // RST: main.py starts again with its own 30 s watchdog, the trap a session must get out of.
+    // RST: main.py starts again with its own 30 s watchdog, the trap a session must get out of. The slave
+    // answers before that line runs, so the test waits for the watchdog itself, not for the reset.
+    const armed = new Promise<{ timeoutMs: number }>((resolve) => b.board.sim.once('watchdog', resolve));
     await b.board.sim.reset();
+    expect((await armed).timeoutMs).toBe(30_000);
     expect(b.board.sim.info().watchdog?.timeoutMs).toBe(30_000);
     const first = b.execs.length;
     fresh();

@@ -8,6 +8,7 @@ import { FAILURES_PER_WINDOW } from '../../host/src/http/security/index.js';
 import { TOKEN_FILE } from '../../host/src/services/auth/index.js';
 import { runCli } from '../cli-device/cli-run.js';
 import { rawRequest } from './raw-http.js';
+import { trySocket } from './socket-probe.js';
 
 /**
  * Bound off loopback (0.0.0.0), every route and the socket need the token, whatever the client's address:
@@ -120,14 +121,7 @@ describe('the token, with the service reachable from other machines', () => {
   });
 
   it('refuses a socket without the token: no events, no console; lets one with it in', async () => {
-    const refused = connect(server.url.replace('0.0.0.0', '127.0.0.1'), { transports: ['websocket'], forceNew: true, reconnection: false });
-    const events: string[] = [];
-    refused.onAny((name) => events.push(name));
-    const outcome = await new Promise<string>((resolve) => {
-      refused.on('connect', () => resolve('connected'));
-      refused.on('connect_error', (err) => resolve(`refused: ${err.message}`));
-    });
-    refused.close();
+    const { outcome, events } = await trySocket(server.url.replace('0.0.0.0', '127.0.0.1'));
     expect(outcome).toMatch(/^refused/);
     expect(events).toEqual([]);
     expect(server.services.consoles.isOpen('sim:esp32cam')).toBe(false);

@@ -66,7 +66,7 @@ export async function replBoard(opts: SimOptions = {}, dir = tempDir()): Promise
     text,
     clear: () => void (received = []),
     send: (data) => new Promise<void>((resolve, reject) => port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data), (err) => (err ? reject(err) : resolve()))),
-    async waitFor(what, ms = 5000) {
+    async waitFor(what, ms = 30_000) {
       const end = Date.now() + ms;
       for (;;) {
         const t = text();

@@ -42,6 +42,7 @@ export type WorkerMessage =
   | { t: 'slave-task'; bus: number }
   | { t: 'i2c-mode'; bus: number; mode: number }
   | { t: 'pin'; pin: number; value: number }
+  | { t: 'wdt-start'; timeoutMs: number }
   | { t: 'reboot'; cause: ResetCause; ms: number }
   | { t: 'soft-reset'; raw: boolean }
   | { t: 'exec'; code: string; how: 'raw' | 'raw-paste' }

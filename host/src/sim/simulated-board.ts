@@ -55,7 +55,7 @@ const WDT_POLL_MS = 10;
  * ends that worker; a soft reset replaces it.
  *
  * Events: 'console' (each line MicroPython prints), 'reboot' ({ cause }: a chip reset's boot), 'soft-reboot'
- * ({ raw }), 'pin' ({ pin, value }), 'repl' (the REPL is up), 'repl-exec' ({ code, how }: code the raw REPL
+ * ({ raw }), 'pin' ({ pin, value }), 'watchdog' ({ timeoutMs }: the script started its WDT), 'repl' (the REPL is up), 'repl-exec' ({ code, how }: code the raw REPL
  * ran), 'paste-overrun' ({ arrived, granted }: a host ignored raw-paste flow control), 'error' (traceback
  * text; only emitted while someone listens, so an unwatched script error cannot crash the host).
  */
@@ -341,6 +341,10 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         break;
       case 'i2c-mode':
         this.i2cUsed[m.bus] = m.mode;
+        break;
+      case 'wdt-start':
+        // The script started (or reconfigured) its watchdog: what a test that resets the board waits for.
+        this.emit('watchdog', { timeoutMs: m.timeoutMs });
         break;
       case 'pin':
         this.pins.set(m.pin, m.value);

@@ -234,6 +234,7 @@ const hw = {
   wdt_start: (timeoutMs) => {
     wdt[WDT.LAST_FEED] = absNow();
     wdt[WDT.TIMEOUT] = timeoutMs;
+    post({ t: 'wdt-start', timeoutMs });
   },
   wdt_feed: () => {
     wdt[WDT.LAST_FEED] = absNow();
