@@ -39,6 +39,15 @@ async function main(): Promise<void> {
       `  push ${p.pushSeconds.toFixed(2)} s, whole session ${p.sessionSeconds.toFixed(2)} s, against ${p.lineLimitSeconds.toFixed(2)} s for the file's bytes at line rate ` +
       `(${((p.lineLimitSeconds / p.pushSeconds) * 100).toFixed(0)}% of line rate); the bytes actually sent need ${((p.wireBytes * 10) / p.baud).toFixed(2)} s of wire time`,
   );
+  const { doorsCost } = await import('./doors-cost.js');
+  const d = await doorsCost();
+  const ms = (v: number) => `${(v * 1000).toFixed(0)} µs`;
+  console.log(`\nWhat the doors cost: median of ${d.requests} sequential GET /api/status on one keep-alive connection:`);
+  console.log(
+    `  loopback, no token (Host, origin, headers): ${ms(d.loopbackNoToken)}\n` +
+      `  off loopback, Bearer token: ${ms(d.bearerToken)} (+${ms(d.bearerToken - d.loopbackNoToken)}); cookie: ${ms(d.cookieToken)}\n` +
+      `  a foreign Host, refused with 421: ${ms(d.refusedForeignHost)}`,
+  );
   const { pageLatency } = await import('./page-latency.js');
   const page = await pageLatency(PHOTOS);
   if (page) console.log(page);

@@ -25,23 +25,23 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
   it('pushes the bundled script with --set values, skips it when unchanged, and resends it with --force', async () => {
     const first = await cli('push', '--set', 'I2C_ADDRESS=0x2d', '--set', 'JPEG_QUALITY=20');
     expect(first.stderr).not.toMatch(/E_[A-Z]/);
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^device-scripts\/camconfig\.py → \/camconfig\.py: .* on the wire, .* s, verified by SHA-256$/m);
     expect(first.stdout).toMatch(/^device-scripts\/main\.py → \/main\.py: /m);
     expect(first.stdout).toMatch(/^pushed 2 of 2 files: [\d.]+ KB, [\d.]+ KB on the wire \(1\.\d\dx the bytes sent\), [\d.]+ s$/m);
 
     const config = await cli('cat', 'camconfig.py');
-    expect(config.code).toBe(0);
+    expect(config.code, config.stderr).toBe(0);
     expect(config.stdout).toMatch(/^I2C_ADDRESS = 0x2D\s+#/m);
     expect(config.stdout).toMatch(/^JPEG_QUALITY = 20\s+#/m);
 
     const again = await cli('push', '--set', 'I2C_ADDRESS=0x2d', '--set', 'JPEG_QUALITY=20');
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.match(/skipped \(unchanged\)$/gm)).toHaveLength(2);
     expect(again.stdout).toMatch(/^pushed 0 of 2 files, 2 skipped \(unchanged\): 0 B, /m);
 
     const forced = await cli('push', '--force', '--set', 'I2C_ADDRESS=0x2d', '--set', 'JPEG_QUALITY=20');
-    expect(forced.code).toBe(0);
+    expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/^pushed 2 of 2 files: /m);
   });
 
@@ -57,7 +57,7 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
   it('takes settings from the config file\'s "device" section, --set winning over it', async () => {
     await writeFile(join(work, 'device-config.json'), JSON.stringify({ device: { JPEG_QUALITY: 30, FRAME_SIZE: 'VGA' } }));
     const r = await cli('push', '--config', join(work, 'device-config.json'), '--set', 'JPEG_QUALITY=25');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const config = (await cli('cat', '/camconfig.py')).stdout;
     expect(config).toMatch(/^JPEG_QUALITY = 25\s+#/m);
     expect(config).toMatch(/^FRAME_SIZE = 'VGA'\s+#/m);
@@ -68,11 +68,11 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
     const data = binary(5000);
     await writeFile(join(work, 'blob.bin'), data);
     const push = await cli('push', join(work, 'blob.bin'), '--to', 'data');
-    expect(push.code).toBe(0);
+    expect(push.code, push.stderr).toBe(0);
     expect(push.stdout).toMatch(/blob\.bin → \/data\/blob\.bin: /);
 
     const ls = await cli('ls', '/data');
-    expect(ls.code).toBe(0);
+    expect(ls.code, ls.stderr).toBe(0);
     expect(ls.stdout).toBe('5000  blob.bin\n');
     expect(ls.stderr).toMatch(/1 entry; .* free of /);
     const root = await cli('ls');
@@ -80,7 +80,7 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
     expect(root.stdout).toMatch(/^\s*\d+  main\.py$/m);
 
     const got = await cli('get', '/data/blob.bin', '-o', join(work, 'back.bin'));
-    expect(got.code).toBe(0);
+    expect(got.code, got.stderr).toBe(0);
     expect(await readFile(join(work, 'back.bin'))).toEqual(data);
     const cat = await cli('cat', 'data/blob.bin');
     expect(cat.stdoutBytes).toEqual(data);
@@ -134,7 +134,7 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
   it('reset --soft restarts MicroPython and shows what it printed', async () => {
     const reset = await cli('reset', '--soft');
     expect(reset.stderr).toMatch(/soft reset \(Ctrl-D at the REPL\)/);
-    expect(reset.code).toBe(0);
+    expect(reset.code, reset.stderr).toBe(0);
     expect(reset.stdout).toMatch(/soft reboot/);
     // No chip reset: MicroPython restarted on the running chip.
     expect(reset.stdout).not.toMatch(/rst:0x/);

@@ -22,7 +22,7 @@ describe('esp32cam push --run, cat and reset (built, spawned) with --port sim:es
   it('pushes the bundled script, resets the board and confirms the banner and an I2C ping', async () => {
     const r = await cli('push', '--force', '--run');
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^pushed 2 of 2 files: /m);
     expect(r.stdout).toMatch(/^reset the board \(hard reset through RTS\); the script started: esp32cam-slave\/1 \(MicroPython [\d.]+\): I2C 0x2C on SCL 12\/SDA 13 at 100000 Hz, QVGA q12/m);
     expect(r.stdout).toMatch(/^I2C ping at 0x2c: answered in \d+ ms \(protocol v2, firmware esp32cam-slave\/1/m);
@@ -30,20 +30,20 @@ describe('esp32cam push --run, cat and reset (built, spawned) with --port sim:es
 
   it('a changed setting takes effect: the script answers at the new I2C address after the reset, and the file persists', async () => {
     const r = await cli('push', '--set', 'I2C_ADDRESS=0x2d', '--run');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^device-scripts\/camconfig\.py → \/camconfig\.py: /m);
     expect(r.stdout).toMatch(/^device-scripts\/main\.py → \/main\.py: skipped \(unchanged\)$/m);
     expect(r.stdout).toMatch(/the script started: .*: I2C 0x2D on/);
     expect(r.stdout).toMatch(/^I2C ping at 0x2d: answered/m);
 
     const cat = await cli('cat', '/camconfig.py');
-    expect(cat.code).toBe(0);
+    expect(cat.code, cat.stderr).toBe(0);
     expect(cat.stdout).toMatch(/^I2C_ADDRESS = 0x2D\s+#/m);
   });
 
   it('reset --hard shows the ROM banner and the script starting again', async () => {
     const r = await cli('reset', '--hard');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/hard reset \(EN through RTS\)/);
     expect(r.stdout).toMatch(/rst:0x1 \(POWERON_RESET\)/);
     expect(r.stdout).toMatch(/esp32cam-slave\/1 .*I2C 0x2D/);
@@ -74,7 +74,7 @@ describe('esp32cam push --run, cat and reset (built, spawned) with --port sim:es
       await waitFor(() => /press Ctrl-C to stop/.test(simOut), () => simOut);
       const r = await runCli(['reset', '--hard', '--port', link], work);
       expect(r.stderr).toMatch(/hard reset \(machine\.reset\(\)\)/);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/rst:0xc \(SW_CPU_RESET\)/);
       expect(r.stdout).toMatch(/esp32cam-slave\/1 .*I2C 0x2D/);
     } finally {

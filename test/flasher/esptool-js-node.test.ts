@@ -110,7 +110,10 @@ describe('esptool-js 0.7.0 in Node 20', () => {
       await loader.connect('no_reset', 1, false);
       rom.answering = false;
       const closed = new Promise<unknown>((resolve) => host.once('close', resolve));
+      const opsBefore = rom.ops.length;
       const pending = loader.readReg(0x40001000, 1000).catch((err: unknown) => err);
+      // Unplug once the command is on the board's side: before that, the write itself would fail instead.
+      await expect.poll(() => rom.ops.length, { timeout: 30_000 }).toBeGreaterThan(opsBefore);
       await pty.stop();
       // The kernel ends the pty: node serialport reports it as a disconnect.
       expect(await closed).toMatchObject({ disconnected: true });

@@ -43,6 +43,9 @@ describe('config', () => {
       protocol: 'auto',
       retention: { maxPhotos: 500, maxBytes: 500 * 1024 * 1024 },
       sim: { busHz: 100000 },
+      allowedHosts: [],
+      auth: { mode: 'auto' },
+      limits: { firmwareBytes: 16 * 1024 * 1024, scriptBytes: 256 * 1024, uploadsInFlight: 2 },
     });
     expect(defaultCameraSpec(withI2c)).toBe('i2c:1@0x2c');
     expect(defaultCameraSpec(join(dir, 'no-such-dev'))).toBe('sim');
@@ -100,6 +103,18 @@ describe('config', () => {
     const unknown = await bad({ sim: { colour: 'red' } });
     expect(unknown.message).toBe('command line: unknown key "sim.colour"');
     expect(unknown.hint).toContain('script, busHz, frameSize, quality');
+
+    // The security settings: each bad value named, with the fix.
+    expect((await bad({ allowedHosts: ['http://cam.lan:8080'] })).message).toMatch(/allowedHosts\.0: .*not a host name; use a name .* without a port or scheme/);
+    expect((await bad({ allowedHosts: 'cam.lan' })).hint).toContain('["camera.example.lan"]');
+    expect((await bad({ auth: { mode: 'none' } })).message).toBe('command line: auth.mode: must be "auto", "token" or "off"');
+    expect((await bad({ auth: { token: 'short' } })).hint).toContain('openssl rand');
+    expect((await bad({ auth: { user: 'me' } })).hint).toContain('mode, token');
+    expect((await bad({ limits: { firmwareBytes: 'big' } })).message).toContain('limits.firmwareBytes');
+    expect((await bad({ limits: { uploadsInFlight: 0 } })).message).toBe('command line: limits.uploadsInFlight: must be from 1 to 16');
+    const layered = resolveConfig([{ name: 'file', values: { allowedHosts: ['Cam.LAN'], limits: { scriptBytes: '64KB' } }, baseDir: dir }]);
+    expect(layered.allowedHosts).toEqual(['cam.lan']);
+    expect(layered.limits).toEqual({ firmwareBytes: 16 * 1024 * 1024, scriptBytes: 64 * 1024, uploadsInFlight: 2 });
   });
 
   it('reports missing, unreadable and malformed files as E_CONFIG', async () => {

@@ -44,7 +44,7 @@ class ByteLimit extends Transform {
 }
 
 /** What a client may still send after its refusal, read and dropped so that it can read the answer. */
-const DISCARD_AFTER_REFUSAL = 1024 * 1024;
+const DISCARD_AFTER_REFUSAL = 64 * 1024 * 1024;
 
 /**
  * After a refusal mid-body: keeps reading (and dropping) what is still coming, so the client is not reset
@@ -92,8 +92,9 @@ export async function clearUploads(dataDir: string): Promise<number> {
 /**
  * Streams the request body into a temp file: a declared `Content-Length` over the limit is refused before
  * a byte is read, a chunked body is cut off at the limit, and at most `gate.capacity` bodies stream at once.
- * On any refusal the connection is closed, so the client stops sending. The temp file goes when the
- * response ends, on every path.
+ * A refusal before the body closes the connection once answered; one mid-body drops what still comes
+ * for a while (discardRest), so the client can read it. The temp file goes when the response ends, on
+ * every path.
  */
 export function streamUpload(opts: UploadOptions): RequestHandler {
   const tooLarge = (received?: number): Esp32CamError => new Esp32CamError('E_UPLOAD_TOO_LARGE',
