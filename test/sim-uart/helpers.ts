@@ -95,7 +95,7 @@ export class RomTestHost {
   }
 
   /** The next SLIP packet, whatever it is. */
-  async nextPacket(timeoutMs = 3000): Promise<Buffer> {
+  async nextPacket(timeoutMs = 15_000): Promise<Buffer> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const p = this.packets.shift();
@@ -114,12 +114,12 @@ export class RomTestHost {
   }
 
   /** Sends a request and returns the first response packet (skipping boot-log text and other ops). */
-  async command(op: number, data: Uint8Array = new Uint8Array(0), chk = 0, timeoutMs = 3000): Promise<RomResponse> {
+  async command(op: number, data: Uint8Array = new Uint8Array(0), chk = 0, timeoutMs = 15_000): Promise<RomResponse> {
     this.send(encodeRequest(op, data, chk));
     return this.response(op, timeoutMs);
   }
 
-  async response(op: number | undefined, timeoutMs = 3000): Promise<RomResponse> {
+  async response(op: number | undefined, timeoutMs = 15_000): Promise<RomResponse> {
     for (;;) {
       const p = await this.nextPacket(timeoutMs);
       if (p[0] !== 1) continue;
@@ -136,7 +136,7 @@ export class RomTestHost {
     return all;
   }
 
-  dataCommand(op: number, seq: number, data: Uint8Array, timeoutMs = 5000): Promise<RomResponse> {
+  dataCommand(op: number, seq: number, data: Uint8Array, timeoutMs = 15_000): Promise<RomResponse> {
     const { payload, checksum } = encodeDataBlock(seq, data);
     return this.command(op, payload, checksum, timeoutMs);
   }
@@ -151,7 +151,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function until(cond: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

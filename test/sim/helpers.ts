@@ -26,8 +26,8 @@ export function consoleOf(board: SimulatedEsp32Cam): string[] {
   return lines;
 }
 
-/** Polls until `check` passes or `ms` elapse (then returns false). */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000, every = 10): Promise<boolean> {
+/** Polls until `check` passes, or returns false after `ms` (a safety net for a busy machine, not a figure). */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 30_000, every = 10): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return true;

@@ -30,7 +30,7 @@ describe('the simulated board and its script', () => {
     board = await SimulatedEsp32Cam.start({ script, bootMs: 0, configOverrides: { FRAME_SIZE: 'VGA' } });
     board.on('console', (l: string) => lines.push(l));
     await board.reset();
-    expect(await waitFor(() => lines.includes('size VGA 12'), 2000)).toBe(true);
+    expect(await waitFor(() => lines.includes('size VGA 12'))).toBe(true);
   });
 
   it('an uncaught exception is an error event with the traceback; the board stays up with no slave', async () => {
@@ -39,7 +39,7 @@ describe('the simulated board and its script', () => {
     const errors: string[] = [];
     board.on('error', (t: string) => errors.push(t));
     await board.reset();
-    expect(await waitFor(() => errors.length > 0, 2000)).toBe(true);
+    expect(await waitFor(() => errors.length > 0)).toBe(true);
     expect(errors[0]).toContain(`File "${script}", line 3`);
     expect(errors[0]).toContain('RuntimeError: boom');
     expect(board.info().booted).toBe(true);
