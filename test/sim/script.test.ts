@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedEsp32Cam } from '../../host/src/sim/index.js';
+import { LineSplitter } from '../../host/src/sim/line-splitter.js';
 import { outcome, read, tempScript, waitFor } from './helpers.js';
 
 let board: SimulatedEsp32Cam | undefined;
@@ -44,5 +45,16 @@ describe('the simulated board and its script', () => {
     expect(errors[0]).toContain('RuntimeError: boom');
     expect(board.info().booted).toBe(true);
     expect(await outcome(read(board, 1))).toBe('EREMOTEIO');
+  });
+});
+
+describe('the console lines of a board that resets', () => {
+  it('ends the line in progress at a chip reset, so the next boot\'s first line stands alone', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    splitter.push(Buffer.from('size VGA 12\r\n>>> '));
+    splitter.endLine();
+    splitter.push(Buffer.from('size VGA 12\r\n'));
+    expect(lines).toEqual(['size VGA 12', '>>> ', 'size VGA 12']);
   });
 });

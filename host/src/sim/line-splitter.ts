@@ -10,4 +10,13 @@ export class LineSplitter {
     if (this.partial.length > 4096) this.partial = ''; // a board printing without newlines must not grow memory
     for (const line of lines) this.emitLine(line.replace(/\r$/, ''));
   }
+
+  /**
+   * A chip reset ends the line in progress (a REPL prompt, say): it is emitted as it is, so the next boot's
+   * first line is not glued to it.
+   */
+  endLine(): void {
+    if (this.partial) this.emitLine(this.partial.replace(/\r$/, ''));
+    this.partial = '';
+  }
 }

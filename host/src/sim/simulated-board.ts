@@ -206,6 +206,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   boot(chip: ChipHandle, cause: ResetCause): void {
     if (this.closed) return;
     this.chip = chip;
+    this.console.endLine();
     this.bootCount++;
     if (this.bootCount > 1) this.emit('reboot', { cause });
     const previous = this.ready;
