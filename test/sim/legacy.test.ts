@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedEsp32Cam } from '../../host/src/sim/index.js';
-import { LEGACY_SLAVE, consoleOf, read, sleep, waitFor, write } from './helpers.js';
+import { LEGACY_SLAVE, consoleOf, read, waitFor, write } from './helpers.js';
 
 let board: SimulatedEsp32Cam | undefined;
 afterEach(async () => {
@@ -8,24 +8,31 @@ afterEach(async () => {
   board = undefined;
 });
 
-// The legacy protocol has no framing, so a master cannot tell an answer from garbage by polling;
-// like the reference master it waits, a little longer here to stay clear of a busy CI machine.
-const COMMAND_MS = 150;
-const CAPTURE_MS = 800; // VGA: up to two 80 ms sensor frames at the default 10 MHz XCLK, plus rendering
+// The legacy protocol has no framing, so a real master cannot tell an answer from garbage by polling and
+// waits a fixed time. The test rig can see the slave's TX ring, so it waits for the answer itself.
 
 /** A 1000-byte "photo" (a multiple of 100): SOI, a counting body, EOI. */
 const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from(Array.from({ length: 996 }, (_, i) => i % 251)), Buffer.from([0xff, 0xd9])]);
 
-async function command(b: SimulatedEsp32Cam, cmd: string, waitMs = COMMAND_MS): Promise<number> {
+/** Waits until the slave has queued at least `n` bytes for the master. */
+async function queued(b: SimulatedEsp32Cam, n: number): Promise<void> {
+  expect(await waitFor(() => b.txQueued(44) >= n)).toBe(true);
+}
+
+/** A command and its one-byte status, read once the slave has queued it. */
+async function command(b: SimulatedEsp32Cam, cmd: string): Promise<number> {
   await write(b, cmd);
-  await sleep(waitMs);
+  await queued(b, 1);
   return (await read(b, 1))[0];
 }
 
 /** One `get` as the reference master does it: status, then u16 LE length, then the data. */
 async function get(b: SimulatedEsp32Cam): Promise<{ status: number; data: Buffer }> {
-  const status = await command(b, 'get');
+  await write(b, 'get');
+  await queued(b, 3);
+  const status = (await read(b, 1))[0];
   const len = (await read(b, 2)).readUInt16LE(0);
+  if (len > 0) await queued(b, len);
   return { status, data: len > 0 ? await read(b, len) : Buffer.alloc(0) };
 }
 
@@ -49,7 +56,7 @@ describe('the legacy field script on the simulated board', () => {
 
   it('serves a photo whose size is a multiple of 100 as full slices, then a zero-length one, then starts over', async () => {
     board = await SimulatedEsp32Cam.start({ script: LEGACY_SLAVE, seed: 42, frameSource: async () => PHOTO });
-    expect(await command(board, 'capture', CAPTURE_MS)).toBe(0xc8);
+    expect(await command(board, 'capture')).toBe(0xc8);
     const slices: Buffer[] = [];
     for (let i = 0; i < 10; i++) {
       const { status, data } = await get(board);
@@ -69,9 +76,12 @@ describe('the legacy field script on the simulated board', () => {
     board = await SimulatedEsp32Cam.start({ script: LEGACY_SLAVE, seed: 43, faults: { cameraFailures: 1 } });
     const lines = consoleOf(board);
     // A camera fault costs the driver's 4 s frame timeout before capture() returns False.
-    expect(await command(board, 'capture', 4500)).toBe(0xc8);
-    expect(await command(board, 'get')).toBe(0xc8); // nothing queued: the last byte repeated
-    expect(lines.some((l) => l.includes('TypeError'))).toBe(true);
+    expect(await command(board, 'capture')).toBe(0xc8);
+    // get then fails in the script (len(False)) and queues nothing: the master reads the last byte again.
+    await write(board, 'get');
+    expect(await waitFor(() => lines.some((l) => l.includes('TypeError')))).toBe(true);
+    expect(board.txQueued(44)).toBe(0);
+    expect([...(await read(board, 1))]).toEqual([0xc8]);
     expect(await command(board, 'ping')).toBe(0xc8);
   });
 

@@ -151,6 +151,14 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     return this.bus.read(address, length, buffer);
   }
 
+  /**
+   * Bytes the slave at `address` has queued for the master (its TX ring). A test rig's view: a real master
+   * cannot see it, which is why the legacy protocol's masters wait a fixed time instead.
+   */
+  txQueued(address: number): number {
+    return this.bus.queued(address);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -68,6 +68,12 @@ export class SlaveBus {
     this.powerCycle();
   }
 
+  /** Bytes the slave at `address` has queued in its TX ring and a master has not read yet. */
+  queued(address: number): number {
+    for (const s of this.slaves.values()) if (s.address === address) return s.ring?.available() ?? 0;
+    return 0;
+  }
+
   address(): number | null {
     for (const s of this.slaves.values()) return s.address;
     return null;
