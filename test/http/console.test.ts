@@ -167,8 +167,9 @@ describe('the serial console over socket.io', () => {
   });
 
   it('ends the session with E_PORT_DISCONNECTED when the board is unplugged', async () => {
-    a.states.length = 0;
     expect(await a.emitWithAck('console:join', {})).toMatchObject({ port: simPath() });
+    // Cleared after the join's answer: the previous test's 'closed' (sent to every page) arrives before it.
+    a.states.length = 0;
     board().unplug();
     try {
       await until(() => a.states.some((s) => s.state === 'closed'), 'the closed state');
