@@ -4,42 +4,35 @@ import { join } from 'node:path';
 import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { Esp32CamError } from '../../errors.js';
-import { errorPayload } from '../../services/error-payload.js';
-import { httpStatusOf } from '../error-responses.js';
 import type { Gatekeeper } from './gatekeeper.js';
 import { TOKEN_COOKIE } from './presented-token.js';
 import { acts, crossOriginReason } from './same-origin.js';
-
-function refuse(res: Response, error: Esp32CamError, retryAfterS?: number): void {
-  res.status(httpStatusOf(error.code)).set('Cache-Control', 'no-store');
-  if (retryAfterS !== undefined) res.set('Retry-After', String(retryAfterS));
-  res.json({ error: errorPayload(error) });
-}
 
 const shown = (text: string): string => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
 /** Refuses, before routing, any request whose `Host` does not name this service (DNS rebinding). */
 export function hostCheck(allows: (host: string | undefined) => boolean): RequestHandler {
-  return (req, res, next) => {
+  return (req, _res, next) => {
     if (allows(req.headers.host)) {
       next();
       return;
     }
     const host = req.headers.host;
-    refuse(res, new Esp32CamError('E_FOREIGN_HOST',
+    // The app's error handler answers it, as every other failure: status from the code, no-store, JSON.
+    next(new Esp32CamError('E_FOREIGN_HOST',
       host === undefined ? 'The request has no Host header' : `This service does not answer for the host name "${shown(host)}"`,
       'Open the service by this machine\'s address or hostname, or add the name you use to "allowedHosts" in the config.'));
   };
 }
 
 /** A request that changes anything must come from this service's own page, or from no browser at all. */
-export const sameOriginForActions: RequestHandler = (req, res, next) => {
+export const sameOriginForActions: RequestHandler = (req, _res, next) => {
   const reason = acts(req.method, req.path) ? crossOriginReason(req) : undefined;
   if (reason === undefined) {
     next();
     return;
   }
-  refuse(res, new Esp32CamError('E_CROSS_ORIGIN', `${req.method} ${req.path} was refused: ${reason}`,
+  next(new Esp32CamError('E_CROSS_ORIGIN', `${req.method} ${req.path} was refused: ${reason}`,
     'Use the esp32cam page itself, or call the API from a script or another server (not from a web page on another site).'));
 };
 
@@ -74,7 +67,8 @@ export function requireToken(gate: Gatekeeper, webDir: string): RequestHandler {
       res.status(401).set('Cache-Control', 'no-store').type('html').send(signin);
       return;
     }
-    refuse(res, admission.error, admission.retryAfterS);
+    if (admission.retryAfterS !== undefined) res.set('Retry-After', String(admission.retryAfterS));
+    next(admission.error);
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { loadOrCreateToken, TOKEN_FILE, tokenPath } from './token-file.js';
+import { loadOrCreateToken, TOKEN_FILE, TOKEN_SHAPE, tokenPath } from './token-file.js';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
@@ -71,7 +71,7 @@ export class AccessToken extends EventEmitter<AccessTokenEvents> {
       return;
     }
     this.stamp = stamp;
-    if (!/^[A-Za-z0-9._~-]{16,256}$/.test(text) || text === this.token) return;
+    if (!TOKEN_SHAPE.test(text) || text === this.token) return;
     this.token = text;
     this.emit('rotated');
   }

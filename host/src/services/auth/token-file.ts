@@ -12,7 +12,8 @@ export const tokenPath = (dataDir: string): string => join(dataDir, TOKEN_FILE);
 /** 32 random bytes: more than any guessing at the rate limiter's pace could cover. URL-safe as it is. */
 export const newToken = (): string => randomBytes(32).toString('base64url');
 
-const TOKEN_SHAPE = /^[A-Za-z0-9._~-]{16,256}$/;
+/** What a token may look like: URL-safe as it is, long enough not to be guessed. */
+export const TOKEN_SHAPE = /^[A-Za-z0-9._~-]{16,256}$/;
 
 /** The token in `dataDir/auth-token`, or undefined when there is none yet. A damaged file is an error. */
 export async function readTokenFile(dataDir: string): Promise<string | undefined> {
