@@ -175,8 +175,9 @@ describe('CameraClient against the field slave script (legacy)', () => {
   });
 
   it('finishes replies whose parts are queued apart, without taking the photo again', async () => {
-    // The field script queues status, length and data with three setdata calls; this board pauses 8 ms after
-    // each, so reads land between the parts: after the 201, or after the length but before the data.
+    // The field script queues status, length and data with three setdata calls; this board queues each part
+    // only once the master has read the one before, so reads land between the parts: after the 201, or after
+    // the length but before the data.
     const photo = await jpegOfSize(2_050);
     const sim = await board({ script: SLOW_FIELD_SCRIPT, frameSource: async () => photo });
     const client = new CameraClient({ bus: sim, protocol: 'legacy' });

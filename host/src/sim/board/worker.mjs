@@ -193,6 +193,24 @@ function txWrite(bus, hex) {
   }
 }
 
+/**
+ * A test rig's hook, not a driver call: blocks until the master has read everything queued, or `ms` pass.
+ * It lets a fixture force a master's read between two setdata calls instead of hoping a pause is long enough.
+ */
+function txWaitEmpty(bus, ms) {
+  const ring = rings.get(bus);
+  if (!ring) return false;
+  const deadline = absNow() + ms;
+  for (;;) {
+    const head = Atomics.load(ring.hdr, RING_HEAD);
+    const tail = Atomics.load(ring.hdr, RING_TAIL);
+    if (head === tail) return true;
+    const rem = deadline - absNow();
+    if (rem <= 0) return false;
+    Atomics.wait(ring.hdr, RING_TAIL, tail, rem);
+  }
+}
+
 // ---- camera -----------------------------------------------------------------------------------------
 let captureId = 0;
 
@@ -295,6 +313,7 @@ const hw = {
     return q && q.length ? q.shift() : null;
   },
   tx_write: (bus, hex) => txWrite(bus, hex),
+  tx_wait_empty: (bus, ms) => txWaitEmpty(bus, Number(ms)),
   cam_init_fault: () => {
     for (;;) {
       const left = Atomics.load(ctl, CTL.CAM_INIT_FAULTS);
