@@ -3,6 +3,7 @@
  * See simulated-board.ts for the model and hardware-facts §1–3 for what it follows.
  */
 export { SimulatedEsp32Cam, openSimBus, RESET_CAUSES } from './simulated-board.js';
+export { SimI2cBus } from './sim-i2c-bus.js';
 export type { SimOptions, SimInfo, ResetCause } from './simulated-board.js';
 export { SimFs, findFsRegion, FS_BLOCK, type FsState } from './sim-fs.js';
 export type { SimFaults } from './faults.js';

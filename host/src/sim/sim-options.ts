@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Esp32CamError } from '../errors.js';
 import type { FrameSource } from './camera-model.js';
 import type { SimFaults } from './faults.js';
+import type { SimI2cBus } from './sim-i2c-bus.js';
 import { FS_BLOCK } from './sim-fs.js';
 import type { SimSerialBoardOptions } from './uart/sim-serial-board.js';
 
@@ -15,8 +16,13 @@ export interface SimOptions {
   script?: string;
   /** Keep the board's 4 MB flash (firmware and filesystem) in this raw image file; created when missing. */
   flashFile?: string;
-  /** Bus clock for wire-time pacing, default 100 000 Hz. */
+  /** Bus clock for wire-time pacing, default 100 000 Hz (a shared i2cBus has its own). */
   busHz?: number;
+  /**
+   * The simulated I2C bus to plug the board into, shared with other boards at other addresses. Default: a
+   * bus of its own, which the board closes with itself.
+   */
+  i2cBus?: SimI2cBus;
   /** Window of the delay from a master write to the script's callback, default [10, 20] ms. */
   latencyMs?: [number, number];
   /** Time from reset until main.py starts, default 300 ms. */

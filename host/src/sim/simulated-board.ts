@@ -12,7 +12,8 @@ import { CTL } from './shared-layout.js';
 import { absNow } from './sim-clock.js';
 import { SimFs } from './sim-fs.js';
 import { checkSimOptions, type SimOptions } from './sim-options.js';
-import { SlaveBus } from './slave-bus.js';
+import { I2cSlaves } from './i2c-slaves.js';
+import { SimI2cBus } from './sim-i2c-bus.js';
 import { TaskWatchdog } from './task-watchdog.js';
 import { TxRingReader } from './tx-ring.js';
 import { MICROPYTHON_BANNER, taskWatchdogPanic } from './uart/boot-log.js';
@@ -67,7 +68,11 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   private readonly opts: SimOptions;
   private readonly faults = new FaultCounters();
   private readonly rng: SeededRandom;
-  private readonly bus: SlaveBus;
+  private readonly bus: I2cSlaves;
+  /** The wire this board's slave is on: its own, or one shared with other boards (opts.i2cBus). */
+  private readonly wire: SimI2cBus;
+  private readonly unplug: () => void;
+  private readonly ownsWire: boolean;
   private readonly camera: SimCamera;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CTL.SLOTS * 4));
   private readonly powerOnAt = absNow();
@@ -117,18 +122,20 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.opts = opts;
     const checked = checkSimOptions(opts);
     this.script = checked.script;
-    this.busHz = checked.busHz;
+    this.busHz = opts.i2cBus?.busHz ?? checked.busHz;
     this.bootMs = checked.bootMs;
     this.seed = checked.seed;
     this.rng = new SeededRandom(this.seed);
     if (opts.faults) this.inject(opts.faults);
-    this.bus = new SlaveBus({
-      busHz: this.busHz,
+    this.bus = new I2cSlaves({
       latencyMs: checked.latencyMs,
       rng: this.rng,
       faults: this.faults,
       deliver: (address, bytes) => this.worker?.post({ t: 'rx', addr: address, hex: bytes.toString('hex') }),
     });
+    this.ownsWire = opts.i2cBus === undefined;
+    this.wire = opts.i2cBus ?? new SimI2cBus(this.busHz);
+    this.unplug = this.wire.plug(this.bus);
     this.camera = new SimCamera({ frameSource: opts.frameSource, rng: this.rng, faults: this.faults, seed: this.seed });
     // The watchdog is checked from here too, so a script spinning without sleeping still gets bitten.
     this.wdtTimer = setInterval(() => this.checkWatchdog(), WDT_POLL_MS);
@@ -143,12 +150,14 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
 
   // ---- I2cTransport ---------------------------------------------------------------------------------
 
-  i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }> {
-    return this.bus.write(address, length, buffer);
+  async i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }> {
+    this.checkOpen();
+    return this.wire.i2cWrite(address, length, buffer);
   }
 
-  i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }> {
-    return this.bus.read(address, length, buffer);
+  async i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }> {
+    this.checkOpen();
+    return this.wire.i2cRead(address, length, buffer);
   }
 
   /**
@@ -164,6 +173,8 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.closed = true;
     clearInterval(this.wdtTimer);
     this.bus.close();
+    this.unplug();
+    if (this.ownsWire) await this.wire.close();
     this.ready.reject(new Esp32CamError('E_CLOSED', 'The simulated camera was closed while booting', 'Start a new simulated board.'));
     this.halt();
     await this.serialBoard?.close();

@@ -1,0 +1,128 @@
+import type { FaultCounters } from './faults.js';
+import type { SeededRandom } from './rng.js';
+import type { TxRingReader } from './tx-ring.js';
+
+/** A slave the script has created on one of the ESP32's two I2C controllers. */
+export interface SlaveEndpoint {
+  bus: number;
+  address: number;
+  /** slave_rbuflen: the RX ring, and the most one delivery can carry. */
+  rbuflen: number;
+  /** null when slave_wbuflen is 0: every read is garbage. */
+  ring: TxRingReader | null;
+}
+
+export interface I2cSlavesOptions {
+  /** Window of the delay from the end of a master write to the script's callback. */
+  latencyMs: [number, number];
+  rng: SeededRandom;
+  faults: FaultCounters;
+  /** Hands one delivery (possibly several merged writes) to the slave task. */
+  deliver: (address: number, bytes: Buffer) => void;
+}
+
+/**
+ * One board's I2C slave side, as freshev's machine_i2c.c drives it (docs/hardware.md, "The I2C slave"):
+ * - the address ACKs only while a slave object with that address exists;
+ * - master reads drain the TX ring, and whatever the ring lacks is garbage (the last byte the slave
+ *   sent, or 0xFF since reset) that consumes nothing;
+ * - master writes reach the script one latency later, merged with any write that arrives meanwhile
+ *   (the slave task polls its RX ring every 10 ms, then schedules the callback).
+ * The wire itself (timing, which board answers an address) is the SimI2cBus it is plugged into.
+ */
+export class I2cSlaves {
+  private readonly slaves = new Map<number, SlaveEndpoint>();
+  private readonly pending = new Map<number, { bytes: number[]; timer: NodeJS.Timeout }>();
+  private lastOut = 0xff;
+  private closed = false;
+
+  constructor(private readonly opts: I2cSlavesOptions) {}
+
+  attach(slave: SlaveEndpoint): void {
+    this.slaves.set(slave.bus, slave);
+  }
+
+  detach(bus: number): void {
+    const slave = this.slaves.get(bus);
+    if (!slave) return;
+    this.slaves.delete(bus);
+    this.dropPending(slave.address);
+  }
+
+  /** The chip reset: slaves gone, rings and pending commands lost, the output register cleared. */
+  powerCycle(): void {
+    this.slaves.clear();
+    for (const address of [...this.pending.keys()]) this.dropPending(address);
+    this.lastOut = 0xff;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.powerCycle();
+  }
+
+  /** Bytes the slave at `address` has queued in its TX ring and a master has not read yet. */
+  queued(address: number): number {
+    return this.find(address)?.ring?.available() ?? 0;
+  }
+
+  address(): number | null {
+    for (const s of this.slaves.values()) return s.address;
+    return null;
+  }
+
+  /** The slave that ACKs `address` now, if any (an injected NACK fault makes it stay silent once). */
+  acknowledge(address: number): SlaveEndpoint | undefined {
+    if (this.closed) return undefined;
+    const slave = this.find(address);
+    if (!slave || this.opts.faults.take('nacks')) return undefined;
+    return slave;
+  }
+
+  /** What the slave shifts out for a read of `length` bytes, decided when the read starts. */
+  transmit(slave: SlaveEndpoint, length: number): Uint8Array {
+    const wire = new Uint8Array(length);
+    const real = slave.ring ? slave.ring.take(length) : new Uint8Array(0);
+    wire.set(real);
+    if (real.length > 0) this.lastOut = real[real.length - 1];
+    wire.fill(this.lastOut, real.length);
+    if (length > 0 && this.opts.faults.take('corruptReads')) {
+      wire[this.opts.rng.int(length)] ^= 1 + this.opts.rng.int(255);
+    }
+    return wire;
+  }
+
+  /** A master write reached STOP; a slave that went away during the transfer (a reboot) loses it. */
+  receive(slave: SlaveEndpoint, bytes: Buffer): void {
+    if (this.closed || this.slaves.get(slave.bus) !== slave || bytes.length === 0) return;
+    let p = this.pending.get(slave.address);
+    if (!p) {
+      const [lo, hi] = this.opts.latencyMs;
+      const delay = this.opts.rng.between(lo, hi);
+      const timer = setTimeout(() => this.flush(slave.address), delay);
+      p = { bytes: [], timer };
+      this.pending.set(slave.address, p);
+    }
+    // The RX ring holds rbuflen bytes; what arrives while it is full is lost.
+    const room = slave.rbuflen - p.bytes.length;
+    for (let i = 0; i < bytes.length && i < room; i++) p.bytes.push(bytes[i]);
+  }
+
+  private find(address: number): SlaveEndpoint | undefined {
+    for (const s of this.slaves.values()) if (s.address === address) return s;
+    return undefined;
+  }
+
+  private flush(address: number): void {
+    const p = this.pending.get(address);
+    this.pending.delete(address);
+    if (!p || this.closed || !this.find(address)) return;
+    this.opts.deliver(address, Buffer.from(p.bytes));
+  }
+
+  private dropPending(address: number): void {
+    const p = this.pending.get(address);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(address);
+  }
+}
