@@ -2,7 +2,7 @@ import { Agent, request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../host/src/http/server.js';
+import { startServer } from '../host/src/app/index.js';
 
 export interface DoorsCost {
   requests: number;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../host/src/http/server.js';
+import { startServer } from '../host/src/app/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BUS_HZ = 100_000;
@@ -25,7 +25,7 @@ export async function pageLatency(photos: number): Promise<string | undefined> {
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]');
-    const client = server.services.capture.camera.client;
+    const client = server.services.cameras.first.camera.client;
     await client.ping();
     const rows: { total: number; bus: number; capture: number }[] = [];
     for (let i = 0; i < photos; i++) {

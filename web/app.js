@@ -122,7 +122,7 @@ function applyStatus(status) {
   } else if (busy === false && state.remoteCapture) {
     captureFinished();
   }
-  const flash = status.camera?.flash;
+  const flash = status.camera?.led;
   if (typeof flash === 'boolean' && !state.flashPending) $('flash-toggle').checked = flash;
   if (Number.isInteger(status.store?.photos)) {
     gallery.total = status.store.photos;

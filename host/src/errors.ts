@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   E_INVALID_JPEG: 'The photo received is not a complete JPEG',
   E_BUS_BUSY: 'The I2C bus is busy',
   E_BUS_IO: 'An I2C transfer failed',
+  E_BUS_CLAIMED: 'Another program drives this I2C bus',
   E_PORT_NOT_FOUND: 'The serial port does not exist',
   E_PORT_BUSY: 'The serial port is in use by another program',
   E_PORT_PERMISSION: 'No permission to open the serial port',

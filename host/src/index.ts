@@ -5,7 +5,7 @@ export type { I2cTransport } from './transports/i2c-transport.js';
 export { openI2cBus } from './transports/i2c-bus-transport.js';
 export { Esp32CamError, isEsp32CamError, type ErrorCode } from './errors.js';
 export { SimulatedEsp32Cam, type SimOptions, type SimFaults, type SimInfo } from './sim/index.js';
-export { startServer, type RunningServer } from './http/server.js';
+export { startServer, type RunningServer } from './app/index.js';
 export { PhotoStore } from './services/photo-store.js';
 export { loadConfig } from './config/index.js';
 export { flashFirmware, type FlashOptions, type FlashEvent, type FlashResult } from './devices/flasher/flasher.js';

@@ -103,11 +103,11 @@ describe('CameraClient against the project slave script (protocol 2)', () => {
   it('keeps commands from interleaving: flash, ping and capture at once all succeed', async () => {
     const sim = await board();
     const client = new CameraClient({ bus: sim });
-    const [, ping, jpeg] = await Promise.all([client.setFlash(true), client.ping(), client.capture(), client.setFlash(false)]);
+    const [, ping, jpeg] = await Promise.all([client.setLed(true), client.ping(), client.capture(), client.setLed(false)]);
     expect(ping.protocol).toBe('v2');
     expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
     expect(sim.info().flashLed).toBe(false);
-    await client.setFlash(true);
+    await client.setLed(true);
     expect(sim.info().flashLed).toBe(true);
   });
 
@@ -201,9 +201,9 @@ describe('CameraClient against the field slave script (legacy)', () => {
   it('switches the flash LED', async () => {
     const sim = await board({ script: FIELD_SCRIPT });
     const client = new CameraClient({ bus: sim, protocol: 'legacy' });
-    await client.setFlash(true);
+    await client.setLed(true);
     expect(sim.info().flashLed).toBe(true);
-    await client.setFlash(false);
+    await client.setLed(false);
     expect(sim.info().flashLed).toBe(false);
   });
 });

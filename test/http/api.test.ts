@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { nodeFs, type FsPort } from '../../host/src/services/fs-port.js';
 
 interface ErrorBody {
@@ -55,7 +55,7 @@ describe('HTTP API and socket.io on a simulated camera', () => {
     const created = await fetch(url('/api/capture'), { method: 'POST' });
     expect(created.status).toBe(201);
     const record = await created.json();
-    expect(record).toMatchObject({ camera: 'sim', urls: { jpeg: `/api/photos/${record.id}/jpeg`, thumb: `/api/photos/${record.id}/thumb` } });
+    expect(record).toMatchObject({ camera: 'cam', spec: 'sim', urls: { jpeg: `/api/photos/${record.id}/jpeg`, thumb: `/api/photos/${record.id}/thumb` } });
     expect(record.captureMs).toBeGreaterThan(0);
 
     const list = await (await fetch(url('/api/photos?limit=5'))).json();
@@ -148,10 +148,10 @@ describe('HTTP API and socket.io on a simulated camera', () => {
     const on = await fetch(url('/api/flash'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"on":true}' });
     expect(on.status).toBe(200);
     expect(await on.json()).toEqual({ on: true });
-    expect(server.services.sim?.info().flashLed).toBe(true);
+    expect(server.sim?.info().flashLed).toBe(true);
     const off = await fetch(url('/api/flash'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"on":false}' });
     expect(await off.json()).toEqual({ on: false });
-    expect(server.services.sim?.info().flashLed).toBe(false);
+    expect(server.sim?.info().flashLed).toBe(false);
 
     for (const body of ['{"on":"yes"}', '{}', '{"on":true,"extra":1}', '[true]', 'null']) {
       await expectError(await fetch(url('/api/flash'), { method: 'POST', headers: { 'content-type': 'application/json' }, body }), 400, 'E_BAD_INPUT');
@@ -205,7 +205,7 @@ describe('HTTP API and socket.io on a simulated camera', () => {
 
       const gone = new Promise<{ id: string }>((resolve) => socket.once('photo:deleted', resolve));
       await fetch(url(`/api/photos/${record.id}`), { method: 'DELETE' });
-      expect(await gone).toEqual({ id: record.id });
+      expect(await gone).toEqual({ id: record.id, camera: 'cam' });
     } finally {
       socket.close();
     }
@@ -217,7 +217,7 @@ describe('HTTP API and socket.io on a simulated camera', () => {
       await new Promise((resolve) => socket.once('status', resolve));
       const pushed = new Promise<{ code: string }>((resolve) => socket.once('capture:error', resolve));
       // The client retries a failed capture twice, so three failures exhaust it.
-      server.services.sim!.inject({ cameraFailures: 3 });
+      server.sim!.inject({ cameraFailures: 3 });
       const error = await expectError(await fetch(url('/api/capture'), { method: 'POST' }), 502, 'E_CAMERA_FAILED');
       expect((await pushed).code).toBe('E_CAMERA_FAILED');
 
@@ -235,7 +235,7 @@ describe('HTTP API and socket.io on a simulated camera', () => {
 
   it('retries a truncated photo and stores only the complete one', async () => {
     const before = (await (await fetch(url('/api/photos'))).json()).total as number;
-    server.services.sim!.inject({ truncatedFrames: 1 });
+    server.sim!.inject({ truncatedFrames: 1 });
     const record = await (await fetch(url('/api/capture'), { method: 'POST' })).json();
     const jpeg = Buffer.from(await (await fetch(url(record.urls.jpeg))).arrayBuffer());
     expect(jpeg.subarray(-2).toString('hex')).toBe('ffd9');
@@ -246,7 +246,7 @@ describe('HTTP API and socket.io on a simulated camera', () => {
 
   it('never stores a photo that stayed truncated through every retry', async () => {
     const before = (await (await fetch(url('/api/photos'))).json()).total as number;
-    server.services.sim!.inject({ truncatedFrames: 3 });
+    server.sim!.inject({ truncatedFrames: 3 });
     await expectError(await fetch(url('/api/capture'), { method: 'POST' }), 502, 'E_INVALID_JPEG');
     expect((await (await fetch(url('/api/photos'))).json()).total).toBe(before);
     const files = await readdir(join(dataDir, 'photos'));

@@ -1,5 +1,5 @@
 /**
- * The web serial console over socket.io against the real service and its simulated board (sim:esp32cam):
+ * The web serial console over socket.io against the real service and its simulated board (sim:cam):
  * one session shared by every socket, scrollback for late joiners, input reaching the board's UART, the
  * port's lock shared with flashing, typed errors for bad payloads, and an unplugged board ending the session.
  */
@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { openSerialPort } from '../../host/src/transports/serial/index.js';
+import { SimSerialBinding } from '../../host/src/sim/uart/index.js';
 import { mergedImage } from '../flasher/image-builders.js';
 
 interface ErrorPayload {
@@ -66,8 +67,8 @@ async function until(check: () => boolean, what: string, timeoutMs = 15_000): Pr
   }
 }
 
-const simPath = () => server.services.flashJobs.sim!.path;
-const board = () => server.services.flashJobs.sim!.board;
+const simPath = () => server.simPort!;
+const board = () => server.sim!.serial;
 
 describe('the serial console over socket.io', () => {
   let a: Awaited<ReturnType<typeof tab>>;
@@ -119,8 +120,7 @@ describe('the serial console over socket.io', () => {
     expect(server.services.flashJobs.list()).toEqual([]);
 
     // Below the service: the port's own lock names the console to whoever opens it in this process.
-    const sim = server.services.flashJobs.sim!;
-    await expect(openSerialPort({ path: sim.path, baudRate: 115200, binding: sim.binding, owner: 'flasher' }))
+    await expect(openSerialPort({ path: simPath(), baudRate: 115200, binding: SimSerialBinding, owner: 'flasher' }))
       .rejects.toMatchObject({ code: 'E_PORT_BUSY', message: expect.stringMatching(/web console/) });
   });
 
@@ -153,8 +153,7 @@ describe('the serial console over socket.io', () => {
     expect(a.states.find((s) => s.state === 'closed')!.error).toBeUndefined();
     expect(server.services.consoles.isOpen(simPath())).toBe(false);
     expect(await a.emitWithAck('console:input', 'x')).toMatchObject({ error: { code: 'E_BAD_INPUT' } });
-    const sim = server.services.flashJobs.sim!;
-    const handle = await openSerialPort({ path: sim.path, baudRate: 115200, binding: sim.binding, owner: 'test' });
+    const handle = await openSerialPort({ path: simPath(), baudRate: 115200, binding: SimSerialBinding, owner: 'test' });
     await handle.close();
   });
 

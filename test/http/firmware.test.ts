@@ -1,6 +1,6 @@
 /**
  * Firmware over HTTP: GET /api/ports, POST /api/firmware starting a flash job into the service's simulated
- * board (sim:esp32cam, its flash kept in <dataDir>/sim-flash.bin), the job's progress over socket.io, and
+ * board (sim:cam, its flash kept in <dataDir>/sim-flash.bin), the job's progress over socket.io, and
  * the uploads refused before any job starts.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { mergedImage } from '../flasher/image-builders.js';
 
 const BIG = mergedImage(0, 0x170000 - 0x10000); // 0x170000 bytes, about 1.5 MB, like freshev's firmware_camera.bin
@@ -83,13 +83,13 @@ function finished(id: string, timeoutMs = 60_000): Promise<{ event: string; data
 
 const eventsOf = (id: string) => received.filter((r) => r.data.id === id);
 const flashFile = () => readFile(join(dataDir, 'sim-flash.bin'));
-const simPath = () => server.services.flashJobs.sim!.path;
+const simPath = () => server.simPort!;
 
 describe('GET /api/ports', () => {
   it('lists the simulated board first, as a CP210x ESP board labelled simulated', async () => {
     const { status, body } = await get<{ ports: Array<Record<string, unknown>> }>('/api/ports');
     expect(status).toBe(200);
-    expect(body.ports[0]).toMatchObject({ path: 'sim:esp32cam', simulated: true, likelyEsp: true, bridge: 'cp210x', vid: '10c4', pid: 'ea60' });
+    expect(body.ports[0]).toMatchObject({ path: 'sim:cam', simulated: true, likelyEsp: true, bridge: 'cp210x', vid: '10c4', pid: 'ea60' });
     expect(body.ports[0]!.resetNote).toMatch(/DTR\/RTS/);
     expect((await get<{ ports: unknown[] }>('/api/ports?all=1')).body.ports.length).toBeGreaterThanOrEqual(body.ports.length);
     expect((await get<ErrorBody>('/api/ports?all=maybe')).status).toBe(400);
@@ -98,20 +98,20 @@ describe('GET /api/ports', () => {
 
 describe('POST /api/firmware refuses bad uploads before a job starts', () => {
   const refused: Array<[string, string, Uint8Array | string, string | null, number, string]> = [
-    ['a file that is not an image', 'port=sim:esp32cam', new TextEncoder().encode('<html>not firmware</html>'.repeat(100)), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
-    ['an empty file', 'port=sim:esp32cam', new Uint8Array(0), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
-    ['a truncated image', 'port=sim:esp32cam', SMALL.subarray(0, 0x12000), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
-    ['a merged image at 0x1000', 'port=sim:esp32cam&offset=0x1000', SMALL, 'application/octet-stream', 422, 'E_WRONG_OFFSET'],
-    ['an offset inside a sector', 'port=sim:esp32cam&offset=0x10&force=1', SMALL, 'application/octet-stream', 422, 'E_WRONG_OFFSET'],
-    ['a file over the 16 MB limit', 'port=sim:esp32cam', new Uint8Array(17 * 1024 * 1024).fill(0xe9), 'application/octet-stream', 413, 'E_UPLOAD_TOO_LARGE'],
+    ['a file that is not an image', 'port=sim:cam', new TextEncoder().encode('<html>not firmware</html>'.repeat(100)), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
+    ['an empty file', 'port=sim:cam', new Uint8Array(0), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
+    ['a truncated image', 'port=sim:cam', SMALL.subarray(0, 0x12000), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
+    ['a merged image at 0x1000', 'port=sim:cam&offset=0x1000', SMALL, 'application/octet-stream', 422, 'E_WRONG_OFFSET'],
+    ['an offset inside a sector', 'port=sim:cam&offset=0x10&force=1', SMALL, 'application/octet-stream', 422, 'E_WRONG_OFFSET'],
+    ['a file over the 16 MB limit', 'port=sim:cam', new Uint8Array(17 * 1024 * 1024).fill(0xe9), 'application/octet-stream', 413, 'E_UPLOAD_TOO_LARGE'],
     ['an unknown port', 'port=/dev/ttyNOPE9', SMALL, 'application/octet-stream', 404, 'E_PORT_NOT_FOUND'],
     ['a simulated port that does not exist', 'port=sim:other', SMALL, 'application/octet-stream', 404, 'E_PORT_NOT_FOUND'],
-    ['a bad baud rate', 'port=sim:esp32cam&baud=fast', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
-    ['an unknown reset strategy', 'port=sim:esp32cam&before=sometimes', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
-    ['an unknown parameter', 'port=sim:esp32cam&verify=0', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
-    ['a JSON body', 'port=sim:esp32cam', '{"firmware": "x"}', 'application/json', 415, 'E_UNSUPPORTED_MEDIA'],
-    ['a text/plain body (what a cross-site form can send)', 'port=sim:esp32cam', 'firmware=x', 'text/plain', 415, 'E_UNSUPPORTED_MEDIA'],
-    ['an untyped body (what a no-cors fetch can send)', 'port=sim:esp32cam', SMALL, null, 415, 'E_UNSUPPORTED_MEDIA'],
+    ['a bad baud rate', 'port=sim:cam&baud=fast', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
+    ['an unknown reset strategy', 'port=sim:cam&before=sometimes', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
+    ['an unknown parameter', 'port=sim:cam&verify=0', SMALL, 'application/octet-stream', 400, 'E_BAD_INPUT'],
+    ['a JSON body', 'port=sim:cam', '{"firmware": "x"}', 'application/json', 415, 'E_UNSUPPORTED_MEDIA'],
+    ['a text/plain body (what a cross-site form can send)', 'port=sim:cam', 'firmware=x', 'text/plain', 415, 'E_UNSUPPORTED_MEDIA'],
+    ['an untyped body (what a no-cors fetch can send)', 'port=sim:cam', SMALL, null, 415, 'E_UNSUPPORTED_MEDIA'],
   ];
 
   it.each(refused)('%s', async (_name, query, body, type, status, code) => {
@@ -136,12 +136,12 @@ describe('POST /api/firmware refuses bad uploads before a job starts', () => {
 
 describe('flash jobs into the simulated board', () => {
   it('flashes a 1.5 MB image: 202, progress and the boot log over socket.io, the image in the flash file; a second job on the port is 409', async () => {
-    const res = await upload<{ job: JobJson }>('port=sim:esp32cam&baud=921600', BIG);
+    const res = await upload<{ job: JobJson }>('port=sim:cam&baud=921600', BIG);
     expect(res.status).toBe(202);
-    expect(res.body.job).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), port: 'sim:esp32cam', size: BIG.length, state: 'running' });
+    expect(res.body.job).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), port: 'sim:cam', size: BIG.length, state: 'running' });
     const { id } = res.body.job;
 
-    const second = await upload<ErrorBody>('port=sim:esp32cam', SMALL);
+    const second = await upload<ErrorBody>('port=sim:cam', SMALL);
     expect(second.status).toBe(409);
     expect(second.body.error).toMatchObject({ code: 'E_PORT_BUSY', message: expect.stringContaining(id) });
     const running = await get<{ job: JobJson }>(`/api/jobs/${id}`);
@@ -174,7 +174,7 @@ describe('flash jobs into the simulated board', () => {
   it('fails a job for the wrong chip once the board is known, writing nothing', async () => {
     const s3 = mergedImage(9, 0x8000).subarray(0x1000);
     const before = await flashFile();
-    const res = await upload<{ job: JobJson }>('port=sim:esp32cam&baud=921600', s3);
+    const res = await upload<{ job: JobJson }>('port=sim:cam&baud=921600', s3);
     expect(res.status).toBe(202);
     const end = await finished(res.body.job.id);
     expect(end.event).toBe('job:failed');
@@ -185,7 +185,7 @@ describe('flash jobs into the simulated board', () => {
   }, 30_000);
 
   it('reports a board unplugged mid-write within seconds, and flashes it again once plugged back (to the only board, with no port given)', async () => {
-    const board = server.services.flashJobs.sim!.board;
+    const board = server.sim!.serial;
     const res = await upload<{ job: JobJson }>(`port=${simPath()}&baud=921600`, SMALL);
     const { id } = res.body.job;
     await new Promise<void>((resolve) => {
@@ -212,7 +212,7 @@ describe('flash jobs into the simulated board', () => {
   }, 60_000);
 
   it('walks the user through a manual reset over socket.io (before=manual): GPIO0 to GND, RST pressed', async () => {
-    const board = server.services.flashJobs.sim!.board;
+    const board = server.sim!.serial;
     const res = await upload<{ job: JobJson }>(`port=${simPath()}&baud=921600&before=manual`, SMALL);
     expect(res.status).toBe(202);
     const { id } = res.body.job;
@@ -251,15 +251,15 @@ describe('closing the service', () => {
     const other = await startServer({ port: 0, dataDir: dir, camera: 'sim' }, { healthIntervalMs: 0, log: () => undefined });
     try {
       const jobs = other.services.flashJobs;
-      // The first service in this process holds sim:esp32cam; a second one gets its own simulated port.
-      expect(jobs.sim!.path).not.toBe(simPath());
-      const job = await jobs.start({ port: jobs.sim!.path, image: BIG, baudRate: 921600 });
+      // The first service in this process holds sim:cam; a second one gets its own simulated port.
+      expect(other.simPort).not.toBe(simPath());
+      const job = await jobs.start({ port: other.simPort!, image: BIG, baudRate: 921600 });
       await new Promise<void>((resolve) => jobs.on('job:progress', (p) => p.id === job.id && p.phase === 'write' && resolve()));
       await other.close();
       expect(jobs.get(job.id)).toMatchObject({ state: 'failed', error: { code: 'E_PORT_DISCONNECTED' } });
       await expect(jobs.start({ image: SMALL })).rejects.toMatchObject({ code: 'E_CLOSED' });
       // The first service's board is still registered and listed.
-      expect((await get<{ ports: Array<{ path: string }> }>('/api/ports')).body.ports[0]!.path).toBe('sim:esp32cam');
+      expect((await get<{ ports: Array<{ path: string }> }>('/api/ports')).body.ports[0]!.path).toBe('sim:cam');
     } finally {
       await other.close();
       await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 
 interface ErrorPayload {
   code: string;
@@ -77,7 +77,7 @@ function finished(id: string, timeoutMs = 90_000): Promise<{ event: string; data
   });
 }
 
-const simPath = () => server.services.flashJobs.sim!.path;
+const simPath = () => server.simPort!;
 
 describe('POST /api/scripts/push refuses bad uploads before a job starts', () => {
   const cases: Array<[string, string, Uint8Array | string | object, string | undefined, number, string, RegExp]> = [
@@ -177,7 +177,7 @@ describe('GET /api/device/files', () => {
 
 describe('a board without MicroPython (its flash erased, so the ROM loops on "invalid header")', () => {
   beforeAll(() => {
-    const board = server.services.sim!.serial;
+    const board = server.sim!.serial;
     board.flash.eraseAll();
     board.pressReset();
   });
@@ -191,9 +191,9 @@ describe('a board without MicroPython (its flash erased, so the ROM loops on "in
     expect(end.data.error).toMatchObject({ code: 'E_NOT_MICROPYTHON' });
     const job = (await (await fetch(new URL(`/api/scripts/jobs/${res.body.job.id}`, server.url))).json()) as { job: PushJobJson };
     expect(job.job).toMatchObject({ state: 'failed', error: { code: 'E_NOT_MICROPYTHON' } });
-    expect(job.job.log[0]).toMatch(/Pushing \/camconfig\.py, \/main\.py to sim:esp32cam/);
+    expect(job.job.log[0]).toMatch(/Pushing \/camconfig\.py, \/main\.py to sim:cam/);
     // The port is free again.
-    expect(server.services.flashJobs.claims.holder(simPath())).toBeUndefined();
+    expect(server.services.serial.claims.holder(simPath())).toBeUndefined();
   });
 
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { rawRequest } from './raw-http.js';
 import { trySocket } from './socket-probe.js';
 
@@ -31,7 +31,7 @@ describe('every request, on loopback', () => {
 
   /** What an attack must leave untouched. */
   async function snapshot(): Promise<unknown> {
-    const sim = server.services.sim!.info();
+    const sim = server.sim!.info();
     return {
       frames: sim.frames,
       flashLed: sim.flashLed,
@@ -39,7 +39,7 @@ describe('every request, on loopback', () => {
       flashJobs: server.services.flashJobs.list().length,
       pushJobs: server.services.pushJobs.list().length,
       uploads: await readdir(join(dataDir, 'uploads')).catch(() => []),
-      console: server.services.consoles.isOpen('sim:esp32cam'),
+      console: server.services.consoles.isOpen('sim:cam'),
     };
   }
 
@@ -88,8 +88,8 @@ describe('every request, on loopback', () => {
       ['capture by GET /capture (an <img> on another site)', { method: 'GET', path: '/capture?store=1', headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'image' } }],
       ['delete a photo', { method: 'DELETE', path: '/api/photos/PHOTO', headers: evil }],
       ['switch the LED with a text/plain body', { method: 'POST', path: '/api/flash', headers: { ...evil, 'content-type': 'text/plain' }, body: '{"on": true}' }],
-      ['flash firmware, untyped', { method: 'POST', path: '/api/firmware?port=sim:esp32cam', headers: { origin: 'http://evil.example' }, body: 'x'.repeat(4096) }],
-      ['flash firmware, typed', { method: 'POST', path: '/api/firmware?port=sim:esp32cam', headers: { ...evil, 'content-type': 'application/octet-stream' }, body: 'x'.repeat(4096) }],
+      ['flash firmware, untyped', { method: 'POST', path: '/api/firmware?port=sim:cam', headers: { origin: 'http://evil.example' }, body: 'x'.repeat(4096) }],
+      ['flash firmware, typed', { method: 'POST', path: '/api/firmware?port=sim:cam', headers: { ...evil, 'content-type': 'application/octet-stream' }, body: 'x'.repeat(4096) }],
       ['push a script as text/plain', { method: 'POST', path: '/api/scripts/push?name=evil.py', headers: { ...evil, 'content-type': 'text/plain' }, body: 'import os\n' }],
       ['push the bundled script', { method: 'POST', path: '/api/scripts/push', headers: { ...evil, 'content-type': 'application/json' }, body: '{}' }],
       ['a form post from a sandboxed frame (Origin: null)', { method: 'POST', path: '/api/capture', headers: { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }],
@@ -110,10 +110,10 @@ describe('every request, on loopback', () => {
       const self = `http://127.0.0.1:${server.port}`;
       const own = await rawRequest(server.port, { method: 'POST', path: '/api/flash', headers: { origin: self, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: '{"on": true}' });
       expect(own.status).toBe(200);
-      expect(server.services.sim!.info().flashLed).toBe(true);
+      expect(server.sim!.info().flashLed).toBe(true);
       const script = await rawRequest(server.port, { method: 'POST', path: '/api/flash', headers: { 'content-type': 'application/json' }, body: '{"on": false}' });
       expect(script.status).toBe(200);
-      expect(server.services.sim!.info().flashLed).toBe(false);
+      expect(server.sim!.info().flashLed).toBe(false);
     });
 
     it('still lets another site read nothing: no CORS grant, even to a preflight', async () => {

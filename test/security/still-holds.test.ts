@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as socketClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { spawnCli } from '../cli-device/cli-run.js';
 import { rawRequest } from './raw-http.js';
 
@@ -47,11 +47,11 @@ describe('what still holds', () => {
     ['smuggling: two Content-Lengths', () => 'POST /api/flash HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 20\r\nContent-Type: application/json\r\n\r\n{}', /^HTTP\/1\.1 400 /],
     ['a malformed request line', () => 'GET /api/status HTTP/9.9 extra\r\n\r\n', /^HTTP\/1\.1 400 /],
   ])('answers %s with a clean 4xx and no stack trace', async (_name, bytes, status) => {
-    const frames = server.services.sim!.info().frames;
+    const frames = server.sim!.info().frames;
     const answer = await rawExchange(server.port, bytes());
     expect(answer).toMatch(status);
     expect(answer).not.toMatch(/at .*\.(ts|js):\d+/);
-    expect(server.services.sim!.info().frames).toBe(frames);
+    expect(server.sim!.info().frames).toBe(frames);
     expect((await rawRequest(server.port, { path: '/api/status' })).status).toBe(200);
   });
 
@@ -66,11 +66,11 @@ describe('what still holds', () => {
   });
 
   it('shares one bus capture between 200 concurrent GET /capture', async () => {
-    const frames = server.services.sim!.info().frames;
+    const frames = server.sim!.info().frames;
     const answers = await Promise.all(Array.from({ length: 200 }, () => fetch(`${server.url}/capture`).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }))));
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const distinct = new Set(answers.map((a) => createHash('sha256').update(a.body).digest('hex')));
-    const taken = server.services.sim!.info().frames - frames;
+    const taken = server.sim!.info().frames - frames;
     // Requests that arrive while a capture runs share it; a straggler may start the next one.
     expect(taken).toBeLessThanOrEqual(2);
     expect(distinct.size).toBeGreaterThanOrEqual(1);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { FAILURES_PER_WINDOW } from '../../host/src/http/security/index.js';
 import { TOKEN_FILE } from '../../host/src/services/auth/index.js';
 import { runCli } from '../cli-device/cli-run.js';
@@ -64,18 +64,18 @@ describe('the token, with the service reachable from other machines', () => {
     ['POST', '/api/ping'],
     ['POST', '/api/flash'],
     ['DELETE', '/api/photos/PHOTO'],
-    ['POST', '/api/firmware?port=sim:esp32cam'],
+    ['POST', '/api/firmware?port=sim:cam'],
     ['POST', '/api/scripts/push'],
     ['GET', '/no/such/route'],
   ];
 
   it.each(routes)('%s %s without a token: 401 with how to get one, nothing done', async (method, path) => {
-    const frames = server.services.sim!.info().frames;
+    const frames = server.sim!.info().frames;
     const res = await rawRequest(server.port, { method, path: path.replace('PHOTO', photoId), headers: { accept: 'application/json' } });
     expect(res.status).toBe(401);
     expect(res.json().error).toMatchObject({ code: 'E_AUTH_REQUIRED', hint: expect.stringContaining('esp32cam token') });
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(server.services.sim!.info().frames).toBe(frames);
+    expect(server.sim!.info().frames).toBe(frames);
     expect(server.services.store.get(photoId).id).toBe(photoId);
   });
 
@@ -124,7 +124,7 @@ describe('the token, with the service reachable from other machines', () => {
     const { outcome, events } = await trySocket(server.url.replace('0.0.0.0', '127.0.0.1'));
     expect(outcome).toMatch(/^refused/);
     expect(events).toEqual([]);
-    expect(server.services.consoles.isOpen('sim:esp32cam')).toBe(false);
+    expect(server.services.consoles.isOpen('sim:cam')).toBe(false);
 
     const admitted = connect(server.url.replace('0.0.0.0', '127.0.0.1'), { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: bearer(token) });
     const status = await new Promise<unknown>((resolve, reject) => {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { HandUpload } from './upload-client.js';
 
 const MB = 1024 * 1024;
@@ -46,7 +46,7 @@ describe('uploads', () => {
   });
 
   it('answers a declared Content-Length over the limit with 413 before a byte of the body is sent', async () => {
-    const up = new HandUpload(server.port, '/api/firmware?port=sim:esp32cam', { ...firmwareHeaders, 'content-length': String(20 * MB) });
+    const up = new HandUpload(server.port, '/api/firmware?port=sim:cam', { ...firmwareHeaders, 'content-length': String(20 * MB) });
     const reply = await up.reply;
     expect(up.sent).toBe(0);
     expect(reply.status).toBe(413);
@@ -57,7 +57,7 @@ describe('uploads', () => {
 
   it.each([
     ['a script', '/api/scripts/push?name=big.py', { 'content-type': 'text/x-python' }, 256 * 1024, Buffer.alloc(16 * 1024, 0x23)],
-    ['a firmware image', '/api/firmware?port=sim:esp32cam', firmwareHeaders, 2 * MB, Buffer.alloc(64 * 1024, 0xe9)],
+    ['a firmware image', '/api/firmware?port=sim:cam', firmwareHeaders, 2 * MB, Buffer.alloc(64 * 1024, 0xe9)],
   ])('cuts off %s sent chunked as soon as it passes the limit, with 413', async (_name, path, headers, limit, chunk) => {
     const up = new HandUpload(server.port, path, headers);
     const max = limit + 64 * MB;
@@ -77,8 +77,8 @@ describe('uploads', () => {
   });
 
   it('streams the body into a temp file in the data directory, and removes it when the client cuts the upload off', async () => {
-    const flashBefore = server.services.sim!.serial.flash.read(0, 64 * 1024);
-    const up = new HandUpload(server.port, '/api/firmware?port=sim:esp32cam', { ...firmwareHeaders, 'content-length': String(MB) });
+    const flashBefore = server.sim!.serial.flash.read(0, 64 * 1024);
+    const up = new HandUpload(server.port, '/api/firmware?port=sim:cam', { ...firmwareHeaders, 'content-length': String(MB) });
     await up.send(Buffer.alloc(300 * 1024, 0xe9));
     await until('the body is on disk as it arrives', async () => {
       const names = await uploads();
@@ -89,7 +89,7 @@ describe('uploads', () => {
     up.cut();
     await until('the temp file is gone', async () => (await uploads()).length === 0);
     expect(jobs()).toBe(0);
-    expect(server.services.sim!.serial.flash.read(0, 64 * 1024).equals(flashBefore)).toBe(true);
+    expect(server.sim!.serial.flash.read(0, 64 * 1024).equals(flashBefore)).toBe(true);
   });
 
   it('caps the uploads in flight: a third gets 429 with the reason, and goes through once one is over', async () => {

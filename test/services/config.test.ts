@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, resolveConfig } from '../../host/src/config/load-config.js';
-import { defaultCameraSpec, parseCameraSpec } from '../../host/src/config/camera-spec.js';
+import { defaultCameraSpec, formatCameraSpec, parseCameraSpec } from '../../host/src/config/camera-spec.js';
 import { Esp32CamError } from '../../host/src/errors.js';
 
 async function configError(promise: Promise<unknown>): Promise<Esp32CamError> {
@@ -39,7 +39,7 @@ describe('config', () => {
       host: '127.0.0.1',
       port: 8080,
       dataDir: join(dir, 'data'),
-      camera: 'sim',
+      cameras: [{ name: 'cam', camera: 'sim', protocol: 'auto', sim: {} }],
       protocol: 'auto',
       retention: { maxPhotos: 500, maxBytes: 500 * 1024 * 1024 },
       sim: { busHz: 100000 },
@@ -54,7 +54,13 @@ describe('config', () => {
   it('reads camera specs in hex or decimal and spells them one way', () => {
     expect(parseCameraSpec('i2c:1@44')).toEqual({ kind: 'i2c', bus: 1, address: 0x2c });
     expect(parseCameraSpec('I2C:0@0x2C')).toEqual({ kind: 'i2c', bus: 0, address: 0x2c });
-    for (const bad of ['i2c:x', 'i2c:1', 'i2c:1@0x80', 'i2c:1@0x03', 'i2c:-1@0x2c', 'usb', '']) {
+    expect(parseCameraSpec('sim')).toEqual({ kind: 'sim', bus: 1, address: 0x2c });
+    expect(parseCameraSpec('sim@0x2d')).toEqual({ kind: 'sim', bus: 1, address: 0x2d });
+    expect(parseCameraSpec('sim:2@45')).toEqual({ kind: 'sim', bus: 2, address: 0x2d });
+    expect(formatCameraSpec({ kind: 'sim', bus: 1, address: 0x2c })).toBe('sim');
+    expect(formatCameraSpec({ kind: 'sim', bus: 1, address: 0x2d })).toBe('sim@0x2d');
+    expect(formatCameraSpec({ kind: 'sim', bus: 2, address: 0x2c })).toBe('sim:2@0x2c');
+    for (const bad of ['i2c:x', 'i2c:1', 'i2c@0x2c', 'i2c:1@0x80', 'i2c:1@0x03', 'i2c:-1@0x2c', 'sim@0x78', 'sim:', 'usb', '']) {
       expect(parseCameraSpec(bad)).toBeUndefined();
     }
   });
@@ -72,7 +78,7 @@ describe('config', () => {
     const config = await loadConfig({ file, flags: { port: 9100, protocol: 'legacy' }, env: {}, cwd: dir, devDir: noI2c });
     expect(config.port).toBe(9100);
     expect(config.protocol).toBe('legacy');
-    expect(config.camera).toBe('i2c:1@0x2c');
+    expect(config.cameras).toEqual([{ name: 'cam', camera: 'i2c:1@0x2c', protocol: 'legacy', sim: { script: join(dir, 'etc', 'slave.py'), frameSize: 'VGA', quality: 20 } }]);
     expect(config.dataDir).toBe(join(dir, 'etc', 'photos-here'));
     expect(config.retention).toEqual({ maxPhotos: 500, maxBytes: Math.floor(1.5 * 1024 * 1024) });
     expect(config.sim).toEqual({ busHz: 100000, script: join(dir, 'etc', 'slave.py'), frameSize: 'VGA', quality: 20 });
@@ -88,7 +94,7 @@ describe('config', () => {
     const bad = (values: unknown) => configError(Promise.resolve().then(() => resolveConfig([{ name: 'command line', values, baseDir: dir }])));
 
     const camera = await bad({ camera: 'i2c:x' });
-    expect(camera.message).toBe('command line: camera: "i2c:x" is not a camera; use "sim" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"');
+    expect(camera.message).toBe('command line: camera: "i2c:x" is not a camera; use "sim", "sim@0x2d" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"');
     expect((await bad({ port: 70000 })).message).toBe('command line: port: must be from 0 to 65535');
     expect((await bad({ port: 'abc' })).message).toBe('command line: port: must be a number');
     expect((await bad({ protocol: 'v3' })).hint).toContain('"legacy"');
@@ -115,6 +121,64 @@ describe('config', () => {
     const layered = resolveConfig([{ name: 'file', values: { allowedHosts: ['Cam.LAN'], limits: { scriptBytes: '64KB' } }, baseDir: dir }]);
     expect(layered.allowedHosts).toEqual(['cam.lan']);
     expect(layered.limits).toEqual({ firmwareBytes: 16 * 1024 * 1024, scriptBytes: 64 * 1024, uploadsInFlight: 2 });
+  });
+
+  it('takes a list of named cameras, each with its own settings over the shared ones', () => {
+    const config = resolveConfig([{ name: 'file', baseDir: dir, values: {
+      protocol: 'legacy',
+      sim: { frameSize: 'vga' },
+      cameras: [
+        { name: 'front', camera: 'i2c:1@44', serialPort: '/dev/ttyUSB0' },
+        { name: 'back', camera: 'sim@0x2d', protocol: 'auto', sim: { script: 'back.py', quality: 30 } },
+      ],
+    } }]);
+    expect(config.cameras).toEqual([
+      { name: 'front', camera: 'i2c:1@0x2c', protocol: 'legacy', serialPort: '/dev/ttyUSB0', sim: { frameSize: 'VGA' } },
+      { name: 'back', camera: 'sim@0x2d', protocol: 'auto', sim: { script: join(dir, 'back.py'), frameSize: 'VGA', quality: 30 } },
+    ]);
+    // A later source's list replaces the earlier one whole, and a bare "camera" is one camera called cam.
+    const flags = resolveConfig([
+      { name: 'file', baseDir: dir, values: { cameras: [{ name: 'front', camera: 'sim' }, { name: 'back', camera: 'sim@0x2d' }] } },
+      { name: 'command line', baseDir: dir, values: { camera: 'sim:2' } },
+    ]);
+    expect(flags.cameras.map((c) => [c.name, c.camera])).toEqual([['cam', 'sim:2@0x2c']]);
+  });
+
+  it('refuses two cameras with one name, one address or one serial port, and bad names', () => {
+    const bad = (cameras: unknown) => {
+      try {
+        resolveConfig([{ name: 'config file x.json', values: { cameras }, baseDir: dir }]);
+      } catch (err) {
+        expect((err as Esp32CamError).code).toBe('E_CONFIG');
+        return err as Esp32CamError;
+      }
+      throw new Error('expected E_CONFIG');
+    };
+    const name = bad([{ name: 'front', camera: 'sim' }, { name: 'front', camera: 'sim@0x2d' }]);
+    expect(name.message).toBe('config file x.json: cameras.1.name: "front" names two cameras; give each camera its own name');
+    expect(name.hint).toContain('"front"');
+    const address = bad([{ name: 'front', camera: 'i2c:1@0x2c' }, { name: 'back', camera: 'i2c:1@44' }]);
+    expect(address.message).toBe('config file x.json: cameras.1.camera: i2c:1@0x2c is on the same bus and address as camera "front"; two boards cannot share an address');
+    // The same address on another bus is another camera.
+    expect(resolveConfig([{ name: 'f', values: { cameras: [{ name: 'a', camera: 'i2c:1@0x2c' }, { name: 'b', camera: 'i2c:0@0x2c' }] }, baseDir: dir }]).cameras).toHaveLength(2);
+    const port = bad([{ name: 'a', camera: 'sim', serialPort: '/dev/ttyUSB0' }, { name: 'b', camera: 'sim@0x2d', serialPort: '/dev/ttyUSB0' }]);
+    expect(port.message).toContain('cameras.1.serialPort: /dev/ttyUSB0 is already the serial port of camera "a"');
+    expect(bad([{ name: 'Front Door', camera: 'sim' }]).message).toContain('is not a camera name; use 1 to 32 lowercase letters');
+    expect(bad([{ name: 'sim', camera: 'sim' }]).message).toContain('cannot be a camera name');
+    expect(bad([]).message).toBe('config file x.json: cameras: must list at least one camera');
+    expect(bad([{ name: 'a', camera: 'usb' }]).hint).toContain('each camera needs its own bus and address');
+    const typo = bad([{ name: 'a', camera: 'sim', port: '/dev/ttyUSB0' }]);
+    expect(typo.message).toBe('config file x.json: unknown key "cameras.0.port"');
+    expect(typo.hint).toContain('name, camera, protocol, serialPort, sim');
+    const both = (() => {
+      try {
+        resolveConfig([{ name: 'f', values: { camera: 'sim', cameras: [{ name: 'a', camera: 'sim' }] }, baseDir: dir }]);
+      } catch (err) {
+        return err as Esp32CamError;
+      }
+      throw new Error('expected E_CONFIG');
+    })();
+    expect(both.message).toBe('f: cameras: give either "camera" (one camera) or "cameras" (a list), not both');
   });
 
   it('reports missing, unreadable and malformed files as E_CONFIG', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { mergedImage } from '../flasher/image-builders.js';
 import { launchChromium } from './chromium.js';
 
@@ -22,7 +22,7 @@ const pageErrors: string[] = [];
 /** Bytes that reached the simulated board's RX pin. */
 let boardInput = '';
 
-const board = () => srv.services.flashJobs.sim!.board;
+const board = () => srv.sim!.serial;
 const termText = (p: Page) => p.locator('[data-testid="con-term"] .xterm-rows').innerText();
 
 async function openConsole(p: Page): Promise<void> {
@@ -63,7 +63,7 @@ describe('serial console panel in Chromium', () => {
     await expect.poll(() => termText(page), { timeout: 10_000 }).toMatch(/KeyboardInterrupt:[^]*>>>/);
     board().off('boot', onBoot);
     expect(resets).toBe(0);
-    expect(await page.getByTestId('con-status').textContent()).toMatch(/Connected to sim:esp32cam at 115200 baud/);
+    expect(await page.getByTestId('con-status').textContent()).toMatch(/Connected to sim:cam at 115200 baud/);
     // Fits a phone: no sideways scrolling, a terminal as wide as the card, buttons a finger can hit.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     const term = (await page.getByTestId('con-term').boundingBox())!;
@@ -125,7 +125,7 @@ describe('serial console panel in Chromium', () => {
       for (const p of [page, other]) {
         await p.waitForSelector('[data-testid="console-panel"][data-state="failed"]');
         expect(await p.getByTestId('con-error-code').textContent()).toBe('E_PORT_DISCONNECTED');
-        expect(await p.getByTestId('con-status').textContent()).toMatch(/Disconnected: sim:esp32cam went away/);
+        expect(await p.getByTestId('con-status').textContent()).toMatch(/Disconnected: sim:cam went away/);
       }
     } finally {
       board().plug();
@@ -134,7 +134,7 @@ describe('serial console panel in Chromium', () => {
     await page.waitForSelector('[data-testid="console-panel"][data-state="open"]');
     await page.getByTestId('con-connect').click();
     await page.waitForSelector('[data-testid="console-panel"][data-state="closed"]');
-    expect(srv.services.consoles.isOpen(srv.services.flashJobs.sim!.path)).toBe(false);
+    expect(srv.services.consoles.isOpen(srv.simPort!)).toBe(false);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { mergedImage } from '../flasher/image-builders.js';
 import { launchChromium } from './chromium.js';
 
@@ -72,13 +72,13 @@ describe('firmware panel in Chromium', () => {
     expect(await page.getByTestId('fw-flash').isVisible()).toBe(false);
     await openPanel(page);
     const option = page.locator('[data-testid="fw-port"] option').first();
-    expect(await option.getAttribute('value')).toBe('sim:esp32cam');
+    expect(await option.getAttribute('value')).toBe('sim:cam');
     expect(await option.textContent()).toMatch(/Simulated ESP32-CAM/);
     expect(await page.getByTestId('fw-port-note').textContent()).toMatch(/CP210x.*DTR/);
   });
 
   it('flashes a .bin chosen through the file input, with progress and the boot log', async () => {
-    await page.getByTestId('fw-port').selectOption('sim:esp32cam');
+    await page.getByTestId('fw-port').selectOption('sim:cam');
     await page.getByTestId('fw-file').setInputFiles({ name: 'firmware_camera.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(IMAGE) });
     expect(await page.getByTestId('fw-file-note').textContent()).toMatch(/firmware_camera\.bin/);
     await page.getByTestId('fw-baud').selectOption('921600');
@@ -133,7 +133,7 @@ describe('firmware panel in Chromium', () => {
         expect(box!.height, id).toBeGreaterThanOrEqual(44);
       }
       // A job started elsewhere (here: another page's upload through the API) shows up in this page too.
-      const res = await fetch(new URL('/api/firmware?port=sim:esp32cam&baud=921600', srv.url), {
+      const res = await fetch(new URL('/api/firmware?port=sim:cam&baud=921600', srv.url), {
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream' },
         body: Buffer.from(IMAGE),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/http/server.js';
+import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { newToken, writeTokenFile } from '../../host/src/services/auth/index.js';
 import { launchChromium } from './chromium.js';
 
@@ -153,14 +153,14 @@ describe('a page on another origin against the service on loopback (no token)', 
     const target = server.url;
     const photoId = server.services.store.list({ limit: 1 }).items[0]!.id;
     const state = () => ({
-      frames: server.services.sim!.info().frames,
-      flashLed: server.services.sim!.info().flashLed,
+      frames: server.sim!.info().frames,
+      flashLed: server.sim!.info().flashLed,
       photos: server.services.store.list({ limit: 100 }).items.map((p) => p.id),
       jobs: server.services.flashJobs.list().length + server.services.pushJobs.list().length,
-      console: server.services.consoles.isOpen('sim:esp32cam'),
+      console: server.services.consoles.isOpen('sim:cam'),
     });
     let boardInput = 0;
-    server.services.flashJobs.sim!.board.on('uart-in', (bytes: Uint8Array) => void (boardInput += bytes.length));
+    server.sim!.serial.on('uart-in', (bytes: Uint8Array) => void (boardInput += bytes.length));
     const before = state();
 
     const { page } = await watchedPage();
@@ -178,7 +178,7 @@ describe('a page on another origin against the service on loopback (no token)', 
       await attempt('capture', `${target}/api/capture`, { method: 'POST' });
       await attempt('delete', `${target}/api/photos/${photoId}`, { method: 'DELETE' });
       await attempt('led', `${target}/api/flash`, { method: 'POST', body: '{"on": true}' });
-      await attempt('flash', `${target}/api/firmware?port=sim:esp32cam`, { method: 'POST', body: new Uint8Array(4096).fill(0xe9) });
+      await attempt('flash', `${target}/api/firmware?port=sim:cam`, { method: 'POST', body: new Uint8Array(4096).fill(0xe9) });
       await attempt('push', `${target}/api/scripts/push?name=main.py`, { method: 'POST', body: 'import machine\nmachine.reset()\n' });
       // A form post in a hidden frame, text/plain: the classic CSRF.
       await new Promise<void>((resolve) => {

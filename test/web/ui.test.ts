@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../host/src/http/server.js';
+import { startServer } from '../../host/src/app/index.js';
 import { launchChromium } from './chromium.js';
 
 /**
@@ -53,8 +53,8 @@ async function api<T>(path: string, init?: RequestInit): Promise<{ status: numbe
 }
 
 async function cameraFlash(): Promise<unknown> {
-  const { body } = await api<{ camera: { flash?: boolean } }>('/api/status');
-  return body.camera.flash;
+  const { body } = await api<{ camera: { led?: boolean } }>('/api/status');
+  return body.camera.led;
 }
 
 async function openPage(viewport: { width: number; height: number }, colorScheme: 'light' | 'dark'): Promise<{ ctx: BrowserContext; page: Page }> {
@@ -167,12 +167,12 @@ describe('web UI in Chromium', () => {
     expect(await toggle.isChecked()).toBe(false);
     await toggle.click();
     await expect.poll(cameraFlash, { timeout: 10_000 }).toBe(true);
-    expect(srv.services.sim?.info().flashLed).toBe(true);
+    expect(srv.sim?.info().flashLed).toBe(true);
     await page.waitForFunction(() => !(document.getElementById('flash-toggle') as HTMLInputElement).disabled);
     expect(await toggle.isChecked()).toBe(true);
     await page.getByRole('switch', { name: 'Flash LED' }).click();
     await expect.poll(cameraFlash, { timeout: 10_000 }).toBe(false);
-    expect(srv.services.sim?.info().flashLed).toBe(false);
+    expect(srv.sim?.info().flashLed).toBe(false);
     await page.waitForFunction(() => !(document.getElementById('flash-toggle') as HTMLInputElement).checked);
   });
 
@@ -189,7 +189,7 @@ describe('web UI in Chromium', () => {
 
   it('shows a failed capture as a readable message with its hint, and captures again afterwards', async () => {
     // The client retries a failed capture twice, so three failures exhaust it.
-    srv.services.sim!.inject({ cameraFailures: 3 });
+    srv.sim!.inject({ cameraFailures: 3 });
     const before = await page.getByTestId('gallery-item').count();
     await page.getByTestId('capture-button').click();
     await page.waitForSelector('[data-testid="capture-error"]:not([hidden])', { timeout: 45_000 });

@@ -1,9 +1,12 @@
 import { Option, type Command } from 'commander';
+import { parseCameraSpec } from '../config/camera-spec.js';
 import { loadConfig } from '../config/load-config.js';
-import type { Config } from '../config/schema.js';
+import { DEFAULT_CAMERA_NAME, type CameraConfig, type Config } from '../config/schema.js';
+import { Esp32CamError } from '../errors.js';
 
 export interface CameraFlags {
-  camera?: string;
+  /** Every --camera given: `NAME=SPEC`, a bare `SPEC`, or (for one-camera commands) a configured `NAME`. */
+  camera?: string[];
   protocol?: string;
   config?: string;
   simScript?: string;
@@ -17,19 +20,52 @@ export interface ServeFlags extends CameraFlags {
   dataDir?: string;
 }
 
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 /** The options every command that talks to a camera takes. */
-export function addCameraOptions(command: Command): Command {
+export function addCameraOptions(command: Command, use: 'many' | 'one' = 'one'): Command {
+  const help = use === 'many'
+    ? 'a camera as NAME=SPEC, e.g. front=i2c:1@0x2c or back=sim@0x2d; repeat for each camera (a bare SPEC is named "cam")'
+    : 'the camera: a configured NAME, a SPEC (sim, sim@0x2d, i2c:1@0x2c) or NAME=SPEC (default: the first configured camera)';
   return command
-    .option('--camera <spec>', 'sim, or i2c:BUS@ADDRESS like i2c:1@0x2c (default: sim when this machine has no I2C bus)')
+    .option('--camera <camera>', help, collect)
     .addOption(new Option('--protocol <protocol>', 'slave protocol: auto detects, legacy forces the original script').choices(['auto', 'legacy']))
     .option('--config <file>', 'JSON config file (default: $ESP32CAM_CONFIG)')
     .option('--sim-script <path>', 'MicroPython slave script for the simulated board');
 }
 
+interface CameraChoice {
+  /** Cameras the flags define, shaped like the config's `cameras`. */
+  defined: Array<{ name: string; camera: string }>;
+  /** A configured camera the flags pick by name. */
+  picked?: string;
+}
+
+/** Splits --camera values into definitions (NAME=SPEC, SPEC) and at most one pick of a configured NAME. */
+function cameraChoice(values: string[], use: 'many' | 'one'): CameraChoice {
+  const choice: CameraChoice = { defined: [] };
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq >= 0) {
+      choice.defined.push({ name: value.slice(0, eq).trim(), camera: value.slice(eq + 1).trim() });
+    } else if (parseCameraSpec(value)) {
+      choice.defined.push({ name: DEFAULT_CAMERA_NAME, camera: value });
+    } else if (use === 'one' && choice.picked === undefined && /^[a-z0-9-]+$/.test(value)) {
+      choice.picked = value;
+    } else {
+      throw new Esp32CamError('E_CONFIG', `--camera ${value}: not a camera`,
+        use === 'many'
+          ? 'Give each camera as NAME=SPEC, e.g. --camera front=i2c:1@0x2c --camera back=sim@0x2d.'
+          : 'Give one camera: a configured name, a spec such as sim or i2c:1@0x2c, or NAME=SPEC.');
+    }
+  }
+  return choice;
+}
+
 /** Flags shaped like a config layer, so they are validated with the same messages as the file. */
-function flagsLayer(flags: ServeFlags): Record<string, unknown> {
+function flagsLayer(flags: ServeFlags, defined: CameraChoice['defined']): Record<string, unknown> {
   const layer: Record<string, unknown> = {};
-  if (flags.camera !== undefined) layer.camera = flags.camera;
+  if (defined.length > 0) layer.cameras = defined;
   if (flags.protocol !== undefined) layer.protocol = flags.protocol;
   if (flags.host !== undefined) layer.host = flags.host;
   // A non-numeric port stays a string so validation reports it instead of silently becoming NaN.
@@ -42,5 +78,19 @@ function flagsLayer(flags: ServeFlags): Record<string, unknown> {
 
 /** defaults → config file (--config or ESP32CAM_CONFIG) → flags. */
 export function configFromFlags(flags: ServeFlags): Promise<Config> {
-  return loadConfig({ file: flags.config, flags: flagsLayer(flags) });
+  const { defined } = cameraChoice(flags.camera ?? [], 'many');
+  return loadConfig({ file: flags.config, flags: flagsLayer(flags, defined) });
+}
+
+/** For commands that talk to one camera: the config, and the camera the flags mean (the first by default). */
+export async function oneCameraFromFlags(flags: CameraFlags): Promise<{ config: Config; camera: CameraConfig }> {
+  const { defined, picked } = cameraChoice(flags.camera ?? [], 'one');
+  const config = await loadConfig({ file: flags.config, flags: flagsLayer(flags, defined) });
+  if (picked === undefined) return { config, camera: config.cameras[0] };
+  const camera = config.cameras.find((c) => c.name === picked);
+  if (!camera) {
+    throw new Esp32CamError('E_CONFIG', `--camera ${picked}: there is no camera of that name`,
+      `The configured cameras are ${config.cameras.map((c) => c.name).join(', ')}; or give a spec such as i2c:1@0x2c.`);
+  }
+  return { config, camera };
 }

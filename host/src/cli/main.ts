@@ -22,7 +22,7 @@ function buildProgram(): Command {
     .option('--debug', 'print stack traces with errors')
     .showHelpAfterError();
 
-  addCameraOptions(program.command('serve').description('run the web UI, HTTP API and socket.io service'))
+  addCameraOptions(program.command('serve').description('run the web UI, HTTP API and socket.io service'), 'many')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8080; 0 picks a free one)')
     .option('--data-dir <dir>', 'folder for photos (default ./data)')

@@ -3,7 +3,9 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { Esp32CamError, systemErrorCode } from '../errors.js';
 import { defaultCameraSpec } from './camera-spec.js';
-import { CONFIG_HINTS, KNOWN_KEYS, configLayerSchema, type Config, type ConfigLayer } from './schema.js';
+import { CONFIG_HINTS, DEFAULT_CAMERA_NAME, KNOWN_KEYS, configLayerSchema, type CameraConfig, type Config, type ConfigLayer } from './schema.js';
+
+type LayerCamera = NonNullable<ConfigLayer['cameras']>[number] & { baseDir: string };
 
 /** One place config values come from. Relative paths in it are resolved against `baseDir`. */
 export interface ConfigSource {
@@ -31,7 +33,7 @@ export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; dev
     host: DEFAULTS.host,
     port: DEFAULTS.port,
     dataDir: resolve(cwd, DEFAULTS.dataDir),
-    camera: '',
+    cameras: [],
     protocol: DEFAULTS.protocol,
     retention: { ...DEFAULTS.retention },
     sim: { ...DEFAULTS.sim },
@@ -39,13 +41,33 @@ export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; dev
     auth: { ...DEFAULTS.auth },
     limits: { ...DEFAULTS.limits },
   };
+  // A later source's cameras replace an earlier one's whole list: merging lists by position would pair
+  // cameras that have nothing to do with each other.
+  let cameras: LayerCamera[] | undefined;
   for (const source of sources) {
     const layer = validateLayer(source);
     mergeLayer(config, layer, source.baseDir);
+    if (layer.cameras) cameras = layer.cameras.map((c) => ({ ...c, baseDir: source.baseDir }));
+    if (layer.camera !== undefined) cameras = [{ name: DEFAULT_CAMERA_NAME, camera: layer.camera, baseDir: source.baseDir }];
   }
   // Probing /dev only when nobody chose a camera keeps explicit configs independent of the machine.
-  if (!config.camera) config.camera = defaultCameraSpec(opts.devDir);
+  cameras ??= [{ name: DEFAULT_CAMERA_NAME, camera: defaultCameraSpec(opts.devDir), baseDir: cwd }];
+  config.cameras = cameras.map((c) => resolveCamera(c, config));
   return config;
+}
+
+/** A camera's own settings over the config-wide ones (protocol, the sim section). */
+function resolveCamera(entry: LayerCamera, config: Config): CameraConfig {
+  const sim: CameraConfig['sim'] = {};
+  const script = entry.sim?.script !== undefined ? resolve(entry.baseDir, entry.sim.script) : config.sim.script;
+  if (script !== undefined) sim.script = script;
+  const frameSize = entry.sim?.frameSize ?? config.sim.frameSize;
+  if (frameSize !== undefined) sim.frameSize = frameSize;
+  const quality = entry.sim?.quality ?? config.sim.quality;
+  if (quality !== undefined) sim.quality = quality;
+  const camera: CameraConfig = { name: entry.name, camera: entry.camera, protocol: entry.protocol ?? config.protocol, sim };
+  if (entry.serialPort !== undefined) camera.serialPort = entry.serialPort;
+  return camera;
 }
 
 function validateLayer(source: ConfigSource): ConfigLayer {
@@ -55,14 +77,18 @@ function validateLayer(source: ConfigSource): ConfigLayer {
 }
 
 function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
-  const { retention, sim, dataDir, device, auth, limits, allowedHosts, ...flat } = layer;
+  const { retention, sim, dataDir, device, auth, limits, allowedHosts, camera: _camera, cameras: _cameras, ...flat } = layer;
   Object.assign(config, flat);
   if (allowedHosts) config.allowedHosts = [...new Set([...config.allowedHosts, ...allowedHosts])];
   if (auth) Object.assign(config.auth, auth);
   if (limits) Object.assign(config.limits, limits);
   if (device) config.device = { ...config.device, ...device };
   if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir);
-  if (retention) Object.assign(config.retention, retention);
+  if (retention) {
+    const { perCamera, ...overall } = retention;
+    Object.assign(config.retention, overall);
+    if (perCamera) config.retention.perCamera = { ...config.retention.perCamera, ...perCamera };
+  }
   if (sim) {
     const { script, ...rest } = sim;
     Object.assign(config.sim, rest);
@@ -72,10 +98,12 @@ function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
 
 function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: unknown): Esp32CamError {
   const key = issue.path.map(String).join('.');
+  // cameras.2.name is looked up as cameras.name: hints and known keys do not depend on the position.
+  const generic = issue.path.filter((part) => typeof part !== 'number').map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const unknown = issue.keys[0];
     const fullKey = key ? `${key}.${unknown}` : unknown;
-    const known = KNOWN_KEYS[key] ?? [];
+    const known = KNOWN_KEYS[generic] ?? [];
     const guess = closest(unknown, known);
     return new Esp32CamError(
       'E_CONFIG',
@@ -92,7 +120,7 @@ function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: u
       'Write it as an object such as {"port": 8080, "camera": "sim"}.',
     );
   }
-  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[key] ?? CONFIG_HINTS[key.split('.')[0]] ?? 'Fix the value.');
+  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[generic] ?? CONFIG_HINTS[generic.split('.')[0]] ?? 'Fix the value.');
 }
 
 function describe(value: unknown): string {

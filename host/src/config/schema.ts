@@ -13,10 +13,12 @@ export interface Config {
   port: number;
   /** Absolute path. */
   dataDir: string;
-  /** Canonical camera spec: `sim` or `i2c:1@0x2c`. */
-  camera: string;
+  /** Every camera the service drives, in the order given; at least one. */
+  cameras: CameraConfig[];
+  /** The protocol setting of cameras that do not choose their own. */
   protocol: 'auto' | 'legacy';
-  retention: { maxPhotos: number; maxBytes: number };
+  /** Overall limits, and optionally each camera's own within them. */
+  retention: { maxPhotos: number; maxBytes: number; perCamera?: { maxPhotos?: number; maxBytes?: number } };
   sim: { script?: string; busHz: number; frameSize?: string; quality?: number };
   /** Values written into the board's camconfig.py by `esp32cam push`, e.g. { I2C_ADDRESS: '0x2d' }; absent when none are set. */
   device?: Record<string, DeviceSettingValue>;
@@ -25,6 +27,28 @@ export interface Config {
   auth: AuthConfig;
   limits: UploadLimits;
 }
+
+/** One camera: its name in URLs and topics, where it is, and how to reach its board over USB serial. */
+export interface CameraConfig {
+  /** A short slug: `front`, `garage-2`. */
+  name: string;
+  /** Canonical camera spec: `sim`, `sim@0x2d`, `sim:2@0x2c` or `i2c:1@0x2c`. */
+  camera: string;
+  protocol: 'auto' | 'legacy';
+  /** The board's USB-serial port (`/dev/ttyUSB0`, a by-id path); a simulated board's is `sim:NAME`. */
+  serialPort?: string;
+  /** A simulated board's own settings, over the config's `sim` section. */
+  sim: SimBoardConfig;
+}
+
+export interface SimBoardConfig {
+  script?: string;
+  frameSize?: string;
+  quality?: number;
+}
+
+/** The name a camera gets when it is given by its spec alone (`--camera sim`, `"camera": "sim"`). */
+export const DEFAULT_CAMERA_NAME = 'cam';
 
 /** `auto`: a token off loopback only; `token`: always; `off`: never (an authenticating proxy in front). */
 export type AuthMode = 'auto' | 'token' | 'off';
@@ -50,8 +74,9 @@ export type ConfigInput = {
   port?: number;
   dataDir?: string;
   camera?: string;
+  cameras?: Array<{ name: string; camera: string; protocol?: 'auto' | 'legacy'; serialPort?: string; sim?: SimBoardConfig }>;
   protocol?: 'auto' | 'legacy';
-  retention?: { maxPhotos?: number; maxBytes?: number | string };
+  retention?: { maxPhotos?: number; maxBytes?: number | string; perCamera?: { maxPhotos?: number; maxBytes?: number | string } };
   sim?: { script?: string; busHz?: number; frameSize?: string; quality?: number };
   device?: Record<string, DeviceSettingValue>;
   allowedHosts?: string[];
@@ -64,12 +89,85 @@ const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0
   if (!spec) {
     ctx.addIssue({
       code: 'custom',
-      message: `"${text}" is not a camera; use "sim" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"`,
+      message: `"${text}" is not a camera; use "sim", "sim@0x2d" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"`,
     });
     return z.NEVER;
   }
   return formatCameraSpec(spec);
 });
+
+/** Words a name may not be, so that `--camera NAME` can never be read as a spec. */
+const RESERVED_NAMES = new Set(['sim', 'i2c', 'all', 'api']);
+
+const cameraName = z.string({ error: 'must be a short name such as "front"' }).transform((text, ctx) => {
+  const name = text.trim();
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a camera name; use 1 to 32 lowercase letters, digits and dashes, such as "front" or "garage-2"` });
+    return z.NEVER;
+  }
+  if (RESERVED_NAMES.has(name)) {
+    ctx.addIssue({ code: 'custom', message: `"${name}" cannot be a camera name: it reads as a spec or a keyword` });
+    return z.NEVER;
+  }
+  return name;
+});
+
+const frameSize = z.string({ error: 'must be a frame size name' }).transform((text, ctx) => {
+  const upper = text.toUpperCase();
+  if (!(FRAME_SIZES as readonly string[]).includes(upper)) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a frame size` });
+    return z.NEVER;
+  }
+  return upper;
+});
+
+const quality = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+  .min(10, { error: 'must be from 10 to 63' }).max(63, { error: 'must be from 10 to 63' });
+
+const protocol = z.enum(['auto', 'legacy'], { error: 'must be "auto" or "legacy"' });
+
+const simBoard = z
+  .object({ script: z.string({ error: 'must be a path to a MicroPython script' }).min(1, { error: 'must be a path to a MicroPython script' }), frameSize, quality })
+  .partial()
+  .strict();
+
+const cameraEntry = z
+  .object({
+    name: cameraName,
+    camera: cameraSpec,
+    protocol: protocol.optional(),
+    serialPort: z.string({ error: 'must be a serial port path such as "/dev/ttyUSB0"' }).min(1, { error: 'must be a serial port path such as "/dev/ttyUSB0"' }).optional(),
+    sim: simBoard.optional(),
+  })
+  .strict();
+
+/** Two cameras may not share a name, a bus and address, or a serial port: each would shadow the other. */
+const cameraList = z
+  .array(cameraEntry, { error: 'must be a list of cameras such as [{"name": "front", "camera": "sim"}]' })
+  .min(1, { error: 'must list at least one camera' })
+  .max(32, { error: 'must list at most 32 cameras' })
+  .superRefine((cameras, ctx) => {
+    const seen = { name: new Map<string, string>(), camera: new Map<string, string>(), serialPort: new Map<string, string>() };
+    cameras.forEach((c, i) => {
+      const where = busAndAddress(c.camera);
+      const checks: Array<[keyof typeof seen, string | undefined, (other: string) => string]> = [
+        ['name', c.name, () => `"${c.name}" names two cameras; give each camera its own name`],
+        ['camera', where, (other) => `${c.camera} is on the same bus and address as camera "${other}"; two boards cannot share an address`],
+        ['serialPort', c.serialPort, (other) => `${c.serialPort} is already the serial port of camera "${other}"`],
+      ];
+      for (const [key, value, message] of checks) {
+        if (value === undefined) continue;
+        const other = seen[key].get(value);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: [i, key], message: message(other) });
+        else seen[key].set(value, c.name);
+      }
+    });
+  });
+
+function busAndAddress(canonical: string): string {
+  const spec = parseCameraSpec(canonical);
+  return spec ? `${spec.kind}:${spec.bus}@${spec.address}` : canonical;
+}
 
 const byteSize = z.union([z.number(), z.string()], { error: 'must be a byte count or a size like "500MB"' })
   .transform((value, ctx) => {
@@ -101,12 +199,21 @@ export const configLayerSchema = z
       .min(0, { error: 'must be from 0 to 65535' }).max(65535, { error: 'must be from 0 to 65535' }),
     dataDir: nonEmpty('a folder path'),
     camera: cameraSpec,
-    protocol: z.enum(['auto', 'legacy'], { error: 'must be "auto" or "legacy"' }),
+    cameras: cameraList,
+    protocol,
     retention: z
       .object({
         maxPhotos: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
           .min(1, { error: 'must be at least 1' }),
         maxBytes: byteSize,
+        perCamera: z
+          .object({
+            maxPhotos: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+              .min(1, { error: 'must be at least 1' }),
+            maxBytes: byteSize,
+          })
+          .partial()
+          .strict(),
       })
       .partial()
       .strict(),
@@ -115,16 +222,8 @@ export const configLayerSchema = z
         script: nonEmpty('a path to a MicroPython script'),
         busHz: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
           .min(1000, { error: 'must be from 1000 to 1000000' }).max(1_000_000, { error: 'must be from 1000 to 1000000' }),
-        frameSize: z.string({ error: 'must be a frame size name' }).transform((text, ctx) => {
-          const upper = text.toUpperCase();
-          if (!(FRAME_SIZES as readonly string[]).includes(upper)) {
-            ctx.addIssue({ code: 'custom', message: `"${text}" is not a frame size` });
-            return z.NEVER;
-          }
-          return upper;
-        }),
-        quality: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-          .min(10, { error: 'must be from 10 to 63' }).max(63, { error: 'must be from 10 to 63' }),
+        frameSize,
+        quality,
       })
       .partial()
       .strict(),
@@ -156,7 +255,12 @@ export const configLayerSchema = z
       .strict(),
   })
   .partial()
-  .strict();
+  .strict()
+  .superRefine((layer, ctx) => {
+    if (layer.camera !== undefined && layer.cameras !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cameras'], message: 'give either "camera" (one camera) or "cameras" (a list), not both' });
+    }
+  });
 
 export type ConfigLayer = z.output<typeof configLayerSchema>;
 
@@ -166,9 +270,19 @@ export const CONFIG_HINTS: Record<string, string> = {
   port: 'Use a port number from 0 to 65535, such as 8080.',
   dataDir: 'Use the folder photos are kept in, such as "./data".',
   camera: 'Set it with --camera or as "camera" in the config file; `ls /dev/i2c-*` lists the I2C buses.',
+  cameras: 'List cameras as [{"name": "front", "camera": "i2c:1@0x2c"}, {"name": "back", "camera": "i2c:1@0x2d"}], or give --camera NAME=SPEC once per camera.',
+  'cameras.name': 'Use a short lowercase name such as "front", "garage" or "garden-2".',
+  'cameras.camera': 'Use "sim", "sim@0x2d" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"; each camera needs its own bus and address.',
+  'cameras.protocol': 'Use "auto" to detect the slave script\'s protocol, or "legacy" for the original script.',
+  'cameras.serialPort': 'Use the board\'s USB-serial port as `esp32cam ports` lists it, such as "/dev/ttyUSB0"; each board has its own.',
+  'cameras.sim.script': 'Use the path of a MicroPython slave script, or leave it out for the bundled one.',
+  'cameras.sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
+  'cameras.sim.quality': 'Use a JPEG quality from 10 (best) to 63 (smallest).',
   protocol: 'Use "auto" to detect the slave script\'s protocol, or "legacy" for the original script.',
   'retention.maxPhotos': 'Use how many photos to keep, such as 500.',
   'retention.maxBytes': 'Use how many bytes of photos to keep, such as 524288000 or "500MB".',
+  'retention.perCamera.maxPhotos': 'Use how many photos to keep of each camera, such as 200.',
+  'retention.perCamera.maxBytes': 'Use how many bytes of photos to keep of each camera, such as "200MB".',
   'sim.script': 'Use the path of a MicroPython slave script, or leave it out for the bundled one.',
   'sim.busHz': 'Use the simulated I2C clock in Hz, such as 100000 or 400000.',
   'sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
@@ -183,9 +297,12 @@ export const CONFIG_HINTS: Record<string, string> = {
 };
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['host', 'port', 'dataDir', 'camera', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits'],
+  '': ['host', 'port', 'dataDir', 'camera', 'cameras', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits'],
   auth: ['mode', 'token'],
+  cameras: ['name', 'camera', 'protocol', 'serialPort', 'sim'],
+  'cameras.sim': ['script', 'frameSize', 'quality'],
   limits: ['firmwareBytes', 'scriptBytes', 'uploadsInFlight'],
-  retention: ['maxPhotos', 'maxBytes'],
+  retention: ['maxPhotos', 'maxBytes', 'perCamera'],
+  'retention.perCamera': ['maxPhotos', 'maxBytes'],
   sim: ['script', 'busHz', 'frameSize', 'quality'],
 };

@@ -11,6 +11,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_NO_ACK: 503,
   E_CLOSED: 503,
   E_BUS_BUSY: 503,
+  E_BUS_CLAIMED: 409,
   E_NO_I2C_DEVICE: 503,
   E_I2C_PERMISSION: 503,
   E_TIMEOUT: 504,

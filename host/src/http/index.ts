@@ -1,3 +1,3 @@
-export { startServer, type RunningServer, type ServerOptions } from './server.js';
+export { serveHttp, type HttpService } from './server.js';
 export { httpStatusOf } from './error-responses.js';
 export { photoJson, type PhotoJson } from './photo-json.js';

@@ -1,13 +1,25 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
-import type { Services } from '../services/start-services.js';
+import type { Cameras, CaptureService } from '../services/cameras/index.js';
+import { namedCamera } from './camera-routes.js';
 import { photoJson } from './photo-json.js';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   before: z.string().optional(),
+  camera: z.string().max(64).optional(),
 });
+
+/** `?camera=NAME` picks a camera; without it, the first one. */
+function queryCamera(cameras: Cameras, req: Request): CaptureService {
+  const name = req.query.camera;
+  if (name === undefined) return cameras.first;
+  if (typeof name !== 'string' || name.length > 64) {
+    throw new Esp32CamError('E_BAD_INPUT', 'camera must be one camera name', `Use e.g. ?camera=${cameras.first.name}; GET /api/cameras lists the names.`);
+  }
+  return cameras.get(name);
+}
 
 /** Stored photos never change, so browsers may keep them. */
 function sendJpeg(res: Response, jpeg: Buffer, cache: 'immutable' | 'no-store'): void {
@@ -16,32 +28,45 @@ function sendJpeg(res: Response, jpeg: Buffer, cache: 'immutable' | 'no-store'):
   res.send(jpeg);
 }
 
-export function photoRoutes(services: Services): Router {
-  const { store, capture } = services;
+export function photoRoutes(cameras: Cameras): Router {
+  const { store } = cameras;
   const router = Router();
 
-  router.post('/api/capture', async (_req, res) => {
-    res.status(201).json(photoJson(await capture.capture()));
+  router.post('/api/capture', async (req, res) => {
+    res.status(201).json(photoJson(await queryCamera(cameras, req).capture()));
+  });
+
+  router.post('/api/cameras/:name/capture', async (req, res) => {
+    res.status(201).json(photoJson(await namedCamera(cameras, req).capture()));
   });
 
   // For Home Assistant's generic camera and clients of ESP32 CameraWebServer: a fresh JPEG, nothing else.
   router.get('/capture', async (req, res) => {
+    const camera = queryCamera(cameras, req);
     if (req.query.store === '1' || req.query.store === 'true') {
-      const record = await capture.capture();
+      const record = await camera.capture();
       res.set('X-Photo-Id', record.id);
       sendJpeg(res, await store.readJpeg(record.id), 'no-store');
       return;
     }
-    sendJpeg(res, (await capture.captureJpeg()).jpeg, 'no-store');
+    sendJpeg(res, (await camera.captureJpeg()).jpeg, 'no-store');
   });
 
-  router.get('/api/photos', (req, res) => {
+  const listPhotos = (req: Request, res: Response, camera: string | undefined): void => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) {
       throw new Esp32CamError('E_BAD_INPUT', 'limit must be a whole number from 1 to 100', 'Use e.g. /api/photos?limit=20.');
     }
-    const page = store.list(query.data);
+    const page = store.list({ ...query.data, camera });
     res.set('Cache-Control', 'no-store').json({ ...page, items: page.items.map(photoJson) });
+  };
+
+  router.get('/api/photos', (req, res) => {
+    listPhotos(req, res, req.query.camera === undefined ? undefined : queryCamera(cameras, req).name);
+  });
+
+  router.get('/api/cameras/:name/photos', (req, res) => {
+    listPhotos(req, res, namedCamera(cameras, req).name);
   });
 
   router.get('/api/photos/:id', (req, res) => {
@@ -60,7 +85,7 @@ export function photoRoutes(services: Services): Router {
   });
 
   router.delete('/api/photos/:id', async (req, res) => {
-    await capture.deletePhoto(req.params.id);
+    await cameras.deletePhoto(req.params.id);
     res.status(204).end();
   });
 

@@ -1,13 +1,14 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as SocketServer, type ServerOptions } from 'socket.io';
-import type { CaptureService } from '../services/capture-service.js';
+import type { Cameras } from '../services/cameras/index.js';
 import { photoJson } from './photo-json.js';
 
 /**
- * Pushes the service's events to every browser: `status` (on connect and on change), `capture:start`,
- * `capture:progress`, `photo:new`, `photo:deleted`, `capture:error`.
+ * Pushes the service's events to every browser. `status` is the whole service (every camera) on connect and
+ * on any change; `camera:status` is the one camera that changed. `capture:start`, `capture:progress`,
+ * `capture:error`, `photo:new` and `photo:deleted` each carry their camera's name in `camera`.
  */
-export function attachRealtime(httpServer: HttpServer, capture: CaptureService, allowRequest: ServerOptions['allowRequest']): SocketServer {
+export function attachRealtime(httpServer: HttpServer, cameras: Cameras, allowRequest: ServerOptions['allowRequest']): SocketServer {
   const io = new SocketServer(httpServer, {
     // The page loads socket.io's client from /vendor, behind the same doors as every other file.
     serveClient: false,
@@ -18,13 +19,16 @@ export function attachRealtime(httpServer: HttpServer, capture: CaptureService, 
     cors: undefined,
   });
   io.on('connection', (socket) => {
-    socket.emit('status', capture.status());
+    socket.emit('status', cameras.status());
   });
-  capture.on('status', (status) => io.emit('status', status));
-  capture.on('capture:start', (event) => io.emit('capture:start', event));
-  capture.on('capture:progress', (progress) => io.emit('capture:progress', progress));
-  capture.on('photo:new', (record) => io.emit('photo:new', photoJson(record)));
-  capture.on('photo:deleted', (event) => io.emit('photo:deleted', event));
-  capture.on('capture:error', (error) => io.emit('capture:error', error));
+  cameras.on('status', (camera) => {
+    io.emit('camera:status', camera);
+    io.emit('status', cameras.status());
+  });
+  cameras.on('capture:start', (event) => io.emit('capture:start', event));
+  cameras.on('capture:progress', (progress) => io.emit('capture:progress', progress));
+  cameras.on('photo:new', (record) => io.emit('photo:new', photoJson(record)));
+  cameras.on('photo:deleted', (event) => io.emit('photo:deleted', event));
+  cameras.on('capture:error', (error) => io.emit('capture:error', error));
   return io;
 }

@@ -1,10 +1,9 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import express from 'express';
-import { resolveConfig } from '../config/load-config.js';
-import type { Config, ConfigInput } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { Esp32CamError, systemErrorCode } from '../errors.js';
 import { webDir } from '../paths.js';
-import { startServices, type ServiceOptions, type Services } from '../services/start-services.js';
+import type { Services } from '../services/start-services.js';
 import { cameraRoutes } from './camera-routes.js';
 import { attachConsole } from './console-socket.js';
 import { apiNotFound, errorHandler } from './error-responses.js';
@@ -23,7 +22,7 @@ import { clearUploads, UploadGate } from './upload/index.js';
 export const needsToken = (config: Pick<Config, 'auth' | 'host'>): boolean =>
   config.auth.mode === 'token' || (config.auth.mode === 'auto' && !isLoopbackBinding(config.host));
 
-export interface RunningServer {
+export interface HttpService {
   /** `http://127.0.0.1:8080` (the address actually bound, with the port actually chosen). */
   url: string;
   /** The access token when one is needed (bound off loopback, or auth mode "token"); undefined otherwise. */
@@ -31,13 +30,9 @@ export interface RunningServer {
   /** Whether the token was made at this start (first start, or the file was missing). */
   tokenCreated: boolean;
   port: number;
-  config: Config;
-  services: Services;
-  /** Stops accepting requests, drops sockets, closes the camera and the simulated board. */
+  /** Stops accepting requests and drops sockets. */
   close(): Promise<void>;
 }
-
-export type ServerOptions = ServiceOptions;
 
 interface Doors {
   allowsHost: (host: string | undefined) => boolean;
@@ -55,8 +50,8 @@ function buildApp(services: Services, doors: Doors, log: (line: string) => void)
   app.use(sameOriginForActions);
   app.use(requireToken(doors.gate, webDir()));
   app.use('/api', express.json({ limit: '16kb' }));
-  app.use(photoRoutes(services));
-  app.use(cameraRoutes(services));
+  app.use(photoRoutes(services.cameras));
+  app.use(cameraRoutes(services.cameras));
   app.use(firmwareRoutes(services, doors.uploads));
   app.use(scriptRoutes(services.pushJobs, { dataDir: services.config.dataDir, limitBytes: services.config.limits.scriptBytes, gate: doors.uploads }));
   app.use('/api', apiNotFound);
@@ -91,21 +86,20 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
 }
 
 /**
- * Starts the whole service: photo store, camera (booting the simulated board for `camera: 'sim'`), the
- * HTTP API, the web page and socket.io, on one http server. `input` is validated like a config file.
+ * Puts the service on the network: the HTTP API, the web page and socket.io on one http server, behind
+ * the doors (README, "Security"). Closing it leaves the services to whoever started them.
  */
-export async function startServer(input: ConfigInput | Config = {}, opts: ServerOptions = {}): Promise<RunningServer> {
+export async function serveHttp(services: Services, opts: { log?: (line: string) => void } = {}): Promise<HttpService> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  const config = resolveConfig([{ name: 'server options', values: input, baseDir: process.cwd() }]);
-  const services = await startServices(config, { ...opts, log });
+  const { config } = services;
   let access: AccessToken | undefined;
   let tokenCreated = false;
+  if (needsToken(config)) ({ access, created: tokenCreated } = await AccessToken.open({ dataDir: config.dataDir, configured: config.auth.token }));
   try {
-    if (needsToken(config)) ({ access, created: tokenCreated } = await AccessToken.open({ dataDir: config.dataDir, configured: config.auth.token }));
     const leftovers = await clearUploads(config.dataDir);
     if (leftovers > 0) log(`esp32cam: removed ${leftovers} unfinished upload(s) left by an earlier run`);
   } catch (err) {
-    await services.close();
+    access?.close();
     throw err;
   }
   const doors: Doors = {
@@ -114,7 +108,7 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     uploads: new UploadGate(config.limits.uploadsInFlight),
   };
   const server = createServer(buildApp(services, doors, log));
-  const io = attachRealtime(server, services.capture, socketAdmission(doors.allowsHost, doors.gate));
+  const io = attachRealtime(server, services.cameras, socketAdmission(doors.allowsHost, doors.gate));
   dropRotatedSockets(io, doors.gate);
   relayFlashJobs(io, services.flashJobs);
   relayPushJobs(io, services.pushJobs);
@@ -124,7 +118,6 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
   } catch (err) {
     await new Promise<void>((resolve) => io.close(() => resolve()));
     access?.close();
-    await services.close();
     throw err;
   }
   const address = server.address();
@@ -134,8 +127,6 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
   return {
     url: `http://${hostForUrl}:${port}`,
     port,
-    config,
-    services,
     get token() {
       return access?.current();
     },
@@ -146,7 +137,6 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
         server.closeAllConnections();
         await serverClosed;
         access?.close();
-        await services.close();
       })();
       return closing;
     },

@@ -1,30 +1,21 @@
 import { EventEmitter } from 'node:events';
-import { parseCameraSpec } from '../config/camera-spec.js';
-import type { Config } from '../config/schema.js';
 import { flashFirmware, type FlashEvent, type FlashResult } from '../devices/flasher/flasher.js';
 import { Esp32CamError } from '../errors.js';
 import { doneLine, logLineOf, type FlashJobEvents, type FlashJobProgress, type FlashJobRequest, type FlashJobSnapshot } from './flash-job.js';
-import { openSimFlashPort, type SimFlashPort } from './flash-sim-port.js';
 import { checkUpload } from './flash-upload-check.js';
 import { DEFAULTS } from '../config/load-config.js';
 import { JobRunner } from './job-runner.js';
-import { PortChoice, type FlashPortJson } from './port-choice.js';
-import { PortClaims } from './port-claims.js';
+import type { FlashPortJson, SerialPorts } from './serial/index.js';
 
 export type { FlashJobEvents, FlashJobProgress, FlashJobRequest, FlashJobSnapshot, FlashJobState } from './flash-job.js';
-export type { FlashPortJson } from './port-choice.js';
+export type { FlashPortJson } from './serial/index.js';
 
 export interface FlashJobsOptions {
-  /** The simulated board's serial side; the service opens one when it runs the simulated camera. */
-  sim?: SimFlashPort;
+  /** The service's serial ports and who holds them, shared with the console and push jobs. */
+  ports: SerialPorts;
   log?: (line: string) => void;
   /** How long a manual reset waits for the buttons (30 s by default, as the CLI). */
   manualWindowMs?: number;
-  /** Where discovery looks (tests point it at a fake tree). */
-  sysfsRoot?: string;
-  devRoot?: string;
-  /** The service's record of port users, shared with the console and push jobs; a private one when omitted. */
-  claims?: PortClaims;
   /** The largest image a job takes (the config's limits.firmwareBytes). */
   maxImageBytes?: number;
 }
@@ -42,15 +33,13 @@ export function isFlashJobId(id: string): boolean {
  * job starts, and the job reports its steps, progress, result or error as events.
  */
 export class FlashJobs extends EventEmitter<FlashJobEvents> {
-  /** Port discovery and choice, shared with the service's other users of serial ports. */
-  readonly portChoice: PortChoice;
-  readonly claims: PortClaims;
+  private readonly serial: SerialPorts;
   private readonly opts: FlashJobsOptions;
   private readonly runner: JobRunner<FlashJobProgress, FlashResult, { size: number }>;
 
-  constructor(opts: FlashJobsOptions = {}) {
+  constructor(opts: FlashJobsOptions) {
     super();
-    const claims = opts.claims ?? new PortClaims();
+    const claims = opts.ports.claims;
     this.runner = new JobRunner({
       events: this,
       noun: 'flash job',
@@ -61,24 +50,12 @@ export class FlashJobs extends EventEmitter<FlashJobEvents> {
       log: opts.log,
     });
     this.opts = opts;
-    this.claims = claims;
-    this.portChoice = new PortChoice({ sim: opts.sim, sysfsRoot: opts.sysfsRoot, devRoot: opts.devRoot });
-  }
-
-  /** For the service: the simulated camera brings a simulated serial board, its flash kept in the data folder. */
-  static async open(config: Pick<Config, 'camera' | 'dataDir'>, opts: Omit<FlashJobsOptions, 'sim'> = {}): Promise<FlashJobs> {
-    const sim = parseCameraSpec(config.camera)?.kind === 'sim' ? await openSimFlashPort(config.dataDir) : undefined;
-    return new FlashJobs({ ...opts, sim });
-  }
-
-  /** The simulated board, when there is one (tests unplug it, and read its flash). */
-  get sim(): SimFlashPort | undefined {
-    return this.opts.sim;
+    this.serial = opts.ports;
   }
 
   /** Serial ports, likely ESP boards (and the simulated one) first. */
   ports(opts: { all?: boolean } = {}): Promise<FlashPortJson[]> {
-    return this.portChoice.list(opts);
+    return this.serial.choice.list(opts);
   }
 
   /**
@@ -90,8 +67,8 @@ export class FlashJobs extends EventEmitter<FlashJobEvents> {
     const offset = request.offset ?? 'auto';
     const force = request.force === true;
     checkUpload(request.image, { offset, force, maxBytes: this.opts.maxImageBytes ?? DEFAULTS.limits.firmwareBytes });
-    if (request.port !== undefined) this.claims.assertFree(request.port);
-    const path = await this.portChoice.resolve(request.port);
+    if (request.port !== undefined) this.serial.claims.assertFree(request.port);
+    const path = await this.serial.choice.resolve(request.port);
     const options = {
       path,
       image: request.image,
@@ -104,7 +81,7 @@ export class FlashJobs extends EventEmitter<FlashJobEvents> {
       // `auto` fails fast with a diagnosis rather than counting down on an unattended board.
       interactive: request.before === 'manual',
       manualWindowMs: this.opts.manualWindowMs,
-      ...this.portChoice.openExtras(path),
+      ...this.serial.openExtras(path),
     };
     // Claimed synchronously inside super.start: two uploads for one port that raced through resolve() meet here.
     return this.runner.start(path, { size: request.image.length }, (job) => {
@@ -134,14 +111,12 @@ export class FlashJobs extends EventEmitter<FlashJobEvents> {
   }
 
   /**
-   * Refuses new jobs, pulls the simulated board's plug so a running job on it ends at once (a real board's
-   * job is left to fail on its own when the process exits), and waits a bounded time for running jobs.
+   * Refuses new jobs and waits a bounded time for running jobs. The service pulls the simulated boards'
+   * plugs first, so a job on one ends at once; a real board's job is left to fail when the process exits.
    */
   async close(): Promise<void> {
     if (this.runner.isClosed) return;
     this.runner.stop();
-    this.opts.sim?.board.unplug();
     await this.runner.settled(CLOSE_WAIT_MS);
-    await this.opts.sim?.close();
   }
 }

@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Esp32CamError } from '../errors.js';
 import { errorPayload, type ErrorPayload } from './error-payload.js';
-import type { PortClaims } from './port-claims.js';
+import type { PortClaims } from './serial/port-claims.js';
 
 export type JobState = 'running' | 'done' | 'failed';
 

@@ -8,8 +8,10 @@ export interface PhotoRecord {
   takenAt: string;
   /** Bytes of the JPEG. */
   size: number;
-  /** The camera spec that took it: `sim`, `i2c:1@0x2c`. */
+  /** The name of the camera that took it: `front`. Records from before names hold the spec here. */
   camera: string;
+  /** Where that camera was: `sim@0x2d`, `i2c:1@0x2c`. Absent in records from before names. */
+  spec?: string;
   /** From the capture command to the last byte received. */
   captureMs: number;
   width: number;
@@ -24,6 +26,7 @@ export const photoRecordSchema = z.object({
   takenAt: z.string().datetime(),
   size: z.number().int().nonnegative(),
   camera: z.string(),
+  spec: z.string().optional(),
   captureMs: z.number().nonnegative(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),

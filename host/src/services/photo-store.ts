@@ -13,6 +13,13 @@ export interface PhotoStoreOptions {
   dataDir: string;
   maxPhotos: number;
   maxBytes: number;
+  /** Limits for each camera's photos, within the overall ones; none by default. */
+  perCamera?: { maxPhotos?: number; maxBytes?: number };
+  /**
+   * Records written before cameras had names hold a spec (`sim`, `i2c:1@0x2c`) as their camera: this maps
+   * such a spec to the name of the camera configured there now, if any.
+   */
+  nameOfSpec?: (spec: string) => string | undefined;
   /** The file system; tests wrap the real one to make it fail. */
   fs?: FsPort;
   log?: (line: string) => void;
@@ -34,12 +41,21 @@ export interface StoreStats {
 }
 
 export interface SaveMeta {
+  /** The camera's name. */
   camera: string;
+  /** Where the camera was: `sim@0x2d`, `i2c:1@0x2c`. */
+  spec?: string;
   captureMs: number;
   takenAt?: Date;
 }
 
-type StoreEvents = { saved: [PhotoRecord]; deleted: [{ id: string }] };
+type StoreEvents = { saved: [PhotoRecord]; deleted: [{ id: string; camera: string }] };
+
+/** One camera's share of the store. */
+interface Shelf {
+  order: string[];
+  bytes: number;
+}
 
 const DISK_FULL_HINT = 'Free some space or lower retention.maxBytes.';
 
@@ -55,6 +71,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
   /** Oldest first; ids sort by time. */
   private order: string[] = [];
   private bytes = 0;
+  private readonly shelves = new Map<string, Shelf>();
   private ids: PhotoIdGenerator;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -74,19 +91,34 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       await ensureDir(dirs.photos, fs, 0o700);
       await ensureDir(dirs.thumbs, fs, 0o700);
       const records = await recoverStore(fs, dirs, opts.log ?? ((line) => console.warn(line)));
-      for (const record of records) store.index(record);
+      for (const record of records) store.index(store.withName(record));
     } catch (err) {
       if (err instanceof Esp32CamError) throw err;
       throw new Esp32CamError('E_STORE_IO', `Could not open the photo store in ${opts.dataDir}: ${describeFsError(err)}`,
         'Check that dataDir is a writable folder, or choose another with --data-dir.', { cause: err });
     }
     store.ids = new PhotoIdGenerator(store.order.at(-1));
-    await store.exclusive(() => store.applyRetention(undefined));
+    await store.exclusive(async () => {
+      for (const camera of [...store.shelves.keys()]) await store.applyCameraRetention(camera, undefined);
+      await store.applyRetention(undefined);
+    });
     return store;
   }
 
   stats(): StoreStats {
     return { photos: this.order.length, bytes: this.bytes, maxPhotos: this.opts.maxPhotos, maxBytes: this.opts.maxBytes };
+  }
+
+  /** How many photos of `camera` are kept. */
+  count(camera: string): number {
+    return this.shelves.get(camera)?.order.length ?? 0;
+  }
+
+  /** A record from before camera names: its spec becomes `spec`, its camera the name configured there. */
+  private withName(record: PhotoRecord): PhotoRecord {
+    if (record.spec !== undefined) return record;
+    const name = this.opts.nameOfSpec?.(record.camera);
+    return name === undefined ? record : { ...record, camera: name, spec: record.camera };
   }
 
   /** Stores a JPEG; then deletes the oldest photos beyond the retention limits (never the new one). */
@@ -101,6 +133,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
         takenAt: takenAt.toISOString(),
         size: jpeg.length,
         camera: meta.camera,
+        ...(meta.spec !== undefined ? { spec: meta.spec } : {}),
         captureMs: Math.round(meta.captureMs),
         width,
         height,
@@ -122,6 +155,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       }
       this.index(record);
       this.emit('saved', record);
+      await this.applyCameraRetention(record.camera, id);
       await this.applyRetention(id);
       return record;
     });
@@ -137,17 +171,18 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     return this.records.has(id);
   }
 
-  /** Newest first. */
-  list(opts: { limit?: number; before?: string } = {}): PhotoListPage {
+  /** Newest first; only `camera`'s photos when it is given. */
+  list(opts: { limit?: number; before?: string; camera?: string } = {}): PhotoListPage {
     const limit = opts.limit ?? 20;
     const before = opts.before === undefined ? undefined : assertPhotoId(opts.before);
-    let end = this.order.length;
+    const order = opts.camera === undefined ? this.order : (this.shelves.get(opts.camera)?.order ?? []);
+    let end = order.length;
     if (before !== undefined) {
-      while (end > 0 && this.order[end - 1] >= before) end--;
+      while (end > 0 && order[end - 1] >= before) end--;
     }
     const start = Math.max(0, end - limit);
-    const items = this.order.slice(start, end).reverse().map((id) => this.records.get(id)!);
-    return { items, total: this.order.length, next: start > 0 && items.length > 0 ? items[items.length - 1].id : null };
+    const items = order.slice(start, end).reverse().map((id) => this.records.get(id)!);
+    return { items, total: order.length, next: start > 0 && items.length > 0 ? items[items.length - 1].id : null };
   }
 
   async readJpeg(id: string): Promise<Buffer> {
@@ -166,6 +201,20 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       if (!this.records.has(id)) throw notFound(id);
       await this.remove(id);
     });
+  }
+
+  /** The camera's own limits, if any: its oldest photos go first, never another camera's. */
+  private async applyCameraRetention(camera: string, keep: string | undefined): Promise<void> {
+    const limits = this.opts.perCamera;
+    const shelf = this.shelves.get(camera);
+    if (!limits || !shelf) return;
+    const maxPhotos = limits.maxPhotos ?? Infinity;
+    const maxBytes = limits.maxBytes ?? Infinity;
+    while (shelf.order.length > 0 && (shelf.order.length > maxPhotos || shelf.bytes > maxBytes)) {
+      const oldest = shelf.order[0];
+      if (oldest === keep) break;
+      await this.remove(oldest);
+    }
   }
 
   private async applyRetention(keep: string | undefined): Promise<void> {
@@ -191,13 +240,27 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     this.records.delete(id);
     this.order.splice(this.order.indexOf(id), 1);
     this.bytes -= record.size;
-    this.emit('deleted', { id });
+    const shelf = this.shelves.get(record.camera);
+    if (shelf) {
+      shelf.order.splice(shelf.order.indexOf(id), 1);
+      shelf.bytes -= record.size;
+      if (shelf.order.length === 0) this.shelves.delete(record.camera);
+    }
+    this.emit('deleted', { id, camera: record.camera });
   }
 
+  /** Records arrive oldest first (recovery sorts them; new ids only grow), so pushing keeps every order sorted. */
   private index(record: PhotoRecord): void {
     this.records.set(record.id, record);
     this.order.push(record.id);
     this.bytes += record.size;
+    let shelf = this.shelves.get(record.camera);
+    if (!shelf) {
+      shelf = { order: [], bytes: 0 };
+      this.shelves.set(record.camera, shelf);
+    }
+    shelf.order.push(record.id);
+    shelf.bytes += record.size;
   }
 
   private async unlink(path: string): Promise<void> {

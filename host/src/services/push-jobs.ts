@@ -4,8 +4,7 @@ import { DEFAULTS } from '../config/load-config.js';
 import { Esp32CamError } from '../errors.js';
 import { withReplSession } from './device-session.js';
 import { JobRunner, type JobEvents, type JobSnapshot } from './job-runner.js';
-import type { PortChoice } from './port-choice.js';
-import type { PortClaims } from './port-claims.js';
+import type { SerialPorts } from './serial/index.js';
 import type { PingResult } from '../devices/camera/types.js';
 import { confirmScriptRuns, type RunCheck } from './script-run.js';
 import {
@@ -50,11 +49,13 @@ export type PushJobEvents = JobEvents<PushJobProgress, PushJobResult, PushJobSna
 const CLOSE_WAIT_MS = 5000;
 
 export interface PushJobsOptions {
-  ports: PortChoice;
-  claims: PortClaims;
+  ports: SerialPorts;
   log?: (line: string) => void;
-  /** With run: pings the service's camera over I2C once the script is up; gets the address its banner names. */
-  ping?: (address: number | undefined) => Promise<PingResult>;
+  /**
+   * With run: how to ping the camera on the board at `path` over I2C once the script is up (it gets the
+   * address the banner names); undefined when no camera of the service is on that board.
+   */
+  pingFor?: (path: string) => ((address: number | undefined) => Promise<PingResult>) | undefined;
   /** The largest uploaded script (the config's limits.scriptBytes). */
   maxScriptBytes?: number;
 }
@@ -76,7 +77,7 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
       events: this,
       noun: 'push job',
       idSource: 'the id that POST /api/scripts/push returned',
-      claims: opts.claims,
+      claims: opts.ports.claims,
       busyMessage: (path, id) => `${path} is busy with a script push (job ${id})`,
       busyHint: 'Wait for the push to finish (a few seconds), then try again.',
       log: opts.log,
@@ -87,8 +88,8 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
   async start(request: PushJobRequest): Promise<PushJobSnapshot> {
     if (this.runner.isClosed) throw new Esp32CamError('E_CLOSED', 'The service is shutting down', 'Push again once the service is back.');
     const items = await checkPushItems(itemsOf(request.source, this.opts.maxScriptBytes ?? DEFAULTS.limits.scriptBytes));
-    if (request.port !== undefined) this.opts.claims.assertFree(request.port);
-    const path = await this.opts.ports.resolve(request.port, { preferSim: true });
+    if (request.port !== undefined) this.opts.ports.claims.assertFree(request.port);
+    const path = await this.opts.ports.choice.resolve(request.port, { preferSim: true });
     const spec = { path, ...this.opts.ports.openExtras(path) };
     const source = request.source.kind === 'bundled' ? 'bundled slave script' : items[0]!.sourceName;
     const names = items.map((i) => i.remotePath).join(', ');
@@ -106,7 +107,7 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
         const result: PushJobResult = { files, summary: summarisePush(files), listing };
         if (request.run) {
           job.line('Resetting the board to start the script…');
-          result.run = await confirmScriptRuns(session, { expectBanner: request.source.kind === 'bundled', ping: this.opts.ping });
+          result.run = await confirmScriptRuns(session, { expectBanner: request.source.kind === 'bundled', ping: this.opts.pingFor?.(path) });
         }
         return result;
       }), { first: `Pushing ${names} to ${path}`, done: doneLine });
@@ -122,9 +123,9 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
 
   /** The entries of `dir` on the board at `port` (same default port as a push), through one short REPL session. */
   async listFiles(port: string | undefined, dir = '/'): Promise<{ port: string; dir: string; files: DeviceFileEntry[] }> {
-    if (port !== undefined) this.opts.claims.assertFree(port);
-    const path = await this.opts.ports.resolve(port, { preferSim: true });
-    const release = this.opts.claims.claim(path, {
+    if (port !== undefined) this.opts.ports.claims.assertFree(port);
+    const path = await this.opts.ports.choice.resolve(port, { preferSim: true });
+    const release = this.opts.ports.claims.claim(path, {
       name: 'file listing',
       busyMessage: (p) => `${p} is busy listing the board's files`,
       busyHint: 'Try again in a moment.',

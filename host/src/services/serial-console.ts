@@ -2,8 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Esp32CamError } from '../errors.js';
 import { openSerialPort, type SerialPortHandle } from '../transports/serial/index.js';
 import { errorPayload, type ErrorPayload } from './error-payload.js';
-import type { PortChoice } from './port-choice.js';
-import type { PortClaims } from './port-claims.js';
+import type { SerialPorts } from './serial/index.js';
 
 /** MicroPython's REPL and the ESP32 ROM's boot log both run at 115200 baud. */
 export const CONSOLE_BAUD = 115200;
@@ -71,8 +70,7 @@ interface Session {
 }
 
 export interface SerialConsolesOptions {
-  ports: PortChoice;
-  claims: PortClaims;
+  ports: SerialPorts;
   scrollbackBytes?: number;
 }
 
@@ -105,7 +103,7 @@ export class SerialConsoles extends EventEmitter<ConsoleEvents> {
   async join(viewer: string, port?: string): Promise<ConsoleJoin> {
     if (this.closed) throw new Esp32CamError('E_CLOSED', 'The service is shutting down', 'Connect again once the service is back.');
     // An explicit port already held by the console needs no look-up: the board may be mid-reset.
-    const path = port !== undefined && this.sessions.has(port) ? port : await this.opts.ports.resolve(port, { preferSim: true });
+    const path = port !== undefined && this.sessions.has(port) ? port : await this.opts.ports.choice.resolve(port, { preferSim: true });
     let session = this.sessions.get(path);
     if (session?.ending) {
       throw new Esp32CamError('E_PORT_BUSY', `The console on ${path} is closing`, 'Connect again in a moment.');
@@ -165,7 +163,7 @@ export class SerialConsoles extends EventEmitter<ConsoleEvents> {
   }
 
   private open(path: string): Session {
-    const releaseClaim = this.opts.claims.claim(path, {
+    const releaseClaim = this.opts.ports.claims.claim(path, {
       name: CONSOLE_OWNER,
       busyMessage: (p) => `${p} is open in the web console`,
       busyHint: 'Disconnect the serial console first (Serial console → Disconnect, on every tab), then try again.',

@@ -1,23 +1,29 @@
 import type { Config } from '../config/schema.js';
 import { Esp32CamError } from '../errors.js';
-import type { SimulatedEsp32Cam } from '../sim/index.js';
-import { join } from 'node:path';
-import { openCamera } from './camera-factory.js';
-import { startCaptureService, type CaptureService } from './capture-service.js';
+import { Cameras, startCaptureService, type CameraHandle, type CaptureService } from './cameras/index.js';
 import { FlashJobs } from './flash-jobs.js';
-import { SIM_FLASH_FILE, simFlashPortFor } from './flash-sim-port.js';
 import type { FsPort } from './fs-port.js';
 import { PhotoStore } from './photo-store.js';
 import { PushJobs } from './push-jobs.js';
+import { SerialPorts, type ProvidedPort } from './serial/index.js';
 import { SerialConsoles } from './serial-console.js';
+
+/** What the composition root opened for the service: the cameras, and simulated boards' serial ports. */
+export interface ServiceHardware {
+  /** One per configured camera, in the configured order. */
+  cameras: CameraHandle[];
+  /** Simulated boards' USB-serial sides. */
+  ports: ProvidedPort[];
+  /** Closes what the cameras stand on (buses, simulated boards); called after the services are closed. */
+  close(): Promise<void>;
+}
 
 export interface Services {
   config: Config;
   store: PhotoStore;
-  capture: CaptureService;
-  /** The simulated board, when `camera` is `sim`: tests inject faults through it. */
-  sim: SimulatedEsp32Cam | undefined;
-  /** Firmware flash jobs, with the simulated board's serial side when `camera` is `sim`. */
+  cameras: Cameras;
+  serial: SerialPorts;
+  /** Firmware flash jobs. */
   flashJobs: FlashJobs;
   /** The web page's serial consoles, on the same ports and port claims as flash jobs. */
   consoles: SerialConsoles;
@@ -33,60 +39,75 @@ export interface ServiceOptions {
   log?: (line: string) => void;
 }
 
-/** Opens the store first (a bad dataDir should fail before a board is booted), then the camera. */
-export async function startServices(config: Config, opts: ServiceOptions = {}): Promise<Services> {
+/**
+ * Opens the store first (a bad dataDir should fail before a board is booted), then the hardware through
+ * `openHardware`, which the composition root chose (real buses and ports, or simulated boards).
+ */
+export async function startServices(config: Config, openHardware: () => Promise<ServiceHardware>, opts: ServiceOptions = {}): Promise<Services> {
+  const specToName = new Map(config.cameras.map((c) => [c.camera, c.name]));
   const store = await PhotoStore.open({
     dataDir: config.dataDir,
     maxPhotos: config.retention.maxPhotos,
     maxBytes: config.retention.maxBytes,
+    perCamera: config.retention.perCamera,
+    nameOfSpec: (spec) => specToName.get(spec),
     log: opts.log,
     fs: opts.fs,
   });
-  const camera = await openCamera(config, { simFlashFile: join(config.dataDir, SIM_FLASH_FILE) });
-  const capture = await startCaptureService({
-    camera,
-    store,
-    protocolSetting: config.protocol,
-    healthIntervalMs: opts.healthIntervalMs,
-    log: opts.log,
-  });
-  // The simulated camera's own serial side is the service's `sim:esp32cam`: one board, flashed and pushed
-  // to over serial, photographed over I2C.
-  const flashJobs = camera.sim
-    ? new FlashJobs({ log: opts.log, sim: await simFlashPortFor(camera.sim.serial) })
-    : await FlashJobs.open(config, { log: opts.log });
-  const consoles = new SerialConsoles({ ports: flashJobs.portChoice, claims: flashJobs.claims });
+  const hardware = await openHardware();
+  let services: CaptureService[];
+  try {
+    services = await Promise.all(hardware.cameras.map((camera) => {
+      const setting = config.cameras.find((c) => c.name === camera.name)?.protocol ?? config.protocol;
+      return startCaptureService({ camera, store, protocolSetting: setting, healthIntervalMs: opts.healthIntervalMs, log: opts.log });
+    }));
+  } catch (err) {
+    await hardware.close();
+    throw err;
+  }
+  const cameras = new Cameras(services, store);
+  const serial = new SerialPorts({ provided: hardware.ports });
+  const flashJobs = new FlashJobs({ ports: serial, log: opts.log, maxImageBytes: config.limits.firmwareBytes });
+  const consoles = new SerialConsoles({ ports: serial });
   const pushJobs = new PushJobs({
-    ports: flashJobs.portChoice,
-    claims: flashJobs.claims,
+    ports: serial,
     log: opts.log,
-    ping: async (address) => {
-      // A pushed setting can move the slave away from where this service looks for its camera: say so.
-      if (address !== undefined && address !== camera.address) throw cameraMoved(address, camera.address, config.camera);
-      return capture.ping();
+    maxScriptBytes: config.limits.scriptBytes,
+    pingFor: (path) => {
+      // The camera on the board just pushed to: the one tied to that port, or the only camera there is.
+      const on = cameras.list().find((s) => s.camera.serialPort === path) ?? (cameras.list().length === 1 ? cameras.first : undefined);
+      if (!on) return undefined;
+      return async (address) => {
+        // A pushed setting can move the slave away from where this service looks for its camera: say so.
+        if (address !== undefined && address !== on.camera.address) throw cameraMoved(address, on.camera.address, on.name, on.camera.specText);
+        return on.ping();
+      };
     },
   });
   return {
     config,
     store,
-    capture,
-    sim: camera.sim,
+    cameras,
+    serial,
     flashJobs,
     consoles,
     pushJobs,
     close: async () => {
-      // Consoles and pushes first: they hold ports that closing the flash jobs unplugs.
+      // Consoles and pushes first: they hold ports that unplugging the simulated boards cuts.
       await consoles.close();
-      await Promise.all([pushJobs.close(), flashJobs.close(), capture.close()]);
+      serial.unplugProvided();
+      await Promise.all([pushJobs.close(), flashJobs.close(), cameras.close()]);
+      await serial.close();
+      await hardware.close();
     },
   };
 }
 
-function cameraMoved(now: number, configured: number, spec: string): Esp32CamError {
+function cameraMoved(now: number, configured: number, name: string, spec: string): Esp32CamError {
   const hex = (n: number): string => `0x${n.toString(16)}`;
   return new Esp32CamError(
     'E_CONFIG',
-    `The script now answers at I2C address ${hex(now)}, but this service's camera (${spec}) is at ${hex(configured)}`,
-    `Push again with I2C_ADDRESS=${hex(configured)}, or point "camera" at ${hex(now)} and restart the service.`,
+    `The script now answers at I2C address ${hex(now)}, but camera "${name}" (${spec}) is at ${hex(configured)}`,
+    `Push again with I2C_ADDRESS=${hex(configured)}, or point camera "${name}" at ${hex(now)} and restart the service.`,
   );
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CAMERA_ADDRESS, loadConfig, parseCameraSpec, type Config } from '../../config/index.js';
+import { DEFAULT_CAMERA_ADDRESS, parseCameraSpec, type CameraConfig } from '../../config/index.js';
 import { CameraClient } from '../../devices/camera/camera-client.js';
 import type { PingResult } from '../../devices/camera/types.js';
 import { Esp32CamError } from '../../errors.js';
@@ -9,6 +9,7 @@ import { confirmScriptRuns, type RunCheck } from '../../services/script-run.js';
 import { bundledScriptItems, checkPushItems, fileItems, pushScripts, summarisePush } from '../../services/script-push.js';
 import { openI2cBus } from '../../transports/i2c-bus-transport.js';
 import { collectSetting, deviceSettings } from '../device-settings.js';
+import { oneCameraFromFlags } from '../camera-options.js';
 import { formatMs } from '../format.js';
 import { PushView } from '../push-view.js';
 import { addSerialPortOptions, withSerialPort, type SerialPortFlags } from '../serial-port-choice.js';
@@ -39,7 +40,7 @@ export function registerPushCommand(program: Command): void {
 }
 
 async function pushCommand(files: string[], flags: PushFlags): Promise<void> {
-  const config = await loadConfig({ file: flags.config, flags: flags.camera !== undefined ? { camera: flags.camera } : undefined });
+  const { config, camera } = await oneCameraFromFlags({ config: flags.config, camera: flags.camera !== undefined ? [flags.camera] : undefined });
   const bundled = files.length === 0;
   if (bundled && flags.to !== undefined) {
     throw new Esp32CamError('E_BAD_INPUT', '--to applies to named files only', 'The bundled script must be the board\'s /main.py to start at boot; drop --to, or name the files to put in that folder.');
@@ -64,16 +65,16 @@ async function pushCommand(files: string[], flags: PushFlags): Promise<void> {
         view.stopBar();
       }
       if (!flags.run) return;
-      const check = await confirmScriptRuns(session, { expectBanner: bundled, ping: sim ? simPinger(sim, config) : i2cPinger(config) });
+      const check = await confirmScriptRuns(session, { expectBanner: bundled, ping: sim ? simPinger(sim, camera) : i2cPinger(camera) });
       printRun(check);
     }),
   );
 }
 
 /** The simulated board's own I2C side: the slave the pushed script runs answers there. */
-function simPinger(sim: SimulatedEsp32Cam, config: Config): (address?: number) => Promise<PingResult> {
+function simPinger(sim: SimulatedEsp32Cam, camera: CameraConfig): (address?: number) => Promise<PingResult> {
   return async (address) => {
-    const client = new CameraClient({ bus: sim, address: address ?? sim.info().address ?? DEFAULT_CAMERA_ADDRESS, protocol: config.protocol });
+    const client = new CameraClient({ bus: sim, address: address ?? sim.info().address ?? DEFAULT_CAMERA_ADDRESS, protocol: camera.protocol });
     try {
       return await client.ping();
     } finally {
@@ -83,12 +84,12 @@ function simPinger(sim: SimulatedEsp32Cam, config: Config): (address?: number) =
 }
 
 /** With a real I2C camera configured, a ping at the address the script announced (or the configured one). */
-function i2cPinger(config: Config): ((address?: number) => Promise<PingResult>) | undefined {
-  const spec = parseCameraSpec(config.camera);
+function i2cPinger(camera: CameraConfig): ((address?: number) => Promise<PingResult>) | undefined {
+  const spec = parseCameraSpec(camera.camera);
   if (!spec || spec.kind !== 'i2c') return undefined;
   return async (address) => {
     const bus = await openI2cBus(spec.bus);
-    const client = new CameraClient({ bus, address: address ?? spec.address, protocol: config.protocol });
+    const client = new CameraClient({ bus, address: address ?? spec.address, protocol: camera.protocol });
     try {
       return await client.ping();
     } finally {

@@ -1,16 +1,22 @@
-import { startServer } from '../../http/server.js';
+import { startServer } from '../../app/index.js';
+import type { CameraStatus } from '../../services/cameras/index.js';
 import { configFromFlags, type ServeFlags } from '../camera-options.js';
 import { formatBytes } from '../format.js';
 import { openUrl } from '../open-url.js';
 
-/** Runs the service until SIGINT/SIGTERM, then closes the camera and the simulated board cleanly. */
+function describeCamera(camera: CameraStatus): string {
+  const state = camera.online === true ? `online, protocol ${camera.protocol ?? 'unknown'}`
+    : camera.online === false ? `offline: ${camera.lastError?.message ?? 'no answer'}` : 'not contacted yet';
+  const kind = camera.simulated ? `simulated ESP32-CAM on simulated bus ${camera.bus} at ${camera.address}` : `ESP32-CAM on /dev/i2c-${camera.bus} at ${camera.address}`;
+  const port = camera.serialPort ? `, serial ${camera.serialPort}` : '';
+  return `esp32cam: camera "${camera.name}" ${camera.spec} (${kind}${port}; ${state})\n`;
+}
+
+/** Runs the service until SIGINT/SIGTERM, then closes the cameras and the simulated boards cleanly. */
 export async function serveCommand(flags: ServeFlags): Promise<void> {
   const config = await configFromFlags(flags);
   const server = await startServer(config);
-  const { camera, store } = server.services.capture.status();
-  const state = camera.online === true ? `online, protocol ${camera.protocol ?? 'unknown'}`
-    : camera.online === false ? `offline: ${camera.lastError?.message ?? 'no answer'}` : 'not contacted yet';
-  const kind = camera.simulated ? 'simulated ESP32-CAM' : `ESP32-CAM on /dev/i2c-${camera.bus} at ${camera.address}`;
+  const { cameras, store } = server.services.cameras.status();
   const access = server.token === undefined
     ? config.auth.mode === 'off'
       ? 'esp32cam: WARNING: --no-auth: anyone who can reach this port can flash, push, run code on the board and see every photo.\n'
@@ -20,7 +26,7 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       + 'esp32cam: (`esp32cam token` prints it again; `esp32cam token --rotate` replaces it)\n';
   process.stdout.write(
     `esp32cam: serving ${server.url}\n` + access +
-      `esp32cam: camera ${camera.spec} (${kind}; ${state})\n` +
+      cameras.map(describeCamera).join('') +
       `esp32cam: photos in ${config.dataDir} (${store.photos} kept, ${formatBytes(store.bytes)})\n`,
   );
   await new Promise<void>((resolve) => {

@@ -77,8 +77,8 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
     });
   }
 
-  setFlash(on: boolean): Promise<void> {
-    return this.exclusive((session) => session.setFlash(on));
+  setLed(on: boolean): Promise<void> {
+    return this.exclusive((session) => session.setLed(on));
   }
 
   /** Resolves a complete JPEG that passed every check; corrupt photos are retried, never returned. */

@@ -60,7 +60,7 @@ export class LegacySession {
     await this.simple('ping');
   }
 
-  async setFlash(on: boolean): Promise<void> {
+  async setLed(on: boolean): Promise<void> {
     await this.simple(on ? 'flash-on' : 'flash-off');
   }
 

@@ -79,7 +79,7 @@ export class V2Session {
     this.hello = decodePayload(v2.decodeHello, this.expectData(reply, 'HELLO'), 'HELLO');
   }
 
-  async setFlash(on: boolean): Promise<void> {
+  async setLed(on: boolean): Promise<void> {
     const reply = await this.request(v2.Op.FLASH, v2.encodeFlashArgs(on), this.options.commandTimeoutMs);
     if (reply.status === STATUS_FAILED) throw this.failed('FLASH', reply);
   }

@@ -4,7 +4,7 @@
  */
 export { SimSerialBoard } from './sim-serial-board.js';
 export type { BoardState, BootEvent, SimSerialBoardOptions } from './sim-serial-board.js';
-export { SIM_PORT_PATH, SimSerialBinding, SimPort, registerSimSerialBoard, unregisterSimSerialBoard, isSimPortPath } from './sim-binding.js';
+export { SIM_PORT_PATH, SimSerialBinding, SimPort, registerSimSerialBoard, unregisterSimSerialBoard, simPortTaken, isSimPortPath } from './sim-binding.js';
 export { autoResetPins } from './auto-reset.js';
 export type { ModemLines, StrapPins } from './auto-reset.js';
 export { DEFAULT_FLASH_SIZE, W25Q32_JEDEC_ID } from './flash-chip.js';

@@ -28,6 +28,11 @@ export function registerSimSerialBoard(path: string, board: SimSerialBoard): voi
   boards.set(path, board);
 }
 
+/** Whether a simulated board is registered at `path` now. */
+export function simPortTaken(path: string): boolean {
+  return boards.has(path);
+}
+
 export function unregisterSimSerialBoard(path: string): void {
   boards.delete(path);
 }

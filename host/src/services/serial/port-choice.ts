@@ -1,17 +1,33 @@
 import { access, constants } from 'node:fs/promises';
 import type { BindingInterface } from '@serialport/bindings-cpp';
-import { Esp32CamError } from '../errors.js';
-import { isSimPortPath } from '../sim/uart/index.js';
-import { findSerialPort, listSerialPorts, onlyEspBoard, type BridgeKind, type SerialPortInfo } from '../transports/serial/index.js';
-import { openError } from '../transports/serial/open-errors.js';
-import type { SimFlashPort } from './flash-sim-port.js';
+import { Esp32CamError } from '../../errors.js';
+import { findSerialPort, listSerialPorts, onlyEspBoard, type BridgeKind, type SerialPortInfo } from '../../transports/serial/index.js';
+import { openError } from '../../transports/serial/open-errors.js';
 
-/** A port as GET /api/ports lists it: discovery's facts, and whether it is the simulated board. */
+/** A port as GET /api/ports lists it: discovery's facts, and whether it is a simulated board. */
 export type FlashPortJson = SerialPortInfo & { simulated: boolean };
 
+/** Simulated ports are named `sim:NAME`; no device file has that shape. */
+const SIM_PREFIX = 'sim:';
+
+/**
+ * A serial port that exists outside /dev: a simulated board's USB-serial side, handed in by the composition
+ * root together with the binding that reaches it.
+ */
+export interface ProvidedPort {
+  readonly path: string;
+  readonly binding: BindingInterface;
+  readonly bridge: BridgeKind;
+  /** How GET /api/ports lists it. */
+  readonly info: SerialPortInfo;
+  /** Pulls the plug: whatever has the port open sees it vanish at once. */
+  unplug(): void;
+  close(): Promise<void>;
+}
+
 export interface PortChoiceOptions {
-  /** The simulated board's serial side, when the service runs the simulated camera. */
-  sim?: SimFlashPort;
+  /** Simulated boards' serial sides, in camera order. */
+  provided?: readonly ProvidedPort[];
   /** Where discovery looks (tests point it at a fake tree). */
   sysfsRoot?: string;
   devRoot?: string;
@@ -35,34 +51,40 @@ export class PortChoice {
     this.opts = opts;
   }
 
-  get sim(): SimFlashPort | undefined {
-    return this.opts.sim;
+  /** The ports handed in by the composition root (simulated boards). */
+  get provided(): readonly ProvidedPort[] {
+    return this.opts.provided ?? [];
+  }
+
+  private providedAt(path: string): ProvidedPort | undefined {
+    return this.provided.find((p) => p.path === path);
   }
 
   /** Serial ports, likely ESP boards (and the simulated one) first. */
   async list(opts: { all?: boolean } = {}): Promise<FlashPortJson[]> {
     const ports = await listSerialPorts({
       all: opts.all === true,
-      extra: this.opts.sim ? [this.opts.sim.info] : [],
+      extra: this.provided.map((p) => p.info),
       sysfsRoot: this.opts.sysfsRoot,
       devRoot: this.opts.devRoot,
     });
-    return ports.map((p) => ({ ...p, simulated: isSimPortPath(p.path) }));
+    return ports.map((p) => ({ ...p, simulated: this.providedAt(p.path) !== undefined }));
   }
 
   /**
-   * The path `port` stands for, checked to exist and be usable. Omitted: the simulated board when there is
-   * one and `preferSim`, else the one likely ESP board.
+   * The path `port` stands for, checked to exist and be usable. Omitted: the first simulated board when
+   * there is one and `preferSim`, else the one likely ESP board.
    */
   async resolve(port: string | undefined, opts: { preferSim?: boolean } = {}): Promise<string> {
     if (port === undefined) {
-      if (opts.preferSim && this.opts.sim) return this.opts.sim.path;
+      if (opts.preferSim && this.provided.length > 0) return this.provided[0].path;
       return this.onlyBoard();
     }
-    if (isSimPortPath(port)) {
-      if (port === this.opts.sim?.path) return port;
+    if (port.startsWith(SIM_PREFIX)) {
+      if (this.providedAt(port)) return port;
+      const names = this.provided.map((p) => p.path);
       throw new Esp32CamError('E_PORT_NOT_FOUND', `There is no simulated board at ${port}`,
-        this.opts.sim ? `The simulated board is ${this.opts.sim.path}.` : 'The service runs a simulated board only with the simulated camera (camera "sim"); GET /api/ports lists the ports.');
+        names.length > 0 ? `The simulated boards are ${names.join(', ')}.` : 'The service runs simulated boards only for simulated cameras ("sim"); GET /api/ports lists the ports.');
     }
     const found = await findSerialPort(port, { sysfsRoot: this.opts.sysfsRoot, devRoot: this.opts.devRoot });
     if (!found) {
@@ -78,7 +100,8 @@ export class PortChoice {
 
   /** The binding and bridge to open a resolved path with. */
   openExtras(path: string): PortOpenExtras {
-    return isSimPortPath(path) && this.opts.sim ? { binding: this.opts.sim.binding, bridge: this.opts.sim.bridge } : {};
+    const provided = this.providedAt(path);
+    return provided ? { binding: provided.binding, bridge: provided.bridge } : {};
   }
 
   private async onlyBoard(): Promise<string> {

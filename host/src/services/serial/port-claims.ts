@@ -1,4 +1,4 @@
-import { Esp32CamError } from '../errors.js';
+import { Esp32CamError } from '../../errors.js';
 
 /** Who holds a port, as the next one who asks is told. */
 export interface PortUser {

@@ -1,21 +1,25 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from '../devices/camera/types.js';
-import { isEsp32CamError, type ErrorCode } from '../errors.js';
-import type { CameraHandle } from './camera-factory.js';
-import { errorPayload, type ErrorPayload } from './error-payload.js';
-import type { PhotoRecord } from './photo-record.js';
-import type { PhotoStore, StoreStats } from './photo-store.js';
-import { packageVersion } from './version.js';
+import type { CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from '../../devices/camera/types.js';
+import { isEsp32CamError, type ErrorCode } from '../../errors.js';
+import { errorPayload, type ErrorPayload } from '../error-payload.js';
+import type { PhotoRecord } from '../photo-record.js';
+import type { PhotoStore } from '../photo-store.js';
+import type { CameraHandle } from './camera-handle.js';
 
 export interface CameraStatus {
+  /** The camera's name, as in its URLs. */
+  name: string;
   kind: 'sim' | 'i2c';
   /** `sim` or `i2c:1@0x2c`. */
   spec: string;
   simulated: boolean;
   /** `0x2c`. */
   address: string;
-  bus: number | null;
+  /** The bus number: /dev/i2c-N for a real camera, the simulated bus's number for a simulated one. */
+  bus: number;
+  /** The board's USB-serial port, when known. */
+  serialPort: string | null;
   /** The protocol setting: `auto` detects, `legacy` forces the original script's protocol. */
   protocolSetting: ProtocolChoice;
   /** The protocol the camera answered in; null until it has answered. */
@@ -24,20 +28,16 @@ export interface CameraStatus {
   /** null until the first ping or capture. */
   online: boolean | null;
   busy: boolean;
-  flash: boolean | null;
+  /** The flash LED (GPIO 4), null until set. */
+  led: boolean | null;
   lastPingAt: string | null;
   lastRoundTripMs: number | null;
   lastCaptureAt: string | null;
   lastCaptureMs: number | null;
   lastError: (ErrorPayload & { at: string }) | null;
   sim?: unknown;
-}
-
-export interface ServiceStatus {
-  version: string;
-  camera: CameraStatus;
-  store: StoreStats;
-  uptimeS: number;
+  /** Photos of this camera in the store. */
+  photos: number;
 }
 
 export interface Shot {
@@ -46,13 +46,13 @@ export interface Shot {
   takenAt: Date;
 }
 
-type ServiceEvents = {
-  status: [ServiceStatus];
-  'capture:start': [{ at: string }];
-  'capture:progress': [CaptureProgress];
+/** Every event names its camera, so one socket carries all of them. */
+export type CameraEvents = {
+  status: [CameraStatus];
+  'capture:start': [{ camera: string; at: string }];
+  'capture:progress': [CaptureProgress & { camera: string }];
   'photo:new': [PhotoRecord];
-  'photo:deleted': [{ id: string }];
-  'capture:error': [ErrorPayload];
+  'capture:error': [ErrorPayload & { camera: string }];
 };
 
 /** Errors that mean the board did not answer at all, as opposed to answering badly. */
@@ -69,14 +69,15 @@ export interface CaptureServiceOptions {
 }
 
 /**
- * Owns the camera: takes photos through its client, stores them, and keeps the camera's status. Concurrent
+ * Owns one camera: takes photos through its client, stores them, and keeps the camera's status. Concurrent
  * requests share the capture in flight, so a burst of clicks is one photo and one record.
  */
-export class CaptureService extends EventEmitter<ServiceEvents> {
+export class CaptureService extends EventEmitter<CameraEvents> {
   readonly camera: CameraHandle;
   readonly store: PhotoStore;
-  private readonly startedAt = performance.now();
-  private readonly state: Omit<CameraStatus, 'sim'>;
+  readonly name: string;
+  private readonly state: Omit<CameraStatus, 'sim' | 'photos'>;
+  private readonly onReboot = (): void => this.changed();
   private shooting: Promise<Shot> | undefined;
   private storing: Promise<PhotoRecord> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -88,35 +89,34 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
     this.camera = opts.camera;
     this.store = opts.store;
     this.log = opts.log ?? ((line) => console.warn(line));
+    this.name = opts.camera.name;
     const { spec } = opts.camera;
     this.state = {
+      name: opts.camera.name,
       kind: spec.kind,
       spec: opts.camera.specText,
       simulated: spec.kind === 'sim',
       address: `0x${opts.camera.address.toString(16).padStart(2, '0')}`,
-      bus: spec.kind === 'i2c' ? spec.bus : null,
+      bus: spec.bus,
+      serialPort: opts.camera.serialPort ?? null,
       protocolSetting: opts.protocolSetting,
       protocol: null,
       firmware: null,
       online: null,
       busy: false,
-      flash: null,
+      led: null,
       lastPingAt: null,
       lastRoundTripMs: null,
       lastCaptureAt: null,
       lastCaptureMs: null,
       lastError: null,
     };
-    this.camera.client.on('progress', (progress: CaptureProgress) => this.emit('capture:progress', progress));
+    this.camera.client.on('progress', (progress: CaptureProgress) => this.emit('capture:progress', { ...progress, camera: this.name }));
     this.camera.client.on('protocol', (protocol) => {
       this.state.protocol = protocol;
       this.changed();
     });
-    this.store.on('deleted', (event) => {
-      this.emit('photo:deleted', event);
-      this.changed();
-    });
-    this.camera.sim?.on('reboot', () => this.changed());
+    this.camera.board?.on('reboot', this.onReboot);
     const interval = opts.healthIntervalMs ?? 30_000;
     if (interval > 0) {
       this.timer = setInterval(() => {
@@ -126,15 +126,10 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
     }
   }
 
-  status(): ServiceStatus {
-    const camera: CameraStatus = { ...this.state };
-    if (this.camera.sim) camera.sim = this.camera.sim.info();
-    return {
-      version: packageVersion(),
-      camera,
-      store: this.store.stats(),
-      uptimeS: Math.round((performance.now() - this.startedAt) / 1000),
-    };
+  status(): CameraStatus {
+    const camera: CameraStatus = { ...this.state, photos: this.store.count(this.name) };
+    if (this.camera.board) camera.sim = this.camera.board.info();
+    return camera;
   }
 
   /** Takes a photo and stores it. */
@@ -143,7 +138,7 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
       try {
         const shot = await this.shoot();
         try {
-          const record = await this.store.save(shot.jpeg, { camera: this.state.spec, captureMs: shot.captureMs, takenAt: shot.takenAt });
+          const record = await this.store.save(shot.jpeg, { camera: this.name, spec: this.state.spec, captureMs: shot.captureMs, takenAt: shot.takenAt });
           this.emit('photo:new', record);
           return record;
         } catch (err) {
@@ -188,14 +183,15 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
     try {
       await this.ping();
     } catch (err) {
-      if (!isEsp32CamError(err)) this.log(`esp32cam: unexpected error in the health ping: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!isEsp32CamError(err)) this.log(`esp32cam: unexpected error in the health ping of camera "${this.name}": ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     }
   }
 
-  async setFlash(on: boolean): Promise<boolean> {
+  /** Switches the flash LED. */
+  async setLed(on: boolean): Promise<boolean> {
     try {
-      await this.camera.client.setFlash(on);
-      Object.assign(this.state, { flash: on, online: true, lastError: null });
+      await this.camera.client.setLed(on);
+      Object.assign(this.state, { led: on, online: true, lastError: null });
       return on;
     } catch (err) {
       this.noteError(err);
@@ -205,15 +201,11 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
     }
   }
 
-  /** Deletes a stored photo; `photo:deleted` follows from the store. */
-  deletePhoto(id: string): Promise<void> {
-    return this.store.delete(id);
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.camera.board?.off('reboot', this.onReboot);
     await Promise.allSettled([this.shooting, this.storing]);
     await this.camera.close();
   }
@@ -222,7 +214,7 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
     if (this.shooting) return this.shooting;
     this.state.busy = true;
     const takenAt = new Date();
-    this.emit('capture:start', { at: takenAt.toISOString() });
+    this.emit('capture:start', { camera: this.name, at: takenAt.toISOString() });
     this.changed();
     const started = performance.now();
     this.shooting = this.camera.client.capture().then(
@@ -252,7 +244,7 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
 
   private failed(err: unknown): void {
     this.noteError(err);
-    this.emit('capture:error', errorPayload(err));
+    this.emit('capture:error', { ...errorPayload(err), camera: this.name });
   }
 
   private noteError(err: unknown): void {
@@ -260,7 +252,8 @@ export class CaptureService extends EventEmitter<ServiceEvents> {
     if (isEsp32CamError(err) && CAMERA_CODES.has(err.code)) this.state.online = !OFFLINE_CODES.has(err.code);
   }
 
-  private changed(): void {
+  /** The camera's state changed, or its photos did: pages get the new status. */
+  changed(): void {
     if (!this.closed) this.emit('status', this.status());
   }
 }

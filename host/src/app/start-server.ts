@@ -1,0 +1,72 @@
+import { resolveConfig } from '../config/load-config.js';
+import type { Config, ConfigInput } from '../config/schema.js';
+import { serveHttp } from '../http/server.js';
+import { startServices, type ServiceOptions, type Services } from '../services/start-services.js';
+import type { SimulatedEsp32Cam } from '../sim/index.js';
+import { openHardware, type OpenedHardware } from './hardware.js';
+
+export interface RunningServer {
+  /** `http://127.0.0.1:8080` (the address actually bound, with the port actually chosen). */
+  url: string;
+  /** The access token when one is needed (bound off loopback, or auth mode "token"); undefined otherwise. */
+  token: string | undefined;
+  /** Whether the token was made at this start (first start, or the file was missing). */
+  tokenCreated: boolean;
+  port: number;
+  config: Config;
+  services: Services;
+  /** The buses and simulated boards under the cameras. */
+  hardware: OpenedHardware;
+  /** The first camera's simulated board, when it is simulated (tests inject faults through it). */
+  sim: SimulatedEsp32Cam | undefined;
+  /** The serial port of the first camera's simulated board (`sim:cam`), when there is one. */
+  simPort: string | undefined;
+  /** Stops accepting requests, drops sockets, closes the cameras, the buses and the simulated boards. */
+  close(): Promise<void>;
+}
+
+export type ServerOptions = ServiceOptions;
+
+/**
+ * The service's composition root: resolves the config (`input` is validated like a config file), opens the
+ * real or simulated hardware each camera names, starts the services on it and puts them on the network.
+ */
+export async function startServer(input: ConfigInput | Config = {}, opts: ServerOptions = {}): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const config = resolveConfig([{ name: 'server options', values: input, baseDir: process.cwd() }]);
+  let hardware: OpenedHardware | undefined;
+  const services = await startServices(config, async () => {
+    hardware = await openHardware(config.cameras, config, { flashDir: config.dataDir, serialPorts: true, owner: 'esp32cam service' });
+    return hardware;
+  }, { ...opts, log });
+  const opened = hardware!;
+  let http: Awaited<ReturnType<typeof serveHttp>>;
+  try {
+    http = await serveHttp(services, { log });
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
+  const first = config.cameras[0].name;
+  let closing: Promise<void> | undefined;
+  return {
+    url: http.url,
+    port: http.port,
+    get token() {
+      return http.token;
+    },
+    tokenCreated: http.tokenCreated,
+    config,
+    services,
+    hardware: opened,
+    sim: opened.boards.get(first),
+    simPort: services.cameras.first.camera.serialPort?.startsWith('sim:') ? services.cameras.first.camera.serialPort : undefined,
+    close() {
+      closing ??= (async () => {
+        await http.close();
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}

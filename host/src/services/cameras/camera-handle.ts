@@ -1,0 +1,27 @@
+import type { CameraSpec } from '../../config/camera-spec.js';
+import type { CameraClient } from '../../devices/camera/camera-client.js';
+
+/**
+ * What the service may see of a simulated board: its state for the status page, and its reboots. The
+ * composition root hands it in; the service never builds a simulator itself.
+ */
+export interface BoardView {
+  info(): unknown;
+  on(event: 'reboot', listener: (event: { cause: string }) => void): unknown;
+  off(event: 'reboot', listener: (event: { cause: string }) => void): unknown;
+}
+
+/** A connected camera: its name, where it is, the client that talks to it, and its board when simulated. */
+export interface CameraHandle {
+  name: string;
+  spec: CameraSpec;
+  /** Canonical spec text: `sim@0x2d`, `i2c:1@0x2c`. */
+  specText: string;
+  address: number;
+  client: CameraClient;
+  /** The board's USB-serial port, when it has one the service knows (`sim:NAME` for a simulated board). */
+  serialPort?: string;
+  board?: BoardView;
+  /** Closes the client; the bus under it belongs to whoever opened it. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+import { performance } from 'node:perf_hooks';
+import type { I2cTransport } from './i2c-transport.js';
+
+/** One plain message on the wire, as the trace log and the figures see it. */
+export interface I2cTransaction {
+  bus: string;
+  address: number;
+  op: 'read' | 'write';
+  length: number;
+  /** performance.now() when the transaction got the wire. */
+  startedAt: number;
+  /** How long it held the wire (or failed). */
+  ms: number;
+  /** What went over the wire; absent when the transaction failed. */
+  bytes?: Buffer;
+  /** The error code (EREMOTEIO for a NACK) when it failed. */
+  error?: string;
+}
+
+export interface AddressTotals {
+  transactions: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Milliseconds this address held the wire. */
+  busyMs: number;
+}
+
+export interface SharedI2cBusOptions {
+  /** `i2c:1`, `sim:1`: names the bus in traces and figures. */
+  name: string;
+  /** Sees every transaction once it is over; the trace log hangs here. */
+  onTransaction?: (t: I2cTransaction) => void;
+}
+
+/**
+ * The one owner of an I2C bus inside the service. Every camera on the bus gets a view of it (user()), and
+ * all their transactions go through one FIFO queue: one message on the wire at a time, each camera taking
+ * its turn between the others' messages. Cameras on different buses do not wait for each other. Closing a
+ * view only detaches that camera; close() releases the bus itself.
+ */
+export class SharedI2cBus {
+  readonly name: string;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly totals = new Map<number, AddressTotals>();
+  private closed = false;
+
+  constructor(
+    private readonly wire: I2cTransport,
+    private readonly opts: SharedI2cBusOptions,
+  ) {
+    this.name = opts.name;
+  }
+
+  /** A transport for one camera: the bus's queue under the I2cTransport every client already speaks. */
+  user(): I2cTransport {
+    return {
+      i2cWrite: (address, length, buffer) => this.run(address, 'write', length, buffer, () => this.wire.i2cWrite(address, length, buffer)),
+      i2cRead: (address, length, buffer) => this.run(address, 'read', length, buffer, () => this.wire.i2cRead(address, length, buffer)),
+      close: async () => undefined,
+    };
+  }
+
+  /** Totals per address since the bus was opened. */
+  stats(): Map<number, AddressTotals> {
+    return new Map([...this.totals].map(([address, t]) => [address, { ...t }]));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail.catch(() => undefined);
+    await this.wire.close();
+  }
+
+  private run<R>(address: number, op: 'read' | 'write', length: number, buffer: Buffer, transfer: () => Promise<R>): Promise<R> {
+    const job = async (): Promise<R> => {
+      const startedAt = performance.now();
+      try {
+        const result = await transfer();
+        this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, bytes: this.opts.onTransaction ? Buffer.from(buffer.subarray(0, length)) : undefined });
+        return result;
+      } catch (err) {
+        this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+        throw err;
+      }
+    };
+    const result = this.tail.then(job, job);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private note(t: I2cTransaction): void {
+    let totals = this.totals.get(t.address);
+    if (!totals) {
+      totals = { transactions: 0, bytesRead: 0, bytesWritten: 0, busyMs: 0 };
+      this.totals.set(t.address, totals);
+    }
+    totals.transactions++;
+    totals.busyMs += t.ms;
+    if (!t.error) {
+      if (t.op === 'read') totals.bytesRead += t.length;
+      else totals.bytesWritten += t.length;
+    }
+    this.opts.onTransaction?.(t);
+  }
+}
