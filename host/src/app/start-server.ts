@@ -3,6 +3,7 @@ import type { Config, ConfigInput } from '../config/schema.js';
 import { serveHttp } from '../http/server.js';
 import { startServices, type ServiceOptions, type Services } from '../services/start-services.js';
 import type { SimulatedEsp32Cam } from '../sim/index.js';
+import type { I2cTransaction } from '../transports/shared-i2c-bus.js';
 import { openHardware, type OpenedHardware } from './hardware.js';
 
 export interface RunningServer {
@@ -25,7 +26,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type ServerOptions = ServiceOptions;
+export interface ServerOptions extends ServiceOptions {
+  /** Sees every I2C transaction of every bus (the trace log; tests check whose turn it was). */
+  onTransaction?: (t: I2cTransaction) => void;
+}
 
 /**
  * The service's composition root: resolves the config (`input` is validated like a config file), opens the
@@ -36,7 +40,7 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
   const config = resolveConfig([{ name: 'server options', values: input, baseDir: process.cwd() }]);
   let hardware: OpenedHardware | undefined;
   const services = await startServices(config, async () => {
-    hardware = await openHardware(config.cameras, config, { flashDir: config.dataDir, serialPorts: true, owner: 'esp32cam service' });
+    hardware = await openHardware(config.cameras, config, { flashDir: config.dataDir, serialPorts: true, owner: 'esp32cam service', onTransaction: opts.onTransaction });
     return hardware;
   }, { ...opts, log });
   const opened = hardware!;

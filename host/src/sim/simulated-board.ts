@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Esp32CamError } from '../errors.js';
 import type { I2cTransport } from '../transports/i2c-transport.js';
@@ -55,7 +56,7 @@ const WDT_POLL_MS = 10;
  * slave through fake `machine`, `camera` and `utime` modules), then the REPL on the UART. Every chip reset
  * ends that worker; a soft reset replaces it.
  *
- * Events: 'console' (each line MicroPython prints), 'reboot' ({ cause }: a chip reset's boot), 'soft-reboot'
+ * Events: 'console' (each line MicroPython prints), 'frame' ({ sha256, size }: a frame the sensor delivered), 'reboot' ({ cause }: a chip reset's boot), 'soft-reboot'
  * ({ raw }), 'pin' ({ pin, value }), 'watchdog' ({ timeoutMs }: the script started its WDT), 'repl' (the REPL is up), 'repl-exec' ({ code, how }: code the raw REPL
  * ran), 'paste-overrun' ({ arrived, granted }: a host ignored raw-paste flow control), 'error' (traceback
  * text; only emitted while someone listens, so an unwatched script error cannot crash the host).
@@ -389,6 +390,8 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
           if (worker !== this.worker) return; // that boot is gone
           if (out.outcome === 'fault') this.emit('console', `E (camera) Camera Capture Failed (${out.reason})`);
           if (out.outcome === 'overflow') this.emit('console', `W (cam_hal) FB-OVF: a ${out.size}-byte JPEG does not fit the ${m.fbLen}-byte frame buffer`);
+          // A test rig's view of what the sensor delivered, to check that a photo came from this board.
+          if (out.outcome === 'frame') this.emit('frame', { sha256: createHash('sha256').update(out.data).digest('hex'), size: out.data.length });
           worker.post({ t: 'frame', id: m.id, outcome: out.outcome, hex: out.outcome === 'frame' ? out.data.toString('hex') : null });
         });
         break;
