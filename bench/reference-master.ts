@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { I2cTransport } from '../host/src/transports/i2c-transport.js';
 
 /**
- * The field's reference master, as hardware-facts §2 describes it, for comparison only: write the command,
+ * The field's reference master, as docs/hardware.md §3 describes it, for comparison only: write the command,
  * sleep 50 ms, read one status byte; for 201 read the two length bytes, then the data. No checks at all.
  *
  * One change, or it could not finish: as written it also waits only 50 ms after `capture`, but the camera

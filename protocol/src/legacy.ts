@@ -1,5 +1,5 @@
 /**
- * The legacy packet protocol spoken by the slave scripts on boards in the field (hardware-facts §2).
+ * The legacy packet protocol spoken by the slave scripts on boards in the field (docs/hardware.md §3).
  * Commands are bare ASCII in one I2C write; answers are a status byte, and for 201 a u16 LE length and data.
  */
 

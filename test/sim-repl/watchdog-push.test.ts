@@ -1,5 +1,5 @@
 /**
- * The watchdog trap (hardware-facts §4): the slave script arms machine.WDT, and Ctrl-C stops the script but
+ * The watchdog trap (docs/hardware.md §6): the slave script arms machine.WDT, and Ctrl-C stops the script but
  * not the watchdog. A push that outlasts the script's timeout must still finish, because the session re-arms
  * the watchdog with its maintenance window first and feeds it as it goes.
  */

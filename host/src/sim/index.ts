@@ -1,6 +1,6 @@
 /**
  * The simulated ESP32-CAM: a product feature (`npm start` with no hardware) and the project's test rig.
- * See simulated-board.ts for the model and hardware-facts §1–3 for what it follows.
+ * See simulated-board.ts for the model and docs/hardware.md §2–4 for what it follows.
  */
 export { SimulatedEsp32Cam, openSimBus, RESET_CAUSES } from './simulated-board.js';
 export { SimI2cBus } from './sim-i2c-bus.js';

@@ -1,6 +1,6 @@
 /**
  * Wire time of the simulated I2C bus. Each byte is 8 data bits plus the ACK bit, i.e. 9 clocks; a
- * transaction also carries its address byte (hardware-facts §3). Transactions are serialised: one
+ * transaction also carries its address byte (docs/hardware.md §4). Transactions are serialised: one
  * starts when the previous one ends. Times are `performance.now()` milliseconds.
  */
 export const CLOCKS_PER_BYTE = 9;

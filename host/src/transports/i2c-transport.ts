@@ -3,7 +3,7 @@
  * the simulated board and test rigs are interchangeable.
  *
  * Each call is one plain I2C message (a write, or a read), never a combined transfer: the Pi's bcm2835
- * driver allows a read only as the last message of a combined transfer (hardware-facts §3).
+ * driver allows a read only as the last message of a combined transfer (docs/hardware.md §4).
  *
  * A slave that does not acknowledge its address rejects with a Node system error whose `code` is
  * `EREMOTEIO` (errno 121) or `ENXIO`, as i2c-bus does.

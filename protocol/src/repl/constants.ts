@@ -1,5 +1,5 @@
 /**
- * The bytes of MicroPython's raw REPL and raw-paste mode (shared/runtime/pyexec.c; hardware-facts §4).
+ * The bytes of MicroPython's raw REPL and raw-paste mode (shared/runtime/pyexec.c; docs/hardware.md §6).
  */
 export const CTRL_A = 0x01;
 export const CTRL_B = 0x02;

@@ -1,4 +1,4 @@
-/** The ESP ROM serial bootloader protocol (hardware-facts §5): pure encode/decode, no I/O, no framing. */
+/** The ESP ROM serial bootloader protocol (docs/hardware.md §7): pure encode/decode, no I/O, no framing. */
 export * from './opcodes.js';
 export * from './packet.js';
 export * from './commands.js';

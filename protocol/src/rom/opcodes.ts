@@ -1,6 +1,6 @@
 /**
  * Opcodes, error codes and fixed values of the ESP ROM serial bootloader and esptool's flasher stub
- * (esptool `docs/en/advanced-topics/serial-protocol.rst`, `esptool/loader.py` v4.8.1; hardware-facts §5).
+ * (esptool `docs/en/advanced-topics/serial-protocol.rst`, `esptool/loader.py` v4.8.1; docs/hardware.md §7).
  */
 export const Op = {
   FLASH_BEGIN: 0x02,

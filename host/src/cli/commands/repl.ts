@@ -44,7 +44,7 @@ async function replCommand(spec: PortSpec, stop: boolean): Promise<void> {
 }
 
 /**
- * Ctrl-C alone stops main.py but not the watchdog it started (hardware-facts §4, "the watchdog trap"): the
+ * Ctrl-C alone stops main.py but not the watchdog it started (docs/hardware.md §6, "the watchdog trap"): the
  * raw REPL client's way in re-arms it with the maintenance window, then the board goes back to `>>> `.
  */
 async function stopScript(handle: SerialPortHandle): Promise<void> {

@@ -11,7 +11,7 @@ const hexAddr = (a: number) => `0x${a.toString(16).padStart(2, '0')}`;
  * typed errors, and a note of what an empty TX ring reads as.
  *
  * The freshev slave answers a read of an empty ring with garbage: the last byte it sent, repeated (or 0xFF),
- * and consumes nothing (hardware-facts §1). `idleByte` is the last byte any read returned, which is that
+ * and consumes nothing (docs/hardware.md §2). `idleByte` is the last byte any read returned, which is that
  * garbage value; a reply byte equal to it cannot be told from "nothing there yet".
  */
 export class BusLink {

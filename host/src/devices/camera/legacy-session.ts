@@ -12,7 +12,7 @@ import { BusLink, sleep } from './bus-link.js';
 import type { CaptureProgress } from './types.js';
 
 /**
- * Timing of the legacy slave, from hardware-facts §1: a command reaches the script 10–20 ms after it is
+ * Timing of the legacy slave, from docs/hardware.md §2: a command reaches the script 10–20 ms after it is
  * written, and writes inside that window merge. Reading at 22 ms means the reply of a quick command is queued
  * (the script answers within a millisecond or two of seeing it); the reference master waits 50 ms.
  */

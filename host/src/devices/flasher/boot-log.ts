@@ -37,7 +37,7 @@ export type BootDiagnosis =
 /**
  * Reads a ROM boot log. The ROM prints `rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)`; boot modes
  * that end in "waiting for download" (0x3, 0x1, …) are the serial bootloader, anything else booted from flash
- * because GPIO0 was high at reset (hardware-facts §5, esptool's "Wrong boot mode detected").
+ * because GPIO0 was high at reset (docs/hardware.md §7, esptool's "Wrong boot mode detected").
  */
 export function diagnoseBootLog(bytes: Uint8Array): BootDiagnosis {
   if (bytes.length === 0) return { kind: 'silent' };

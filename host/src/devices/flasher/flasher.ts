@@ -15,7 +15,7 @@ export interface FlashOptions {
   /** A serial device path, or `sim:…` together with `binding`. */
   path: string;
   image: Uint8Array;
-  /** `auto` reads the file's layout (hardware-facts §6). */
+  /** `auto` reads the file's layout (docs/hardware.md §8). */
   offset?: 'auto' | number;
   /** Baud rate once the stub runs; 460800 by default, as esptool. */
   baudRate?: number;

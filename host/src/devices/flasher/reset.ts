@@ -19,7 +19,7 @@ export interface ResetStep {
 }
 
 /**
- * The two-transistor auto-reset circuit (hardware-facts §5): RTS alone pulls EN low (reset); DTR alone
+ * The two-transistor auto-reset circuit (docs/hardware.md §7): RTS alone pulls EN low (reset); DTR alone
  * pulls GPIO0 low. EN rising while GPIO0 is low starts the ROM in download mode. `holdMs` is how long GPIO0
  * stays low after EN rises: esptool tries 50 ms, then 550 ms for boards with a slow EN capacitor.
  */

@@ -1,6 +1,6 @@
 /**
  * Presents an opened node-serialport stream as the Web-Serial `SerialPort` that esptool-js's `Transport`
- * expects (hardware-facts §7): `open`/`close`, web `readable`/`writable` streams of Uint8Array,
+ * expects (docs/hardware.md §7): `open`/`close`, web `readable`/`writable` streams of Uint8Array,
  * `setSignals`, `getInfo`, and the optional `setBaudRate` that makes esptool-js change the baud rate in
  * place instead of closing and reopening the port.
  *

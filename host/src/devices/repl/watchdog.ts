@@ -1,5 +1,5 @@
 /**
- * The Python that keeps the board's watchdog from biting during a session (hardware-facts §4, "the
+ * The Python that keeps the board's watchdog from biting during a session (docs/hardware.md §6, "the
  * watchdog trap"): Ctrl-C stops main.py but not the watchdog it started, so the first thing run is a
  * WDT with a maintenance-length timeout, fed again between steps. The object is kept in a global so a
  * later feed does not reconfigure the timer; after a soft reset the global is gone and it is made again.

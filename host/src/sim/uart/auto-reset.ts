@@ -1,5 +1,5 @@
 /**
- * The two-transistor auto-reset circuit of ESP32 dev boards and the ESP32-CAM-MB (hardware-facts §4–5).
+ * The two-transistor auto-reset circuit of ESP32 dev boards and the ESP32-CAM-MB (docs/hardware.md §5, §7).
  * Each transistor's base is driven by one modem line and its emitter by the other, so a pin is pulled low
  * only while exactly one line is asserted: RTS alone pulls EN low (reset), DTR alone pulls IO0 low (boot).
  * Both asserted, as Linux does on open, or both released leave both pins high, so opening a port

@@ -1,5 +1,5 @@
 /**
- * What the ESP32 prints on its UART at 115200 baud while it starts (hardware-facts §5 "Boot log"; the lines
+ * What the ESP32 prints on its UART at 115200 baud while it starts (docs/hardware.md §7 "Boot log"; the lines
  * are the ROM's, as quoted in esptool and esptool-js issue traces of real ESP32-D0WD boards).
  */
 export const ROM_BAUD = 115200;

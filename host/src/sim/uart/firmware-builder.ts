@@ -1,6 +1,6 @@
 /**
  * Builds ESP32 flash content byte by byte, as esptool's elf2image, gen_esp32part.py and merge_bin lay it out
- * (hardware-facts §6; ESP-IDF `esp_app_format.h` for the app descriptor). The simulator makes its factory
+ * (docs/hardware.md §8; ESP-IDF `esp_app_format.h` for the app descriptor). The simulator makes its factory
  * flash with it, and the tests make the firmware files they flash.
  */
 import { createHash } from 'node:crypto';

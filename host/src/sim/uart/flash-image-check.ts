@@ -2,7 +2,7 @@ import type { SimFlash } from './flash-chip.js';
 
 /**
  * What the ESP32 ROM finds at flash offset 0x1000 when it boots from flash: the second-stage bootloader's
- * image header (hardware-facts §6: magic 0xE9, segment count, flash mode, size/frequency, entry point, then
+ * image header (docs/hardware.md §8: magic 0xE9, segment count, flash mode, size/frequency, entry point, then
  * the 16-byte extended header with the chip id at offset 12, then `addr32 len32 data` segments).
  */
 export const BOOTLOADER_OFFSET = 0x1000;

@@ -23,7 +23,7 @@ const SYNC_REPLIES = 8;
 const ROM_READ_SLOW_BLOCK = 64;
 
 /**
- * The ESP32 ROM's serial loader (hardware-facts §5): 4 status bytes, SPI_ATTACH before any flash command,
+ * The ESP32 ROM's serial loader (docs/hardware.md §7): 4 status bytes, SPI_ATTACH before any flash command,
  * erase at FLASH_BEGIN, 0x400-byte blocks, MD5 as 32 hex characters, and none of the stub's commands.
  * Failures answer `status 1, error` with the ROM's error codes.
  */

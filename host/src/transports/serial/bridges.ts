@@ -1,6 +1,6 @@
 /**
  * What a USB-serial bridge means for an ESP board: its name, which modem-line levels are safe while the port
- * is idle, and what a user must know about resetting the board through it (hardware-facts §4).
+ * is idle, and what a user must know about resetting the board through it (docs/hardware.md §5).
  */
 
 export type BridgeKind =
