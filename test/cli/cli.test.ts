@@ -129,7 +129,7 @@ describe('esp32cam CLI (built, spawned)', () => {
     const serving = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d) => {
         stdout += d;
-        const m = /serving (http:\/\/\S+)\n[\s\S]*camera sim \(simulated ESP32-CAM; online/.exec(stdout);
+        const m = /serving (http:\/\/\S+)\n[\s\S]*camera "cam" sim \(simulated ESP32-CAM[^;\n]*; online/.exec(stdout);
         if (m) resolve(m[1]);
       });
       exited.then(() => reject(new Error(`serve exited early: ${stdout}${stderr}`)));

@@ -89,8 +89,8 @@ export async function oneCameraFromFlags(flags: CameraFlags): Promise<{ config: 
   if (picked === undefined) return { config, camera: config.cameras[0] };
   const camera = config.cameras.find((c) => c.name === picked);
   if (!camera) {
-    throw new Esp32CamError('E_CONFIG', `--camera ${picked}: there is no camera of that name`,
-      `The configured cameras are ${config.cameras.map((c) => c.name).join(', ')}; or give a spec such as i2c:1@0x2c.`);
+    throw new Esp32CamError('E_CONFIG', `--camera ${picked}: "${picked}" is not a camera: no configured camera has that name, and it is not a spec`,
+      `The configured cameras are ${config.cameras.map((c) => c.name).join(', ')}; a spec looks like sim, sim@0x2d or i2c:1@0x2c.`);
   }
   return { config, camera };
 }
