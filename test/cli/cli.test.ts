@@ -138,6 +138,25 @@ describe('esp32cam CLI (built, spawned)', () => {
     expect(status.camera.spec).toBe('sim');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toBe('');
+    // stderr is not a terminal here: JSON lines for journald, at info and below, with nothing to warn about.
+    const lines = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; ns: string; msg: string });
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ ns: 'camera', msg: expect.stringMatching(/camera "cam" \(sim\) is online/) }));
+  });
+
+  it('logs a capture at trace level: every I2C message in hex with its timing, as JSON lines', async () => {
+    const result = await run(['capture', '--camera', 'sim', '-o', 'traced.jpg', '--log-level', 'warn,i2c=trace'], work);
+    expect(result.code).toBe(0);
+    const lines = result.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; ns: string; msg: string });
+    const i2c = lines.filter((l) => l.ns === 'i2c');
+    expect(i2c.length).toBeGreaterThan(3);
+    expect(i2c.every((l) => l.level === 10)).toBe(true);
+    // A write of a command and a read of its reply, each with the bus, address, size, time and bytes.
+    expect(i2c.some((l) => /^sim:1 0x2c W \d+ B \d+\.\d\d ms( [0-9a-f]{2})+/.test(l.msg))).toBe(true);
+    expect(i2c.some((l) => /^sim:1 0x2c R \d+ B \d+\.\d\d ms ff d8/.test(l.msg) || /^sim:1 0x2c R /.test(l.msg))).toBe(true);
+    expect(lines.filter((l) => l.ns !== 'i2c')).toEqual([]);
+    const bad = await run(['ping', '--camera', 'sim', '--log-level', 'i2c=loud'], work);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/"loud" is not a level/);
   });
 });

@@ -36,7 +36,7 @@ export interface ServerOptions extends ServiceOptions {
  * real or simulated hardware each camera names, starts the services on it and puts them on the network.
  */
 export async function startServer(input: ConfigInput | Config = {}, opts: ServerOptions = {}): Promise<RunningServer> {
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const { log } = opts;
   const config = resolveConfig([{ name: 'server options', values: input, baseDir: process.cwd() }]);
   let hardware: OpenedHardware | undefined;
   const services = await startServices(config, async () => {

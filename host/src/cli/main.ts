@@ -1,4 +1,5 @@
 import { Argument, Command } from 'commander';
+import { configureLogging, LOG_ENV, parseLogLevels, verbosityLevel } from '../log/index.js';
 import { packageVersion } from '../services/version.js';
 import { addCameraOptions } from './camera-options.js';
 import { captureCommand } from './commands/capture.js';
@@ -20,7 +21,18 @@ function buildProgram(): Command {
     .description('Photos from an ESP32-CAM behind a Raspberry Pi, over I2C; or from a simulated board')
     .version(packageVersion())
     .option('--debug', 'print stack traces with errors')
+    .option('-v, --verbose', 'log more: -v debug, -vv trace (every I2C transaction and REPL byte)', (_value: string, previous: number) => previous + 1, 0)
+    .option('--log-level <levels>', `log levels, e.g. "debug" or "info,i2c=trace,repl=trace" (default: $${LOG_ENV}, else info for serve and warn for the rest)`)
     .showHelpAfterError();
+  // Logging is set up before any command runs, from the flags, then the environment.
+  program.hook('preAction', (_program, command) => {
+    const opts = program.opts<{ verbose: number; logLevel?: string }>();
+    const base = { default: command.name() === 'serve' ? 'info' : 'warn', namespaces: {} } as const;
+    let levels = parseLogLevels(opts.logLevel ?? process.env[LOG_ENV] ?? '', { ...base, namespaces: {} });
+    const verbose = verbosityLevel(opts.verbose);
+    if (verbose) levels = { ...levels, default: verbose };
+    configureLogging({ levels });
+  });
 
   addCameraOptions(program.command('serve').description('run the web UI, HTTP API and socket.io service'), 'many')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')

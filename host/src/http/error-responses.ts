@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { Esp32CamError, type ErrorCode } from '../errors.js';
+import { logger } from '../log/index.js';
 import { errorPayload } from '../services/error-payload.js';
+import { redactUrl } from './request-log.js';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_BAD_ID: 400,
@@ -82,7 +84,8 @@ function requestError(err: unknown): Esp32CamError | undefined {
 }
 
 /** Every failure is `{ error: { code, message, hint } }`; unexpected ones are logged once and answered 500. */
-export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
+export function errorHandler(line?: (text: string) => void): ErrorRequestHandler {
+  const log = logger('http');
   return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
@@ -94,7 +97,9 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
       status = (err as { type?: unknown }).type === 'entity.too.large' ? 413 : httpStatusOf(known.code);
     } else {
       status = 500;
-      log(`esp32cam: unexpected error on ${req.method} ${req.originalUrl}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      const where = `${req.method} ${redactUrl(req.originalUrl)}`;
+      if (line) line(`esp32cam: unexpected error on ${where}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      else log.error(`unexpected error on ${where}`, err);
     }
     res.status(status).set('Cache-Control', 'no-store').json({ error: errorPayload(known ?? err) });
   };

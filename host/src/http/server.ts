@@ -12,6 +12,8 @@ import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
 import { relayPushJobs, scriptRoutes } from './script-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
+import { requestLog } from './request-log.js';
+import { logger } from '../log/index.js';
 import { AccessToken } from '../services/auth/index.js';
 import {
   Gatekeeper, cspNonce, dropRotatedSockets, pageWithNonce, hostCheck, hostPolicy, isLoopbackBinding, requireToken, sameOriginForActions, securityHeaders, socketAdmission,
@@ -40,9 +42,10 @@ interface Doors {
   uploads: UploadGate;
 }
 
-function buildApp(services: Services, doors: Doors, log: (line: string) => void): express.Express {
+function buildApp(services: Services, doors: Doors, log: ((line: string) => void) | undefined): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLog);
   // The doors, in the order an attacker meets them (README, "Security").
   app.use(hostCheck(doors.allowsHost));
   app.use(cspNonce);
@@ -90,14 +93,18 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
  * the doors (README, "Security"). Closing it leaves the services to whoever started them.
  */
 export async function serveHttp(services: Services, opts: { log?: (line: string) => void } = {}): Promise<HttpService> {
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const { log } = opts;
   const { config } = services;
   let access: AccessToken | undefined;
   let tokenCreated = false;
   if (needsToken(config)) ({ access, created: tokenCreated } = await AccessToken.open({ dataDir: config.dataDir, configured: config.auth.token }));
   try {
     const leftovers = await clearUploads(config.dataDir);
-    if (leftovers > 0) log(`esp32cam: removed ${leftovers} unfinished upload(s) left by an earlier run`);
+    if (leftovers > 0) {
+      const text = `removed ${leftovers} unfinished upload(s) left by an earlier run`;
+      if (log) log(`esp32cam: ${text}`);
+      else logger('http').warn(text);
+    }
   } catch (err) {
     access?.close();
     throw err;

@@ -4,6 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Esp32CamError } from '../errors.js';
 import { errorPayload, type ErrorPayload } from './error-payload.js';
 import type { PortClaims } from './serial/port-claims.js';
+import { logger } from '../log/index.js';
+
+const jobLog = logger('service');
 
 export type JobState = 'running' | 'done' | 'failed';
 
@@ -191,7 +194,10 @@ export class JobRunner<P extends object, R, X extends object = object> {
       this.emit('job:done', { id: job.id, result });
     } catch (err) {
       const error = errorPayload(err);
-      if (!(err instanceof Esp32CamError)) this.opts.log?.(`esp32cam: ${this.opts.noun} ${job.id} failed unexpectedly: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!(err instanceof Esp32CamError)) {
+        if (this.opts.log) this.opts.log(`esp32cam: ${this.opts.noun} ${job.id} failed unexpectedly: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        else jobLog.error(`${this.opts.noun} ${job.id} failed unexpectedly`, err);
+      }
       job.error = error;
       job.state = 'failed';
       job.finishedAt = new Date();

@@ -8,6 +8,9 @@ import { PhotoIdGenerator, assertPhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-record.js';
 import { recoverStore, type StoreDirs } from './store-recovery.js';
 import { jpegSize, makeThumbnail } from './thumbnail.js';
+import { logger } from '../log/index.js';
+
+const storeLog = logger('service');
 
 export interface PhotoStoreOptions {
   dataDir: string;
@@ -90,7 +93,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       // Photos are private: folders the store creates (the data directory too) are the service user's alone.
       await ensureDir(dirs.photos, fs, 0o700);
       await ensureDir(dirs.thumbs, fs, 0o700);
-      const records = await recoverStore(fs, dirs, opts.log ?? ((line) => console.warn(line)));
+      const records = await recoverStore(fs, dirs, opts.log ?? ((line) => storeLog.warn(line.replace(/^esp32cam: /, ''))));
       for (const record of records) store.index(store.withName(record));
     } catch (err) {
       if (err instanceof Esp32CamError) throw err;

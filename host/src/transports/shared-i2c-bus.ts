@@ -1,5 +1,17 @@
 import { performance } from 'node:perf_hooks';
+import { logger } from '../log/index.js';
 import type { I2cTransport } from './i2c-transport.js';
+
+const log = logger('i2c');
+const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+
+/** One line per message at trace level: what a user sends when a real board misbehaves. */
+function traceLine(t: I2cTransaction): string {
+  const head = `${t.bus} ${hex(t.address)} ${t.op === 'read' ? 'R' : 'W'} ${t.length} B ${t.ms.toFixed(2)} ms`;
+  if (t.error) return `${head} ${t.error}`;
+  const shown = t.bytes!.subarray(0, 64).toString('hex').replace(/(..)(?=.)/g, '$1 ');
+  return `${head} ${shown}${t.bytes!.length > 64 ? ` … (+${t.bytes!.length - 64} B)` : ''}`;
+}
 
 /** One plain message on the wire, as the trace log and the figures see it. */
 export interface I2cTransaction {
@@ -77,7 +89,7 @@ export class SharedI2cBus {
       const startedAt = performance.now();
       try {
         const result = await transfer();
-        this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, bytes: this.opts.onTransaction ? Buffer.from(buffer.subarray(0, length)) : undefined });
+        this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, bytes: this.opts.onTransaction || log.enabled('trace') ? Buffer.from(buffer.subarray(0, length)) : undefined });
         return result;
       } catch (err) {
         this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, error: (err as NodeJS.ErrnoException).code ?? String(err) });
@@ -101,6 +113,7 @@ export class SharedI2cBus {
       if (t.op === 'read') totals.bytesRead += t.length;
       else totals.bytesWritten += t.length;
     }
+    if (t.bytes || t.error) log.trace(() => traceLine(t));
     this.opts.onTransaction?.(t);
   }
 }

@@ -1,5 +1,15 @@
 import type { Duplex } from 'node:stream';
+import { logger } from '../../log/index.js';
 import { linkLost } from './repl-errors.js';
+
+const log = logger('repl');
+
+/** Bytes as a readable line: printable ASCII as is, the rest (Ctrl-A, Ctrl-D, raw-paste windows) escaped. */
+function shown(bytes: Uint8Array): string {
+  let text = '';
+  for (const b of bytes.subarray(0, 512)) text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return bytes.length > 512 ? `${text}… (+${bytes.length - 512} B)` : text;
+}
 
 /**
  * The byte link a REPL session runs over. The caller opens the port (with DTR/RTS held low); the client
@@ -15,9 +25,12 @@ export interface ReplLink {
 
 /** A ReplLink over a Node Duplex: a serialport stream, a socket, a pty's stream. */
 export function duplexLink(stream: Duplex): ReplLink {
+  // The REPL's traffic both ways at trace level, for a log of a misbehaving board.
+  if (log.enabled('trace')) stream.on('data', (chunk: Uint8Array) => log.trace(() => `< ${shown(chunk)}`));
   return {
     write: (bytes) =>
       new Promise<void>((resolve, reject) => {
+        log.trace(() => `> ${shown(bytes)}`);
         // A write to a port that went away is the board being unplugged, whichever call noticed it first.
         if (stream.destroyed || stream.writableEnded) {
           reject(linkLost());

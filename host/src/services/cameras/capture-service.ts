@@ -5,7 +5,10 @@ import { isEsp32CamError, type ErrorCode } from '../../errors.js';
 import { errorPayload, type ErrorPayload } from '../error-payload.js';
 import type { PhotoRecord } from '../photo-record.js';
 import type { PhotoStore } from '../photo-store.js';
+import { logger } from '../../log/index.js';
 import type { CameraHandle } from './camera-handle.js';
+
+const cameraLog = logger('camera');
 
 export interface CameraStatus {
   /** The camera's name, as in its URLs. */
@@ -88,7 +91,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     super();
     this.camera = opts.camera;
     this.store = opts.store;
-    this.log = opts.log ?? ((line) => console.warn(line));
+    this.log = opts.log ?? ((line) => cameraLog.warn(line.replace(/^esp32cam: /, '')));
     this.name = opts.camera.name;
     const { spec } = opts.camera;
     this.state = {
@@ -254,7 +257,20 @@ export class CaptureService extends EventEmitter<CameraEvents> {
 
   /** The camera's state changed, or its photos did: pages get the new status. */
   changed(): void {
-    if (!this.closed) this.emit('status', this.status());
+    if (this.closed) return;
+    this.noteTransition();
+    this.emit('status', this.status());
+  }
+
+  private lastSeen: { online: boolean | null; protocol: ProtocolInUse | null } = { online: null, protocol: null };
+
+  /** Coming online, going offline and a change of protocol are worth a line at info level. */
+  private noteTransition(): void {
+    const { online, protocol, lastError } = this.state;
+    if (online === this.lastSeen.online && protocol === this.lastSeen.protocol) return;
+    this.lastSeen = { online, protocol };
+    if (online === true) cameraLog.info(`camera "${this.name}" (${this.state.spec}) is online, protocol ${protocol ?? 'unknown'}`);
+    else if (online === false) cameraLog.info(`camera "${this.name}" (${this.state.spec}) is offline: ${lastError?.message ?? 'no answer'}`);
   }
 }
 
