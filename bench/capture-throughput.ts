@@ -32,7 +32,10 @@ function simOptions(busHz: number, field: boolean): SimOptions {
 }
 
 /** Bytes per second of whole QVGA captures (command to validated JPEG) against the simulated slave. */
-export async function clientThroughput(label: string, opts: { script?: 'field'; protocol: 'auto' | 'legacy'; busHz: number; photos: number }): Promise<ThroughputResult> {
+export async function clientThroughput(
+  label: string,
+  opts: { script?: 'field'; protocol: 'auto' | 'legacy'; busHz: number; photos: number },
+): Promise<ThroughputResult> {
   const sim = await SimulatedEsp32Cam.start(simOptions(opts.busHz, opts.script === 'field'));
   try {
     const client = new CameraClient({ bus: sim, protocol: opts.protocol });
@@ -49,7 +52,15 @@ export async function clientThroughput(label: string, opts: { script?: 'field'; 
     const after = client.busCounters;
     const wireBytes = after.read - before.read + (after.written - before.written) + (after.transactions - before.transactions);
     const busSeconds = (wireBytes * 9) / opts.busHz;
-    return { label, photos: opts.photos, meanPhotoBytes: bytes / opts.photos, bytesPerSecond: bytes / elapsed, secondsPerPhoto: elapsed / opts.photos, busUtilisation: busSeconds / elapsed, retries };
+    return {
+      label,
+      photos: opts.photos,
+      meanPhotoBytes: bytes / opts.photos,
+      bytesPerSecond: bytes / elapsed,
+      secondsPerPhoto: elapsed / opts.photos,
+      busUtilisation: busSeconds / elapsed,
+      retries,
+    };
   } finally {
     await sim.close();
   }
@@ -75,7 +86,14 @@ export async function referenceThroughput(busHz: number, photos: number): Promis
       }
     }
     const elapsed = (performance.now() - started) / 1000;
-    return { label: 'reference master pacing (50 ms per get; 300 ms after capture) vs field script', photos, meanPhotoBytes: bytes / photos, bytesPerSecond: bytes / elapsed, secondsPerPhoto: elapsed / photos, retries };
+    return {
+      label: 'reference master pacing (50 ms per get; 300 ms after capture) vs field script',
+      photos,
+      meanPhotoBytes: bytes / photos,
+      bytesPerSecond: bytes / elapsed,
+      secondsPerPhoto: elapsed / photos,
+      retries,
+    };
   } finally {
     await sim.close();
   }

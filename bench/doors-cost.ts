@@ -25,17 +25,20 @@ function timeRequests(port: number, n: number, headers: Record<string, string>, 
         return;
       }
       const started = performance.now();
-      const req = request({ host: '127.0.0.1', port, path: '/api/status', agent, headers: { host: `127.0.0.1:${port}`, ...headers }, setHost: false }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== expectStatus) {
-            reject(new Error(`expected ${expectStatus}, got ${res.statusCode}`));
-            return;
-          }
-          times.push(performance.now() - started);
-          one(i + 1);
-        });
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/status', agent, headers: { host: `127.0.0.1:${port}`, ...headers }, setHost: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== expectStatus) {
+              reject(new Error(`expected ${expectStatus}, got ${res.statusCode}`));
+              return;
+            }
+            times.push(performance.now() - started);
+            one(i + 1);
+          });
+        },
+      );
       req.on('error', reject);
       req.end();
     };

@@ -27,7 +27,14 @@ export async function flashThroughput(baud: number): Promise<FlashThroughput> {
   try {
     const result = await flashFirmware({ path, image, binding: SimSerialBinding, baudRate: baud, bootWatchMs: 0 });
     const wireSeconds = (compressed * 10) / baud;
-    return { baud, bytes: image.length, compressed, seconds: result.writeSeconds, effectiveKbps: result.effectiveKbps, wireShare: wireSeconds / result.writeSeconds };
+    return {
+      baud,
+      bytes: image.length,
+      compressed,
+      seconds: result.writeSeconds,
+      effectiveKbps: result.effectiveKbps,
+      wireShare: wireSeconds / result.writeSeconds,
+    };
   } finally {
     unregisterSimSerialBoard(path);
     await board.close();

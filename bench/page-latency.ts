@@ -19,7 +19,15 @@ export async function pageLatency(photos: number): Promise<string | undefined> {
   const server = await startServer({ port: 0, dataDir, camera: 'sim', sim: { busHz: BUS_HZ } }, { healthIntervalMs: 0, log: () => undefined });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   try {
     const page = await browser.newPage();

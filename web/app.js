@@ -134,15 +134,19 @@ function confirmDelete(photo) {
   const dialog = $('confirm-delete');
   $('confirm-text').textContent = `The photo taken ${formatTakenLong(photo.takenAt)} is removed from the Pi for good.`;
   dialog.returnValue = '';
-  dialog.addEventListener('close', async () => {
-    if (dialog.returnValue !== 'delete') return;
-    try {
-      await api.deletePhoto(photo.id);
-      removePhoto(photo.id);
-    } catch (err) {
-      showError(err);
-    }
-  }, { once: true });
+  dialog.addEventListener(
+    'close',
+    async () => {
+      if (dialog.returnValue !== 'delete') return;
+      try {
+        await api.deletePhoto(photo.id);
+        removePhoto(photo.id);
+      } catch (err) {
+        showError(err);
+      }
+    },
+    { once: true },
+  );
   dialog.showModal();
 }
 
@@ -214,9 +218,14 @@ function catchUp() {
 function setConnection(s) {
   const el = $('connection');
   el.dataset.state = s;
-  el.querySelector('.live-text').textContent = {
-    live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', unavailable: 'No live updates', connecting: 'Connecting…',
-  }[s] ?? s;
+  el.querySelector('.live-text').textContent =
+    {
+      live: 'Live',
+      reconnecting: 'Reconnecting…',
+      offline: 'Offline',
+      unavailable: 'No live updates',
+      connecting: 'Connecting…',
+    }[s] ?? s;
   if (s !== 'live' && state.remoteCapture) {
     // A capture seen from here can no longer be followed; its result arrives with the resync.
     state.remoteCapture = false;

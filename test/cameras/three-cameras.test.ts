@@ -39,7 +39,10 @@ describe('three simulated cameras, two sharing a bus', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-three-'));
-    server = await startServer({ port: 0, dataDir, cameras: CAMERAS }, { healthIntervalMs: 0, log: () => undefined, onTransaction: (t) => transactions.push(t) });
+    server = await startServer(
+      { port: 0, dataDir, cameras: CAMERAS },
+      { healthIntervalMs: 0, log: () => undefined, onTransaction: (t) => transactions.push(t) },
+    );
     for (const [name, board] of server.hardware.boards) {
       delivered.set(name, []);
       board.on('frame', (f: { sha256: string }) => delivered.get(name)!.push(f.sha256));
@@ -52,7 +55,9 @@ describe('three simulated cameras, two sharing a bus', () => {
   });
 
   it('lists every camera with its bus, address and serial port', async () => {
-    const { body } = await api<{ cameras: Array<{ name: string; spec: string; bus: number; address: string; serialPort: string; kind: string }> }>('/api/cameras');
+    const { body } = await api<{ cameras: Array<{ name: string; spec: string; bus: number; address: string; serialPort: string; kind: string }> }>(
+      '/api/cameras',
+    );
     expect(body.cameras.map((c) => [c.name, c.spec, c.kind, c.bus, c.address, c.serialPort])).toEqual([
       ['front', 'sim', 'sim', 1, '0x2c', 'sim:front'],
       ['back', 'sim@0x2d', 'sim', 1, '0x2d', 'sim:back'],
@@ -60,7 +65,12 @@ describe('three simulated cameras, two sharing a bus', () => {
     ]);
     expect([...server.hardware.buses.keys()]).toEqual(['sim:1', 'sim:2']);
     const ports = await api<{ ports: Array<{ path: string; simulated: boolean }> }>('/api/ports');
-    expect(ports.body.ports.filter((p) => p.simulated).map((p) => p.path).sort()).toEqual(['sim:back', 'sim:front', 'sim:garden']);
+    expect(
+      ports.body.ports
+        .filter((p) => p.simulated)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['sim:back', 'sim:front', 'sim:garden']);
     // Unknown names are a clear 404 that lists the real ones.
     const missing = await api<{ error: { code: string; hint: string } }>('/api/cameras/porch');
     expect(missing.status).toBe(404);
@@ -107,7 +117,7 @@ describe('three simulated cameras, two sharing a bus', () => {
     expect(bus2.some((t) => t.startedAt < bus1End)).toBe(true);
   });
 
-  it('keeps each camera\'s photos apart: lists, counts and /capture?camera=', async () => {
+  it("keeps each camera's photos apart: lists, counts and /capture?camera=", async () => {
     const { body: one } = await api<{ items: PhotoJson[] }>('/api/cameras/back/photos');
     expect(one.items.length).toBeGreaterThan(0);
     expect(one.items.every((p) => p.camera === 'back')).toBe(true);
@@ -130,8 +140,12 @@ describe('three simulated cameras, two sharing a bus', () => {
     expect(unknown.status).toBe(404);
   });
 
-  it('switches one camera\'s LED by name, and the old /api/flash still means the first camera', async () => {
-    const res = await api<{ on: boolean }>('/api/cameras/garden/led', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"on": true}' });
+  it("switches one camera's LED by name, and the old /api/flash still means the first camera", async () => {
+    const res = await api<{ on: boolean }>('/api/cameras/garden/led', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"on": true}',
+    });
     expect(res.body).toEqual({ on: true });
     expect(server.hardware.boards.get('garden')!.info().flashLed).toBe(true);
     expect(server.hardware.boards.get('front')!.info().flashLed).toBe(false);

@@ -44,7 +44,10 @@ export function runCli(args: string[], cwd: string): Promise<Run> {
 
 /** The one `esp32cam: … (CODE). hint` line a failed command prints, checked to be alone and without a stack. */
 export function errorLine(run: Run): string {
-  const lines = run.stderr.trimEnd().split('\n').filter((l) => l.startsWith('esp32cam: ') && / \(E_[A-Z_]+\)/.test(l));
+  const lines = run.stderr
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.startsWith('esp32cam: ') && / \(E_[A-Z_]+\)/.test(l));
   if (run.code !== 1 || lines.length !== 1 || /^\s+at /m.test(run.stderr)) {
     throw new Error(`expected one error line and exit 1, got exit ${run.code}:\n${run.stderr}`);
   }

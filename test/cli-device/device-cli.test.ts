@@ -50,7 +50,9 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
     expect(errorLine(await cli('push', '--set', 'I2C_ADRESS=0x2d'))).toMatch(/--set: Unknown device setting "I2C_ADRESS" \(E_CONFIG\)/);
     expect(errorLine(await cli('push', '--set', 'SDA_PIN=thirteen'))).toMatch(/SDA_PIN must be an integer/);
     await writeFile(join(work, 'bad-config.json'), JSON.stringify({ device: { WDT_TIMEOUT_MS: true } }));
-    expect(errorLine(await cli('push', '--config', join(work, 'bad-config.json')))).toMatch(/config file's "device" section: Device setting WDT_TIMEOUT_MS must be an integer/);
+    expect(errorLine(await cli('push', '--config', join(work, 'bad-config.json')))).toMatch(
+      /config file's "device" section: Device setting WDT_TIMEOUT_MS must be an integer/,
+    );
     expect(board.bytesFromHost()).toBe(before);
   });
 
@@ -76,8 +78,8 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
     expect(ls.stdout).toBe('5000  blob.bin\n');
     expect(ls.stderr).toMatch(/1 entry; .* free of /);
     const root = await cli('ls');
-    expect(root.stdout).toMatch(/^\s+-  data\/$/m);
-    expect(root.stdout).toMatch(/^\s*\d+  main\.py$/m);
+    expect(root.stdout).toMatch(/^\s+- {2}data\/$/m);
+    expect(root.stdout).toMatch(/^\s*\d+ {2}main\.py$/m);
 
     const got = await cli('get', '/data/blob.bin', '-o', join(work, 'back.bin'));
     expect(got.code, got.stderr).toBe(0);
@@ -122,10 +124,16 @@ describe('esp32cam push, ls, cat, get, rm, reset and repl (built, spawned) again
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor(() => /Ctrl-\] quits/.test(stderr), () => stderr);
+    await waitFor(
+      () => /Ctrl-\] quits/.test(stderr),
+      () => stderr,
+    );
     child.stdin.write('\x03');
     child.stdin.write('print(6*7)\n');
-    await waitFor(() => /print\(6\*7\)\r\n42\r?\n/.test(stdout), () => stdout);
+    await waitFor(
+      () => /print\(6\*7\)\r\n42\r?\n/.test(stdout),
+      () => stdout,
+    );
     child.stdin.write(Buffer.from([0x1d]));
     expect(await exited).toBe(0);
     expect(stderr).not.toMatch(/E_[A-Z]/);

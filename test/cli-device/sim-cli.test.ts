@@ -24,7 +24,9 @@ describe('esp32cam push --run, cat and reset (built, spawned) with --port sim:es
     expect(r.stderr).toBe('');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^pushed 2 of 2 files: /m);
-    expect(r.stdout).toMatch(/^reset the board \(hard reset through RTS\); the script started: esp32cam-slave\/1 \(MicroPython [\d.]+\): I2C 0x2C on SCL 12\/SDA 13 at 100000 Hz, QVGA q12/m);
+    expect(r.stdout).toMatch(
+      /^reset the board \(hard reset through RTS\); the script started: esp32cam-slave\/1 \(MicroPython [\d.]+\): I2C 0x2C on SCL 12\/SDA 13 at 100000 Hz, QVGA q12/m,
+    );
     expect(r.stdout).toMatch(/^I2C ping at 0x2c: answered in \d+ ms \(protocol v2, firmware esp32cam-slave\/1/m);
   });
 
@@ -56,10 +58,16 @@ describe('esp32cam push --run, cat and reset (built, spawned) with --port sim:es
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor(() => /Ctrl-\] quits/.test(stderr), () => stderr);
+    await waitFor(
+      () => /Ctrl-\] quits/.test(stderr),
+      () => stderr,
+    );
     expect(stderr).toMatch(/stopped the running script; the watchdog allows 10 minutes/);
     child.stdin.write('print(6*7)\n');
-    await waitFor(() => /print\(6\*7\)\r\n42\r\n>>> /.test(stdout), () => stdout);
+    await waitFor(
+      () => /print\(6\*7\)\r\n42\r\n>>> /.test(stdout),
+      () => stdout,
+    );
     child.stdin.write(Buffer.from([0x1d]));
     expect(await exited).toBe(0);
   });
@@ -71,7 +79,10 @@ describe('esp32cam push --run, cat and reset (built, spawned) with --port sim:es
     sim.stdout.on('data', (d: Buffer) => (simOut += d.toString()));
     const simExited = new Promise<number | null>((resolve) => sim.on('close', resolve));
     try {
-      await waitFor(() => /press Ctrl-C to stop/.test(simOut), () => simOut);
+      await waitFor(
+        () => /press Ctrl-C to stop/.test(simOut),
+        () => simOut,
+      );
       const r = await runCli(['reset', '--hard', '--port', link], work);
       expect(r.stderr).toMatch(/hard reset \(machine\.reset\(\)\)/);
       expect(r.code, r.stderr).toBe(0);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -139,7 +139,10 @@ describe('esp32cam CLI (built, spawned)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     // stderr is not a terminal here: JSON lines for journald, at info and below, with nothing to warn about.
-    const lines = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; ns: string; msg: string });
+    const lines = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; ns: string; msg: string });
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
     expect(lines).toContainEqual(expect.objectContaining({ ns: 'camera', msg: expect.stringMatching(/camera "cam" \(sim\) is online/) }));
   });
@@ -147,7 +150,10 @@ describe('esp32cam CLI (built, spawned)', () => {
   it('logs a capture at trace level: every I2C message in hex with its timing, as JSON lines', async () => {
     const result = await run(['capture', '--camera', 'sim', '-o', 'traced.jpg', '--log-level', 'warn,i2c=trace'], work);
     expect(result.code).toBe(0);
-    const lines = result.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; ns: string; msg: string });
+    const lines = result.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; ns: string; msg: string });
     const i2c = lines.filter((l) => l.ns === 'i2c');
     expect(i2c.length).toBeGreaterThan(3);
     expect(i2c.every((l) => l.level === 10)).toBe(true);

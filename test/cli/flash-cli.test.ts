@@ -28,7 +28,7 @@ describe('esp32cam flash (built, spawned) against the simulated board', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('flashes micropython.org\'s single image at 0x1000 (offset auto) and shows the boot', async () => {
+  it("flashes micropython.org's single image at 0x1000 (offset auto) and shows the boot", async () => {
     const image = micropythonImage(0);
     await writeFile(join(dir, 'esp32.bin'), image);
     const flash = join(dir, 'flash-1.bin');

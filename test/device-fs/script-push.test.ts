@@ -25,7 +25,10 @@ describe('pushing scripts to the simulated board', () => {
     expect(items.map((i) => i.remotePath)).toEqual(['/camconfig.py', '/main.py']);
     const progress: PushItemProgress[] = [];
     const first = await pushScripts(b.client, items, { onProgress: (p) => progress.push(p) });
-    expect(first.map((r) => [r.path, r.skipped])).toEqual([['/camconfig.py', false], ['/main.py', false]]);
+    expect(first.map((r) => [r.path, r.skipped])).toEqual([
+      ['/camconfig.py', false],
+      ['/main.py', false],
+    ]);
     const config = b.readFile('/camconfig.py')!.toString();
     expect(config).toMatch(/^I2C_ADDRESS = 0x2D\s+#/m);
     expect(config).toMatch(/^WDT_TIMEOUT_MS = 30000\s+#/m);
@@ -66,7 +69,7 @@ describe('pushing scripts to the simulated board', () => {
   });
 
   it.each([
-    ["a quote", "it's.py", /not allowed: quotes/],
+    ['a quote', "it's.py", /not allowed: quotes/],
     ['a non-ASCII letter', 'caf\u00e9.py', /not allowed: only printable ASCII/],
   ])('refuses a file name with %s, sending nothing', async (_what, name, message) => {
     await writeFile(join(dir, name), 'print(1)\n');
@@ -92,7 +95,9 @@ describe('pushing scripts to the simulated board', () => {
 
   it('refuses two files for the same place, missing files and folders', async () => {
     await writeFile(join(dir, 'x.py'), 'x = 1\n');
-    await expect(checkPushItems([...fileItems([join(dir, 'x.py')]), ...fileItems([join(dir, 'x.py')])])).rejects.toThrowError(/would both be written to \/x\.py/);
+    await expect(checkPushItems([...fileItems([join(dir, 'x.py')]), ...fileItems([join(dir, 'x.py')])])).rejects.toThrowError(
+      /would both be written to \/x\.py/,
+    );
     expect(() => fileItems([join(dir, 'nope.py')])).toThrowError(/There is no file/);
     expect(() => fileItems([dir])).toThrowError(/is not a file/);
   });
@@ -113,8 +118,9 @@ describe('pushing scripts to the simulated board', () => {
     const stale: string[] = [];
     await writeFile(join(dir, 'main.py'), bigScript(3000, 'after'));
     await writeFile(join(dir, 'util.py'), 'x = 1\n');
-    const results = await pushScripts(b.newClient(), [...fileItems([join(dir, 'main.py')]), ...fileItems([join(dir, 'util.py')], 'lib')],
-      { onStaleTemps: (paths) => stale.push(...paths) });
+    const results = await pushScripts(b.newClient(), [...fileItems([join(dir, 'main.py')]), ...fileItems([join(dir, 'util.py')], 'lib')], {
+      onStaleTemps: (paths) => stale.push(...paths),
+    });
     expect(stale.sort()).toEqual(['/lib/util.py.tmp', '/main.py.tmp']);
     expect(results.map((r) => r.skipped)).toEqual([false, false]);
     expect(b.listDir('/').filter((n) => n.endsWith('.tmp'))).toEqual([]);

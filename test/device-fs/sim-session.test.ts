@@ -75,7 +75,9 @@ describe('device sessions on the simulated board', () => {
     const board = await simPort({ flashFile: join(dir, 'full.bin'), fsCapacityBytes: 32 * 1024 });
     try {
       const err = await errorOf(
-        withReplSession(board.spec, 'test push', (s) => pushScripts(s.client, [{ remotePath: '/main.py', data: bigScript(20 * 1024, 'too big'), sourceName: 'big.py' }])),
+        withReplSession(board.spec, 'test push', (s) =>
+          pushScripts(s.client, [{ remotePath: '/main.py', data: bigScript(20 * 1024, 'too big'), sourceName: 'big.py' }]),
+        ),
       );
       expect(err.code).toBe('E_DEVICE_FS_FULL');
       expect(err.message).toMatch(/\/main\.py could not be written \(the old file is unchanged\)/);
@@ -111,7 +113,10 @@ describe('device sessions on the simulated board', () => {
       expect(board.sim.info().address).toBe(0x2c);
       const check = await withReplSession(board.spec, 'test push', async (s) => {
         const results = await pushScripts(s.client, bundledScriptItems({ I2C_ADDRESS: '0x2d' }));
-        expect(results.map((r) => [r.path, r.skipped])).toEqual([['/camconfig.py', false], ['/main.py', true]]);
+        expect(results.map((r) => [r.path, r.skipped])).toEqual([
+          ['/camconfig.py', false],
+          ['/main.py', true],
+        ]);
         return confirmScriptRuns(s, {
           ping: async (address) => {
             const { CameraClient } = await import('../../host/src/devices/camera/camera-client.js');
@@ -140,7 +145,9 @@ describe('device sessions on the simulated board', () => {
     try {
       const err = await errorOf(
         withReplSession(board.spec, 'test push', async (s) => {
-          await pushScripts(s.client, [{ remotePath: '/main.py', data: Buffer.from("print('starting')\nraise ValueError('no camera here')\n"), sourceName: 'main.py' }]);
+          await pushScripts(s.client, [
+            { remotePath: '/main.py', data: Buffer.from("print('starting')\nraise ValueError('no camera here')\n"), sourceName: 'main.py' },
+          ]);
           return confirmScriptRuns(s, { expectBanner: false });
         }),
       );

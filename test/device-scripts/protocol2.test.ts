@@ -45,10 +45,7 @@ describe('test helpers match the published check values', () => {
 describe('protocol 2', () => {
   it('answers HELLO with protocol 2, the chunk size, the TX ring and the firmware name', async () => {
     const board = await loadBoard();
-    const payload = Buffer.concat([
-      Buffer.from([2, 0x00, 0x08, 0x00, 0x20]),
-      Buffer.from('esp32cam-slave/1 (MicroPython 1.27.0)', 'ascii'),
-    ]);
+    const payload = Buffer.concat([Buffer.from([2, 0x00, 0x08, 0x00, 0x20]), Buffer.from('esp32cam-slave/1 (MicroPython 1.27.0)', 'ascii')]);
     expect(board.command(requestFrame(0x42, HELLO))).toEqual([replyFrame(0x42, 201, payload)]);
   });
 
@@ -65,55 +62,35 @@ describe('protocol 2', () => {
   it('READs any offset, cuts at the end, and repeats a READ identically', async () => {
     const photo = fakeJpeg(5000);
     const board = await boardWithPhoto(photo);
-    expect(board.command(requestFrame(2, READ, readArgs(1, 0, 2048)))).toEqual([
-      replyFrame(2, 201, photo.subarray(0, 2048)),
-    ]);
-    expect(board.command(requestFrame(3, READ, readArgs(1, 2048, 2048)))).toEqual([
-      replyFrame(3, 201, photo.subarray(2048, 4096)),
-    ]);
-    expect(board.command(requestFrame(4, READ, readArgs(1, 4096, 2048)))).toEqual([
-      replyFrame(4, 201, photo.subarray(4096)),
-    ]);
-    expect(board.command(requestFrame(5, READ, readArgs(1, 1234, 10)))).toEqual([
-      replyFrame(5, 201, photo.subarray(1234, 1244)),
-    ]);
-    expect(board.command(requestFrame(5, READ, readArgs(1, 1234, 10)))).toEqual([
-      replyFrame(5, 201, photo.subarray(1234, 1244)),
-    ]);
+    expect(board.command(requestFrame(2, READ, readArgs(1, 0, 2048)))).toEqual([replyFrame(2, 201, photo.subarray(0, 2048))]);
+    expect(board.command(requestFrame(3, READ, readArgs(1, 2048, 2048)))).toEqual([replyFrame(3, 201, photo.subarray(2048, 4096))]);
+    expect(board.command(requestFrame(4, READ, readArgs(1, 4096, 2048)))).toEqual([replyFrame(4, 201, photo.subarray(4096))]);
+    expect(board.command(requestFrame(5, READ, readArgs(1, 1234, 10)))).toEqual([replyFrame(5, 201, photo.subarray(1234, 1244))]);
+    expect(board.command(requestFrame(5, READ, readArgs(1, 1234, 10)))).toEqual([replyFrame(5, 201, photo.subarray(1234, 1244))]);
   });
 
   it('answers a READ at the very end with no bytes, and one past the end with 100', async () => {
     const board = await boardWithPhoto(fakeJpeg(5000));
     expect(board.command(requestFrame(9, READ, readArgs(1, 5000, 100)))).toEqual([replyFrame(9, 201)]);
-    expect(board.command(requestFrame(10, READ, readArgs(1, 5001, 100)))).toEqual([
-      failReply(10, 'offset 5001 past the end (5000)'),
-    ]);
+    expect(board.command(requestFrame(10, READ, readArgs(1, 5001, 100)))).toEqual([failReply(10, 'offset 5001 past the end (5000)')]);
   });
 
   it('refuses a READ longer than the chunk size', async () => {
     const board = await boardWithPhoto(fakeJpeg(5000));
-    expect(board.command(requestFrame(11, READ, readArgs(1, 0, 2049)))).toEqual([
-      failReply(11, 'length 2049 above 2048'),
-    ]);
+    expect(board.command(requestFrame(11, READ, readArgs(1, 0, 2049)))).toEqual([failReply(11, 'length 2049 above 2048')]);
   });
 
   it('refuses a READ of a photo id it no longer holds', async () => {
     const board = await boardWithPhoto(fakeJpeg(3000, 1));
     board.setPhoto(fakeJpeg(3000, 2));
     board.command(requestFrame(12, CAPTURE));
-    expect(board.command(requestFrame(13, READ, readArgs(1, 0, 100)))).toEqual([
-      failReply(13, 'photo 1 is not held'),
-    ]);
+    expect(board.command(requestFrame(13, READ, readArgs(1, 0, 100)))).toEqual([failReply(13, 'photo 1 is not held')]);
   });
 
   it('refuses a READ before any capture and a READ with the wrong argument count', async () => {
     const board = await loadBoard();
-    expect(board.command(requestFrame(14, READ, readArgs(0, 0, 100)))).toEqual([
-      failReply(14, 'photo 0 is not held'),
-    ]);
-    expect(board.command(requestFrame(15, READ, Buffer.from([1, 0, 0])))).toEqual([
-      failReply(15, 'READ takes 8 argument bytes'),
-    ]);
+    expect(board.command(requestFrame(14, READ, readArgs(0, 0, 100)))).toEqual([failReply(14, 'photo 0 is not held')]);
+    expect(board.command(requestFrame(15, READ, Buffer.from([1, 0, 0])))).toEqual([failReply(15, 'READ takes 8 argument bytes')]);
   });
 
   it('answers CAPTURE with 100 and the reason when the camera fails, and drops the old photo', async () => {
@@ -122,17 +99,13 @@ describe('protocol 2', () => {
     expect(board.command(requestFrame(16, CAPTURE))).toEqual([failReply(16, 'capture failed')]);
     board.py("camera.next_capture = b'\\x00\\x01\\x02'");
     expect(board.command(requestFrame(17, CAPTURE))).toEqual([failReply(17, 'not a JPEG')]);
-    expect(board.command(requestFrame(18, READ, readArgs(1, 0, 10)))).toEqual([
-      failReply(18, 'photo 1 is not held'),
-    ]);
+    expect(board.command(requestFrame(18, READ, readArgs(1, 0, 10)))).toEqual([failReply(18, 'photo 1 is not held')]);
   });
 
   it('answers CAPTURE with 100 when the camera raises', async () => {
     const board = await loadBoard();
     board.py("camera.next_capture = RuntimeError('sensor gone')");
-    expect(board.command(requestFrame(19, CAPTURE))).toEqual([
-      failReply(19, "internal error: RuntimeError('sensor gone',)"),
-    ]);
+    expect(board.command(requestFrame(19, CAPTURE))).toEqual([failReply(19, "internal error: RuntimeError('sensor gone',)")]);
   });
 
   it('switches the flash with FLASH and answers 200 with no payload', async () => {
@@ -199,18 +172,14 @@ describe('protocol 2', () => {
       [53, Buffer.from([0xa5, 0x5a, 0x01])],
       [54, Buffer.from([0xa5, 0x5a])],
     ] as const) {
-      expect(board.command(Buffer.concat([garbage, requestFrame(seq, HELLO)])), `seq ${seq}`).toEqual([
-        hello(seq),
-      ]);
+      expect(board.command(Buffer.concat([garbage, requestFrame(seq, HELLO)])), `seq ${seq}`).toEqual([hello(seq)]);
     }
   });
 
   it('skips a frame cut short at the end of the chunk', async () => {
     const board = await loadBoard();
     const cut = requestFrame(61, READ, readArgs(1, 0, 100)).subarray(0, 9);
-    expect(board.command(Buffer.concat([requestFrame(60, FLASH, Buffer.from([0])), cut]))).toEqual([
-      replyFrame(60, 200),
-    ]);
+    expect(board.command(Buffer.concat([requestFrame(60, FLASH, Buffer.from([0])), cut]))).toEqual([replyFrame(60, 200)]);
   });
 
   it('feeds the watchdog for frames, merged frames and bad frames alike', async () => {

@@ -10,19 +10,27 @@ interface TimerState {
   inits: number;
 }
 
-const timerState = 'dict(mode=machine.timers[0].mode, period=machine.timers[0].period, ' +
-  'active=machine.timers[0].active, inits=machine.timers[0].inits)';
+const timerState = 'dict(mode=machine.timers[0].mode, period=machine.timers[0].period, ' + 'active=machine.timers[0].active, inits=machine.timers[0].inits)';
 
 describe('camconfig.py', () => {
   it('holds the documented defaults, and the TX ring holds two full protocol-2 replies', async () => {
     const board = await loadBoard({ start: false });
     board.py('import camconfig');
-    const config = board.value<Record<string, number | string>>(
-      '{k: getattr(camconfig, k) for k in dir(camconfig) if not k.startswith("_")}',
-    );
+    const config = board.value<Record<string, number | string>>('{k: getattr(camconfig, k) for k in dir(camconfig) if not k.startswith("_")}');
     expect(config).toEqual({
-      I2C_ID: 0, SCL_PIN: 12, SDA_PIN: 13, I2C_FREQ: 100000, I2C_ADDRESS: 0x2c, TX_RING: 8192, RX_RING: 256,
-      LEGACY_CHUNK: 100, CHUNK: 2048, FRAME_SIZE: 'QVGA', JPEG_QUALITY: 12, FLASH_PIN: 4, LED_PIN: 33,
+      I2C_ID: 0,
+      SCL_PIN: 12,
+      SDA_PIN: 13,
+      I2C_FREQ: 100000,
+      I2C_ADDRESS: 0x2c,
+      TX_RING: 8192,
+      RX_RING: 256,
+      LEGACY_CHUNK: 100,
+      CHUNK: 2048,
+      FRAME_SIZE: 'QVGA',
+      JPEG_QUALITY: 12,
+      FLASH_PIN: 4,
+      LED_PIN: 33,
       WDT_TIMEOUT_MS: 60000,
     });
     expect(2 * ((config.CHUNK as number) + 10)).toBeLessThanOrEqual(config.TX_RING as number);
@@ -37,7 +45,14 @@ describe('start-up', () => {
       { format: 4, framesize: 5, quality: 12, fb_location: 1 }, // JPEG, FRAME_QVGA, PSRAM in the fake
     ]);
     expect(board.value('i2c.kwargs')).toEqual({
-      id: 0, mode: 1, freq: 100000, scl: 12, sda: 13, slave_addr: 44, slave_rbuflen: 256, slave_wbuflen: 8192,
+      id: 0,
+      mode: 1,
+      freq: 100000,
+      scl: 12,
+      sda: 13,
+      slave_addr: 44,
+      slave_rbuflen: 256,
+      slave_wbuflen: 8192,
     });
     expect(board.value('i2c.cb is not None')).toBe(true);
     expect(board.value('machine.deinit_all_calls')).toBe(0);
@@ -71,26 +86,21 @@ describe('start-up', () => {
     expect(board.output.at(-1)).toMatch(/camera FAILED: Camera Init Failed$/);
     expect(board.command('ping')).toEqual([Buffer.from([0xc8])]);
     expect(board.command('capture')).toEqual([Buffer.from([0x64])]);
-    expect(board.command(requestFrame(1, 0x02))).toEqual([
-      replyFrame(1, 100, Buffer.from('camera not ready: Camera Init Failed')),
-    ]);
+    expect(board.command(requestFrame(1, 0x02))).toEqual([replyFrame(1, 100, Buffer.from('camera not ready: Camera Init Failed'))]);
     expect(board.value('camera.capture_calls')).toBe(0);
   });
 
   it('reports an unknown frame size instead of crashing', async () => {
     const board = await loadBoard({ setup: "import camconfig\ncamconfig.FRAME_SIZE = 'HUGE'" });
     expect(board.value('len(camera.init_calls)')).toBe(0);
-    expect(board.command(requestFrame(2, 0x02))).toEqual([
-      replyFrame(2, 100, Buffer.from('camera not ready: unknown FRAME_SIZE HUGE')),
-    ]);
+    expect(board.command(requestFrame(2, 0x02))).toEqual([replyFrame(2, 100, Buffer.from('camera not ready: unknown FRAME_SIZE HUGE'))]);
   });
 
   it('prints a one-line banner with address, frame size and protocols', async () => {
     const board = await loadBoard();
     expect(board.output).toHaveLength(1);
     expect(board.output[0]).toBe(
-      'esp32cam-slave/1 (MicroPython 1.27.0): I2C 0x2C on SCL 12/SDA 13 at 100000 Hz, QVGA q12, ' +
-        'protocol 2 + legacy, camera ok',
+      'esp32cam-slave/1 (MicroPython 1.27.0): I2C 0x2C on SCL 12/SDA 13 at 100000 Hz, QVGA q12, ' + 'protocol 2 + legacy, camera ok',
     );
   });
 
@@ -112,9 +122,16 @@ describe('red LED', () => {
     const board = await loadBoard();
     expect(board.value<TimerState>(timerState)).toEqual({ mode: 1, period: 150, active: true, inits: 1 });
     // Pin(33, value=1) is off (active low); the start-up pattern lit it at once, without sleeping.
-    expect(board.takePinWrites().filter(([pin]) => pin === LED)).toEqual([[LED, 1], [LED, 0]]);
+    expect(board.takePinWrites().filter(([pin]) => pin === LED)).toEqual([
+      [LED, 1],
+      [LED, 0],
+    ]);
     for (let i = 0; i < 6; i++) board.py('machine.timers[0].fire()');
-    expect(board.takePinWrites()).toEqual([[LED, 1], [LED, 0], [LED, 1]]);
+    expect(board.takePinWrites()).toEqual([
+      [LED, 1],
+      [LED, 0],
+      [LED, 1],
+    ]);
     expect(board.value<TimerState>(timerState).active).toBe(false);
     expect(board.value('utime.sleeps')).toEqual([]);
   });
@@ -127,7 +144,13 @@ describe('red LED', () => {
     expect(board.takePinWrites()).toEqual([[LED, 0]]);
     expect(board.value<TimerState>(timerState)).toMatchObject({ active: true, inits: 2 });
     for (let i = 0; i < 10; i++) board.py('machine.timers[0].fire()');
-    expect(board.takePinWrites()).toEqual([[LED, 1], [LED, 0], [LED, 1], [LED, 0], [LED, 1]]);
+    expect(board.takePinWrites()).toEqual([
+      [LED, 1],
+      [LED, 0],
+      [LED, 1],
+      [LED, 0],
+      [LED, 1],
+    ]);
     expect(board.value<TimerState>(timerState).active).toBe(false);
   });
 

@@ -4,7 +4,8 @@ import { connectError } from '../../host/src/devices/flasher/connect.js';
 import { classicReset, noReset } from '../../host/src/devices/flasher/reset.js';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
-const DOWNLOAD_LOG = 'ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n';
+const DOWNLOAD_LOG =
+  'ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n';
 const FLASH_LOG = 'ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\nconfigsip: 0, SPIWP:0xee\r\n';
 /** The same ROM log as a 115200-baud reader sees it when the chip talks at 74880 (a 26 MHz crystal). */
 const GARBLED = Uint8Array.from([0xe0, 0x1c, 0x8c, 0x0e, 0xfe, 0x80, 0x9c, 0xf0, 0x70, 0x80, 0x86, 0xe6, 0x00, 0x98, 0x60, 0xfc, 0x1e, 0x80, 0x0e, 0x78]);
@@ -49,7 +50,10 @@ describe('saying why a connect failed', () => {
   });
 
   it('silence: wiring, driver or port', () => {
-    const err = connectError([{ step: classic, diagnosis: { kind: 'silent' } }, { step: none, diagnosis: { kind: 'silent' } }]);
+    const err = connectError([
+      { step: classic, diagnosis: { kind: 'silent' } },
+      { step: none, diagnosis: { kind: 'silent' } },
+    ]);
     expect(err.code).toBe('E_NO_SERIAL_DATA');
     expect(err.message).toMatch(/tried: classic DTR\/RTS reset \(50 ms\), no reset/);
     expect(err.hint).toMatch(/TX and RX/);

@@ -101,7 +101,8 @@ describe('esptool-js ESPLoader against the simulated ESP32-CAM', () => {
       `esptool-js on the sim: connect+stub+baud ${(tConnected - t0).toFixed(0)} ms; ` +
         `write ${image.length} B in ${(tWritten - tConnected).toFixed(0)} ms ` +
         `(${((image.length * 8) / (tWritten - tConnected)).toFixed(0)} kbit/s effective, incl. MD5); ` +
-        `read 64 KB in ${(tRead - tWritten).toFixed(0)} ms\n` + log.join('\n'),
+        `read 64 KB in ${(tRead - tWritten).toFixed(0)} ms\n` +
+        log.join('\n'),
     );
     await transport.disconnect();
   });

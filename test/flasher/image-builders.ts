@@ -34,7 +34,7 @@ export function firmwareLike(length: number, seed: number): Uint8Array {
     x ^= x << 5;
     return x >>> 0;
   };
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     if (i >= 64 && next() % 100 >= 92) {
       const back = 4 + (next() % 60);
       const run = 4 + (next() % 12);
@@ -52,7 +52,13 @@ export const APP_DESC = Uint8Array.of(0x32, 0x54, 0xcd, 0xab);
 export type Fill = 'random' | 'firmware';
 
 /** An app that is not MicroPython (an Arduino sketch), for the simulator's "other firmware" case. */
-export const ARDUINO_APP: AppDescriptor = { version: 'esp-idf: v4.4.7', projectName: 'arduino-lib-builder', time: '08:00:00', date: 'Mar 21 2024', idfVersion: 'v4.4.7' };
+export const ARDUINO_APP: AppDescriptor = {
+  version: 'esp-idf: v4.4.7',
+  projectName: 'arduino-lib-builder',
+  time: '08:00:00',
+  date: 'Mar 21 2024',
+  idfVersion: 'v4.4.7',
+};
 
 /** The app's first segment: ESP-IDF's app descriptor (MicroPython's by default), then filler. */
 export function appSegment(length: number, seed: number, fill: Fill = 'random', desc: AppDescriptor = FRESHEV_APP): Uint8Array {

@@ -36,7 +36,10 @@ describe('WebSerialAdapter over a real pty pair', () => {
   it('carries every byte value both ways, 64 KB each', async () => {
     await adapter.open({ baudRate: 115200 });
     const out = pattern(0x10000, 42);
-    out.set(Uint8Array.from({ length: 256 }, (_, i) => i), 0);
+    out.set(
+      Uint8Array.from({ length: 256 }, (_, i) => i),
+      0,
+    );
     const arriving = receive(device, out.length);
     const writer = adapter.writable!.getWriter();
     for (let at = 0; at < out.length; at += 4096) await writer.write(out.subarray(at, at + 4096));

@@ -156,10 +156,18 @@ describe('HTTP API and socket.io on a simulated camera', () => {
     for (const body of ['{"on":"yes"}', '{}', '{"on":true,"extra":1}', '[true]', 'null']) {
       await expectError(await fetch(url('/api/flash'), { method: 'POST', headers: { 'content-type': 'application/json' }, body }), 400, 'E_BAD_INPUT');
     }
-    await expectError(await fetch(url('/api/flash'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"on": tru' }), 400, 'E_BAD_INPUT');
+    await expectError(
+      await fetch(url('/api/flash'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"on": tru' }),
+      400,
+      'E_BAD_INPUT',
+    );
     await expectError(await fetch(url('/api/flash'), { method: 'POST', body: 'on=true' }), 400, 'E_BAD_INPUT');
     await expectError(
-      await fetch(url('/api/flash'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ on: true, pad: 'x'.repeat(50_000) }) }),
+      await fetch(url('/api/flash'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ on: true, pad: 'x'.repeat(50_000) }),
+      }),
       413,
       'E_BAD_INPUT',
     );
@@ -189,10 +197,12 @@ describe('HTTP API and socket.io on a simulated camera', () => {
       const firstStatus = new Promise((resolve) => socket.once('status', resolve));
       socket.on('capture:start', () => events.push('capture:start'));
       socket.on('capture:progress', (p) => events.push(`capture:progress:${p.phase}`));
-      const photo = new Promise<{ id: string }>((resolve) => socket.on('photo:new', (record) => {
-        events.push('photo:new');
-        resolve(record);
-      }));
+      const photo = new Promise<{ id: string }>((resolve) =>
+        socket.on('photo:new', (record) => {
+          events.push('photo:new');
+          resolve(record);
+        }),
+      );
       expect(await firstStatus).toMatchObject({ camera: { spec: 'sim' } });
 
       const record = await (await fetch(url('/api/capture'), { method: 'POST' })).json();
@@ -264,13 +274,16 @@ describe('HTTP API on a full disk', () => {
       async open(path, flags, mode) {
         const file = await nodeFs.open(path, flags, mode);
         return {
-          write: (buffer, offset, length, position) => (full ? nodeFs.open('/dev/full', 'w').then(async (dev) => {
-            try {
-              return await dev.write(buffer, offset, length, 0);
-            } finally {
-              await dev.close();
-            }
-          }) : file.write(buffer, offset, length, position)),
+          write: (buffer, offset, length, position) =>
+            full
+              ? nodeFs.open('/dev/full', 'w').then(async (dev) => {
+                  try {
+                    return await dev.write(buffer, offset, length, 0);
+                  } finally {
+                    await dev.close();
+                  }
+                })
+              : file.write(buffer, offset, length, position),
           sync: () => file.sync(),
           close: () => file.close(),
         };

@@ -102,7 +102,7 @@ describe('the serial console over socket.io', () => {
     expect(await b.emitWithAck('console:input', 'print(6*7)\r')).toEqual({ ok: true });
     await until(() => /\r\n42\r\n>>> $/.test(a.output()) && /\r\n42\r\n>>> $/.test(b.output()), 'the answer in both tabs');
     expect(await a.emitWithAck('console:input', Buffer.from([0x03]))).toEqual({ ok: true });
-    await until(() => Buffer.concat(received).length >= 12, 'the input at the board\'s RX pin');
+    await until(() => Buffer.concat(received).length >= 12, "the input at the board's RX pin");
     board().off('uart-in', onIn);
     expect(Buffer.concat(received).toString('latin1')).toBe('print(6*7)\r\x03');
   });
@@ -120,8 +120,10 @@ describe('the serial console over socket.io', () => {
     expect(server.services.flashJobs.list()).toEqual([]);
 
     // Below the service: the port's own lock names the console to whoever opens it in this process.
-    await expect(openSerialPort({ path: simPath(), baudRate: 115200, binding: SimSerialBinding, owner: 'flasher' }))
-      .rejects.toMatchObject({ code: 'E_PORT_BUSY', message: expect.stringMatching(/web console/) });
+    await expect(openSerialPort({ path: simPath(), baudRate: 115200, binding: SimSerialBinding, owner: 'flasher' })).rejects.toMatchObject({
+      code: 'E_PORT_BUSY',
+      message: expect.stringMatching(/web console/),
+    });
   });
 
   it('answers bad payloads with a typed error and keeps serving', async () => {
@@ -137,7 +139,9 @@ describe('the serial console over socket.io', () => {
     expect(a.errors[0]!.code).toBe('E_BAD_INPUT');
 
     const stranger = await tab();
-    expect(await stranger.emitWithAck('console:input', 'hello')).toMatchObject({ error: { code: 'E_BAD_INPUT', message: expect.stringMatching(/not connected/) } });
+    expect(await stranger.emitWithAck('console:input', 'hello')).toMatchObject({
+      error: { code: 'E_BAD_INPUT', message: expect.stringMatching(/not connected/) },
+    });
     stranger.close();
 
     // The session survived all of it.

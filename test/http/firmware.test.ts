@@ -41,7 +41,9 @@ beforeAll(async () => {
   server = await startServer({ port: 0, dataDir, camera: 'sim' }, { healthIntervalMs: 0, log: (line) => logged.push(line) });
   socket = connect(server.url, { transports: ['websocket'], forceNew: true });
   for (const event of ['job:started', 'job:progress', 'job:log', 'job:done', 'job:failed']) {
-    socket.on(event, (data: { id: string }) => received.push({ event, data: data.id ? data : { ...data, id: (data as unknown as { job: { id: string } }).job.id } }));
+    socket.on(event, (data: { id: string }) =>
+      received.push({ event, data: data.id ? data : { ...data, id: (data as unknown as { job: { id: string } }).job.id } }),
+    );
   }
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
 });
@@ -98,7 +100,14 @@ describe('GET /api/ports', () => {
 
 describe('POST /api/firmware refuses bad uploads before a job starts', () => {
   const refused: Array<[string, string, Uint8Array | string, string | null, number, string]> = [
-    ['a file that is not an image', 'port=sim:cam', new TextEncoder().encode('<html>not firmware</html>'.repeat(100)), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
+    [
+      'a file that is not an image',
+      'port=sim:cam',
+      new TextEncoder().encode('<html>not firmware</html>'.repeat(100)),
+      'application/octet-stream',
+      422,
+      'E_BAD_IMAGE',
+    ],
     ['an empty file', 'port=sim:cam', new Uint8Array(0), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
     ['a truncated image', 'port=sim:cam', SMALL.subarray(0, 0x12000), 'application/octet-stream', 422, 'E_BAD_IMAGE'],
     ['a merged image at 0x1000', 'port=sim:cam&offset=0x1000', SMALL, 'application/octet-stream', 422, 'E_WRONG_OFFSET'],
@@ -231,7 +240,9 @@ describe('flash jobs into the simulated board', () => {
     const end = await finished(id);
     expect(end.event).toBe('job:done');
     expect(end.data.result).toMatchObject({ reset: expect.stringMatching(/manual/), length: SMALL.length });
-    const lines = eventsOf(id).filter((e) => e.event === 'job:log').map((e) => e.data.line as string);
+    const lines = eventsOf(id)
+      .filter((e) => e.event === 'job:log')
+      .map((e) => e.data.line as string);
     // The instructions are logged once; later attempts only count down.
     expect(lines.filter((l) => /^Hold GPIO0/.test(l))).toHaveLength(1);
   }, 60_000);
@@ -246,7 +257,7 @@ describe('flash jobs into the simulated board', () => {
 });
 
 describe('closing the service', () => {
-  it('ends a running flash job on its simulated board instead of waiting for it, and leaves other services\' boards alone', async () => {
+  it("ends a running flash job on its simulated board instead of waiting for it, and leaves other services' boards alone", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'esp32cam-fw-close-'));
     const other = await startServer({ port: 0, dataDir: dir, camera: 'sim' }, { healthIntervalMs: 0, log: () => undefined });
     try {

@@ -42,7 +42,9 @@ beforeAll(async () => {
   server = await startServer({ port: 0, dataDir, camera: 'sim' }, { healthIntervalMs: 0, log: () => undefined });
   socket = connect(server.url, { transports: ['websocket'], forceNew: true });
   for (const event of ['push:started', 'push:progress', 'push:log', 'push:done', 'push:failed']) {
-    socket.on(event, (data: Record<string, unknown> & { id: string; job?: { id: string } }) => received.push({ event, data: { ...data, id: data.id ?? data.job!.id } }));
+    socket.on(event, (data: Record<string, unknown> & { id: string; job?: { id: string } }) =>
+      received.push({ event, data: { ...data, id: data.id ?? data.job!.id } }),
+    );
   }
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
 });
@@ -82,7 +84,15 @@ const simPath = () => server.simPort!;
 describe('POST /api/scripts/push refuses bad uploads before a job starts', () => {
   const cases: Array<[string, string, Uint8Array | string | object, string | undefined, number, string, RegExp]> = [
     ['a script over 256 KB', 'name=big.py', '#'.repeat(300 * 1024), undefined, 413, 'E_UPLOAD_TOO_LARGE', /256 KB/],
-    ['a binary file named .py', 'name=photo.py', Uint8Array.of(0xff, 0xd8, 0xff, 0x00, 0x10, 0x4a, 0x46), 'application/octet-stream', 400, 'E_BAD_INPUT', /photo\.py is not a text Python script/],
+    [
+      'a binary file named .py',
+      'name=photo.py',
+      Uint8Array.of(0xff, 0xd8, 0xff, 0x00, 0x10, 0x4a, 0x46),
+      'application/octet-stream',
+      400,
+      'E_BAD_INPUT',
+      /photo\.py is not a text Python script/,
+    ],
     ['a syntax error', 'name=broken.py', 'x = 1\ndef f(:\n    pass\n', undefined, 422, 'E_SCRIPT_SYNTAX', /^broken\.py:2: /],
     ['a file that is not .py', 'name=notes.txt', 'hello', undefined, 400, 'E_BAD_INPUT', /not a \.py script/],
     ['a name with a quote', "name=it's.py", 'print(1)\n', undefined, 400, 'E_BAD_INPUT', /not allowed/],
@@ -102,7 +112,7 @@ describe('POST /api/scripts/push refuses bad uploads before a job starts', () =>
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.message).toMatch(message);
     expect(res.body.error.hint).not.toBe('');
-    expect((await (await fetch(new URL('/api/scripts/jobs', server.url))).json())).toEqual({ jobs: [] });
+    expect(await (await fetch(new URL('/api/scripts/jobs', server.url))).json()).toEqual({ jobs: [] });
   });
 });
 
@@ -112,7 +122,11 @@ describe('the port is shared with the console', () => {
     try {
       const res = await push<{ error: ErrorPayload }>(`port=${simPath()}`, {});
       expect(res.status).toBe(409);
-      expect(res.body.error).toMatchObject({ code: 'E_PORT_BUSY', message: expect.stringMatching(/web console/), hint: expect.stringMatching(/Disconnect the serial console/) });
+      expect(res.body.error).toMatchObject({
+        code: 'E_PORT_BUSY',
+        message: expect.stringMatching(/web console/),
+        hint: expect.stringMatching(/Disconnect the serial console/),
+      });
       const files = await fetch(new URL('/api/device/files', server.url));
       expect(files.status).toBe(409);
     } finally {
@@ -146,7 +160,7 @@ describe('pushing to the board', () => {
 });
 
 describe('pushing with run=1', () => {
-  it('resets the board, sees the slave script start and pings it over I2C through the service\'s camera', async () => {
+  it("resets the board, sees the slave script start and pings it over I2C through the service's camera", async () => {
     const res = await push<{ job: PushJobJson }>('run=1', { force: true });
     const end = await finished(res.body.job.id);
     expect(end.event).toBe('push:done');
@@ -156,7 +170,7 @@ describe('pushing with run=1', () => {
     expect(run.ping.protocol).toBe('v2');
   });
 
-  it('fails the job, naming both addresses, when a pushed setting moves the slave away from the service\'s camera', async () => {
+  it("fails the job, naming both addresses, when a pushed setting moves the slave away from the service's camera", async () => {
     const res = await push<{ job: PushJobJson }>('run=1', { config: { I2C_ADDRESS: '0x2d' } });
     const end = await finished(res.body.job.id);
     expect(end.event).toBe('push:failed');
@@ -172,7 +186,6 @@ describe('GET /api/device/files', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: ErrorPayload }).error.code).toBe('E_BAD_INPUT');
   });
-
 });
 
 describe('a board without MicroPython (its flash erased, so the ROM loops on "invalid header")', () => {
@@ -195,7 +208,6 @@ describe('a board without MicroPython (its flash erased, so the ROM loops on "in
     // The port is free again.
     expect(server.services.serial.claims.holder(simPath())).toBeUndefined();
   });
-
 
   it('answers 502 E_NOT_MICROPYTHON for a board without MicroPython', async () => {
     const res = await fetch(new URL('/api/device/files', server.url));

@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  inspectImage,
-  planFlash,
-  readPartitionTable,
-  sha256,
-  type ImageDescription,
-  type ImageInspection,
-} from '../../protocol/src/esp-image/index.js';
+import { inspectImage, planFlash, readPartitionTable, sha256, type ImageDescription, type ImageInspection } from '../../protocol/src/esp-image/index.js';
 import {
   app,
   bootloader,
@@ -208,7 +201,8 @@ describe('inspectImage: a merged image (freshev firmware_camera.bin)', () => {
       ok: false,
       code: 'E_BAD_IMAGE',
       reason: 'truncated',
-      message: 'The app at 0x10000: the file is truncated: it ends at byte 81920 (0x14000), inside segment 1 of 2 (32768 bytes for 0x3f400020) that starts at 0x10020',
+      message:
+        'The app at 0x10000: the file is truncated: it ends at byte 81920 (0x14000), inside segment 1 of 2 (32768 bytes for 0x3f400020) that starts at 0x10020',
       hint: 'Download the firmware again and compare its size with the published one.',
       size: 0x14000,
     });
@@ -347,7 +341,10 @@ describe('inspectImage: files that are not images', () => {
       size: jpeg.length,
     });
     const zip = Uint8Array.of(0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0);
-    expect(inspectImage(zip)).toMatchObject({ reason: 'not-an-image', message: 'This file is not an ESP firmware image (a zip archive: unpack it and choose the .bin inside)' });
+    expect(inspectImage(zip)).toMatchObject({
+      reason: 'not-an-image',
+      message: 'This file is not an ESP firmware image (a zip archive: unpack it and choose the .bin inside)',
+    });
     expect(inspectImage(buildPartitionTable(DEFAULT_PARTITIONS))).toMatchObject({
       reason: 'not-an-image',
       message: 'This file is not an ESP firmware image (a partition table: it goes at 0x8000, after the bootloader)',
@@ -363,7 +360,11 @@ describe('inspectImage: files that are not images', () => {
   it('refuses a bad magic byte', () => {
     const bad = small.slice();
     bad[0] = 0xe8;
-    expect(inspectImage(bad)).toMatchObject({ code: 'E_BAD_IMAGE', reason: 'not-an-image', message: 'This file is not an ESP firmware image (it starts with E8 02 02 20)' });
+    expect(inspectImage(bad)).toMatchObject({
+      code: 'E_BAD_IMAGE',
+      reason: 'not-an-image',
+      message: 'This file is not an ESP firmware image (it starts with E8 02 02 20)',
+    });
   });
 
   it('lets --force write a non-image only at an explicit offset', () => {
@@ -405,7 +406,10 @@ describe('inspectImage: damaged images', () => {
       message: 'The file is truncated: it ends at byte 60 (0x3c), inside the checksum footer that starts at 0x37',
     });
     const hashed = bootloader(0, true);
-    expect(inspectImage(hashed.subarray(0, hashed.length - 1))).toMatchObject({ reason: 'truncated', message: expect.stringContaining('inside the appended SHA-256') });
+    expect(inspectImage(hashed.subarray(0, hashed.length - 1))).toMatchObject({
+      reason: 'truncated',
+      message: expect.stringContaining('inside the appended SHA-256'),
+    });
   });
 
   it('refuses a wrong checksum byte', () => {
@@ -430,9 +434,16 @@ describe('inspectImage: damaged images', () => {
     expect(inspectImage(many)).toMatchObject({ reason: 'bad-segments', message: 'The image at 0x0 declares 17 segments (an image has 1 to 16)' });
     const huge = small.slice();
     new DataView(huge.buffer).setUint32(28, 0x2000000, true);
-    expect(inspectImage(huge)).toMatchObject({ reason: 'bad-segments', message: 'Segment 1 of the image at 0x0 claims 33554432 bytes, more than any flash holds' });
+    expect(inspectImage(huge)).toMatchObject({
+      reason: 'bad-segments',
+      message: 'Segment 1 of the image at 0x0 claims 33554432 bytes, more than any flash holds',
+    });
     const unknown = small.slice();
     unknown[12] = 7;
-    expect(inspectImage(unknown)).toMatchObject({ code: 'E_BAD_IMAGE', reason: 'unknown-chip', message: 'The image at 0x0 is for chip id 7, which no ESP chip has' });
+    expect(inspectImage(unknown)).toMatchObject({
+      code: 'E_BAD_IMAGE',
+      reason: 'unknown-chip',
+      message: 'The image at 0x0 is for chip id 7, which no ESP chip has',
+    });
   });
 });

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeLegacyReply,
-  encodeLegacyCommand,
-  encodeLegacyReply,
-  legacySlices,
-  LEGACY_COMMANDS,
-} from '../../protocol/src/index.js';
+import { decodeLegacyReply, encodeLegacyCommand, encodeLegacyReply, legacySlices, LEGACY_COMMANDS } from '../../protocol/src/index.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 

@@ -7,8 +7,7 @@ function feedBytewise(p: ReplParser, s: string): ReplEvent[] {
   return [...b(s)].flatMap((x) => p.feed(Uint8Array.of(x)));
 }
 const types = (events: ReplEvent[]) => events.map((e) => e.type);
-const stdoutOf = (events: ReplEvent[]) =>
-  Buffer.concat(events.flatMap((e) => (e.type === 'stdout' ? [Buffer.from(e.data)] : []))).toString('latin1');
+const stdoutOf = (events: ReplEvent[]) => Buffer.concat(events.flatMap((e) => (e.type === 'stdout' ? [Buffer.from(e.data)] : []))).toString('latin1');
 
 describe('ReplParser', () => {
   it('finds the raw banner after noise, split anywhere', () => {
@@ -30,7 +29,13 @@ describe('ReplParser', () => {
   it('no error event when the exception text is empty; one stdout event per feed', () => {
     const p = new ReplParser();
     p.expect('ok');
-    expect(p.feed(b('OK12\n\x04\x04>'))).toEqual([{ type: 'ok' }, { type: 'stdout', data: Uint8Array.from(b('12\n')) }, { type: 'stdout-end' }, { type: 'done' }, { type: 'prompt', banner: false }]);
+    expect(p.feed(b('OK12\n\x04\x04>'))).toEqual([
+      { type: 'ok' },
+      { type: 'stdout', data: Uint8Array.from(b('12\n')) },
+      { type: 'stdout-end' },
+      { type: 'done' },
+      { type: 'prompt', banner: false },
+    ]);
   });
 
   it('raw-paste: window size, credits, acknowledgement of the end', () => {
@@ -52,9 +57,15 @@ describe('ReplParser', () => {
   it('raw-paste refused: R\\x00 then the prompt; old firmware: the raw banner', () => {
     const p = new ReplParser();
     p.expect('paste-reply');
-    expect(p.feed(b('R\x00>'))).toEqual([{ type: 'raw-paste-unsupported', legacy: false }, { type: 'prompt', banner: false }]);
+    expect(p.feed(b('R\x00>'))).toEqual([
+      { type: 'raw-paste-unsupported', legacy: false },
+      { type: 'prompt', banner: false },
+    ]);
     p.expect('paste-reply');
-    expect(feedBytewise(p, 'raw REPL; CTRL-B to exit\r\n>')).toEqual([{ type: 'raw-paste-unsupported', legacy: true }, { type: 'prompt', banner: true }]);
+    expect(feedBytewise(p, 'raw REPL; CTRL-B to exit\r\n>')).toEqual([
+      { type: 'raw-paste-unsupported', legacy: true },
+      { type: 'prompt', banner: true },
+    ]);
   });
 
   it('a reset banner mid-output is a reboot with its cause, and the parser resyncs', () => {

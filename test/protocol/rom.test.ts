@@ -43,7 +43,9 @@ describe('ROM protocol packets', () => {
 
   it('encodes replies with 4 (ROM) or 2 (stub) status bytes', () => {
     expect(hex(encodeResponse(Op.FLASH_DATA, { status: 1, error: 7, statusLength: 4 }))).toBe('010304000000000001070000');
-    expect(hex(encodeResponse(Op.SPI_FLASH_MD5, { data: Uint8Array.of(0xaa, 0xbb), statusLength: STUB_STATUS_LENGTH }))).toBe('01130400' + '00000000' + 'aabb0000');
+    expect(hex(encodeResponse(Op.SPI_FLASH_MD5, { data: Uint8Array.of(0xaa, 0xbb), statusLength: STUB_STATUS_LENGTH }))).toBe(
+      '01130400' + '00000000' + 'aabb0000',
+    );
   });
 
   it('checks direction and length when decoding', () => {
@@ -75,7 +77,10 @@ describe('ROM protocol packets', () => {
     expect(hex(encodeBegin(begin))).toBe('00100000' + '04000000' + '00040000' + '00000100');
     expect(decodeBegin(encodeBegin(begin))).toEqual(begin);
     expect(decodeBegin(new Uint8Array(12))).toBeUndefined();
-    const writes = [{ address: 0x3ff42000, value: 1 << 18, mask: 0xffffffff, delayUs: 0 }, { address: 0x60000078, value: 0, mask: 0, delayUs: 5 }];
+    const writes = [
+      { address: 0x3ff42000, value: 1 << 18, mask: 0xffffffff, delayUs: 0 },
+      { address: 0x60000078, value: 0, mask: 0, delayUs: 5 },
+    ];
     expect(decodeWriteReg(encodeWriteReg(...writes))).toEqual(writes);
     expect(decodeWriteReg(new Uint8Array(15))).toBeUndefined();
     expect(encodeSpiAttach(0, true)).toHaveLength(8);

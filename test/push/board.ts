@@ -71,7 +71,10 @@ export async function startBoard(opts: SimOptions = {}, clientOptions: RawReplOp
       const { files, dirs } = fs();
       const prefix = path.endsWith('/') ? path : `${path}/`;
       const names = [...files.keys(), ...dirs].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/'));
-      return names.map((p) => p.slice(prefix.length)).filter(Boolean).sort();
+      return names
+        .map((p) => p.slice(prefix.length))
+        .filter(Boolean)
+        .sort();
     },
     async close() {
       t.client.close();

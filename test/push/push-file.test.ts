@@ -43,7 +43,9 @@ describe.each([
     expect(b.board.sim.pasteOverruns).toBe(0);
 
     const ratio = onWire / script.length;
-    console.log(`[push ${rawPaste ? 'raw-paste' : 'raw'}] ${script.length} file bytes, ${onWire} bytes to the board (${ratio.toFixed(3)}x; push code alone ${r.wireBytes}, ${(r.wireBytes / script.length).toFixed(3)}x)`);
+    console.log(
+      `[push ${rawPaste ? 'raw-paste' : 'raw'}] ${script.length} file bytes, ${onWire} bytes to the board (${ratio.toFixed(3)}x; push code alone ${r.wireBytes}, ${(r.wireBytes / script.length).toFixed(3)}x)`,
+    );
     expect(ratio).toBeLessThanOrEqual(1.4);
     expect(r.wireBytes).toBeLessThanOrEqual(onWire);
   });
@@ -122,7 +124,9 @@ describe.each([
     const old = bigScript(3000, 'old');
     await pushFile(b.client, old, 'main.py');
     // Fill the board's filesystem until two 4 KB blocks are left: the new file needs three.
-    const fill = await b.client.exec("import os\nfree = os.statvfs('/')[3] - 2\nf = open('/filler.bin', 'wb')\nf.write(bytes(4096 * free))\nf.close()\nprint(os.statvfs('/')[3])");
+    const fill = await b.client.exec(
+      "import os\nfree = os.statvfs('/')[3] - 2\nf = open('/filler.bin', 'wb')\nf.write(bytes(4096 * free))\nf.close()\nprint(os.statvfs('/')[3])",
+    );
     expect(fill).toMatchObject({ error: undefined, stdout: '2\r\n' });
     const err = await errorOf(pushFile(b.client, bigScript(10_000, 'new'), 'main.py'));
     expect(err.code).toBe('E_DEVICE_FS_FULL');
@@ -167,4 +171,3 @@ describe.each([
     expect(b.listDir('/')).toContain('main.py');
   });
 });
-

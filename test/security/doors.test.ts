@@ -85,14 +85,29 @@ describe('every request, on loopback', () => {
     const evil = { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' };
     const attacks: Array<[string, { method: string; path: string; headers: Record<string, string>; body?: string }]> = [
       ['capture (no-cors POST)', { method: 'POST', path: '/api/capture', headers: { ...evil, 'sec-fetch-mode': 'no-cors' } }],
-      ['capture by GET /capture (an <img> on another site)', { method: 'GET', path: '/capture?store=1', headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'image' } }],
+      [
+        'capture by GET /capture (an <img> on another site)',
+        { method: 'GET', path: '/capture?store=1', headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'image' } },
+      ],
       ['delete a photo', { method: 'DELETE', path: '/api/photos/PHOTO', headers: evil }],
-      ['switch the LED with a text/plain body', { method: 'POST', path: '/api/flash', headers: { ...evil, 'content-type': 'text/plain' }, body: '{"on": true}' }],
+      [
+        'switch the LED with a text/plain body',
+        { method: 'POST', path: '/api/flash', headers: { ...evil, 'content-type': 'text/plain' }, body: '{"on": true}' },
+      ],
       ['flash firmware, untyped', { method: 'POST', path: '/api/firmware?port=sim:cam', headers: { origin: 'http://evil.example' }, body: 'x'.repeat(4096) }],
-      ['flash firmware, typed', { method: 'POST', path: '/api/firmware?port=sim:cam', headers: { ...evil, 'content-type': 'application/octet-stream' }, body: 'x'.repeat(4096) }],
-      ['push a script as text/plain', { method: 'POST', path: '/api/scripts/push?name=evil.py', headers: { ...evil, 'content-type': 'text/plain' }, body: 'import os\n' }],
+      [
+        'flash firmware, typed',
+        { method: 'POST', path: '/api/firmware?port=sim:cam', headers: { ...evil, 'content-type': 'application/octet-stream' }, body: 'x'.repeat(4096) },
+      ],
+      [
+        'push a script as text/plain',
+        { method: 'POST', path: '/api/scripts/push?name=evil.py', headers: { ...evil, 'content-type': 'text/plain' }, body: 'import os\n' },
+      ],
       ['push the bundled script', { method: 'POST', path: '/api/scripts/push', headers: { ...evil, 'content-type': 'application/json' }, body: '{}' }],
-      ['a form post from a sandboxed frame (Origin: null)', { method: 'POST', path: '/api/capture', headers: { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }],
+      [
+        'a form post from a sandboxed frame (Origin: null)',
+        { method: 'POST', path: '/api/capture', headers: { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' },
+      ],
       ['ping from a sibling site', { method: 'POST', path: '/api/ping', headers: { origin: 'http://127.0.0.1.nip.example', 'sec-fetch-site': 'same-site' } }],
       ['capture from the same host on another port', { method: 'POST', path: '/api/capture', headers: { origin: 'http://127.0.0.1:1' } }],
     ];
@@ -108,16 +123,30 @@ describe('every request, on loopback', () => {
 
     it('lets the page itself act (same origin), and clients that are no browser', async () => {
       const self = `http://127.0.0.1:${server.port}`;
-      const own = await rawRequest(server.port, { method: 'POST', path: '/api/flash', headers: { origin: self, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: '{"on": true}' });
+      const own = await rawRequest(server.port, {
+        method: 'POST',
+        path: '/api/flash',
+        headers: { origin: self, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+        body: '{"on": true}',
+      });
       expect(own.status).toBe(200);
       expect(server.sim!.info().flashLed).toBe(true);
-      const script = await rawRequest(server.port, { method: 'POST', path: '/api/flash', headers: { 'content-type': 'application/json' }, body: '{"on": false}' });
+      const script = await rawRequest(server.port, {
+        method: 'POST',
+        path: '/api/flash',
+        headers: { 'content-type': 'application/json' },
+        body: '{"on": false}',
+      });
       expect(script.status).toBe(200);
       expect(server.sim!.info().flashLed).toBe(false);
     });
 
     it('still lets another site read nothing: no CORS grant, even to a preflight', async () => {
-      const preflight = await rawRequest(server.port, { method: 'OPTIONS', path: '/api/capture', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+      const preflight = await rawRequest(server.port, {
+        method: 'OPTIONS',
+        path: '/api/capture',
+        headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+      });
       expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
       const read = await rawRequest(server.port, { path: '/api/photos', headers: { origin: 'http://evil.example' } });
       expect(read.headers['access-control-allow-origin']).toBeUndefined();

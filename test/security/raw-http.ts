@@ -11,7 +11,10 @@ export interface RawResponse {
  * One request with exactly the headers given (Host, Origin, Sec-Fetch-Site: what a browser or an attacker
  * sends, which fetch() will not let a test set), to 127.0.0.1:port.
  */
-export function rawRequest(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host: `127.0.0.1:${port}`, ...opts.headers };
     const req = request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers, setHost: false }, (res) => {

@@ -41,10 +41,23 @@ describe('what still holds', () => {
   });
 
   it.each([
-    ['a header flood (300 headers)', () => `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n${Array.from({ length: 300 }, (_, i) => `X-Flood-${i}: ${'y'.repeat(200)}\r\n`).join('')}\r\n`, /^HTTP\/1\.1 431 /],
+    [
+      'a header flood (300 headers)',
+      () => `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n${Array.from({ length: 300 }, (_, i) => `X-Flood-${i}: ${'y'.repeat(200)}\r\n`).join('')}\r\n`,
+      /^HTTP\/1\.1 431 /,
+    ],
     ['one 64 KB header', () => `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'z'.repeat(64 * 1024)}\r\n\r\n`, /^HTTP\/1\.1 431 /],
-    ['smuggling: Content-Length and Transfer-Encoding together', () => 'POST /api/capture HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', /^HTTP\/1\.1 400 /],
-    ['smuggling: two Content-Lengths', () => 'POST /api/flash HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 20\r\nContent-Type: application/json\r\n\r\n{}', /^HTTP\/1\.1 400 /],
+    [
+      'smuggling: Content-Length and Transfer-Encoding together',
+      () =>
+        'POST /api/capture HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      /^HTTP\/1\.1 400 /,
+    ],
+    [
+      'smuggling: two Content-Lengths',
+      () => 'POST /api/flash HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 20\r\nContent-Type: application/json\r\n\r\n{}',
+      /^HTTP\/1\.1 400 /,
+    ],
     ['a malformed request line', () => 'GET /api/status HTTP/9.9 extra\r\n\r\n', /^HTTP\/1\.1 400 /],
   ])('answers %s with a clean 4xx and no stack trace', async (_name, bytes, status) => {
     const frames = server.sim!.info().frames;
@@ -56,7 +69,13 @@ describe('what still holds', () => {
   });
 
   it('answers hostile JSON with 400 E_BAD_INPUT and no stack trace', async () => {
-    for (const body of ['{"on": tru', '{"__proto__": {"on": true}}', '{"on": true, "constructor": {"prototype": {"x": 1}}}', `${'['.repeat(5000)}${']'.repeat(5000)}`, '"on"']) {
+    for (const body of [
+      '{"on": tru',
+      '{"__proto__": {"on": true}}',
+      '{"on": true, "constructor": {"prototype": {"x": 1}}}',
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      '"on"',
+    ]) {
       const res = await rawRequest(server.port, { method: 'POST', path: '/api/flash', headers: { 'content-type': 'application/json' }, body });
       expect(res.status, body.slice(0, 40)).toBe(400);
       expect(res.json().error.code).toBe('E_BAD_INPUT');
@@ -67,7 +86,9 @@ describe('what still holds', () => {
 
   it('shares one bus capture between 200 concurrent GET /capture', async () => {
     const frames = server.sim!.info().frames;
-    const answers = await Promise.all(Array.from({ length: 200 }, () => fetch(`${server.url}/capture`).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }))));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => fetch(`${server.url}/capture`).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }))),
+    );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const distinct = new Set(answers.map((a) => createHash('sha256').update(a.body).digest('hex')));
     const taken = server.sim!.info().frames - frames;

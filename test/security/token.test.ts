@@ -117,7 +117,11 @@ describe('the token, with the service reachable from other machines', () => {
   ])('refuses %s with 401 E_AUTH_INVALID and a message that names it', async (_name, path, headers, message) => {
     const res = await rawRequest(server.port, { path: path.replace('TOKEN_HALF', token.slice(0, 20)), headers });
     expect(res.status).toBe(401);
-    expect(res.json().error).toMatchObject({ code: 'E_AUTH_INVALID', message: expect.stringMatching(message), hint: expect.stringContaining('esp32cam token') });
+    expect(res.json().error).toMatchObject({
+      code: 'E_AUTH_INVALID',
+      message: expect.stringMatching(message),
+      hint: expect.stringContaining('esp32cam token'),
+    });
   });
 
   it('refuses a socket without the token: no events, no console; lets one with it in', async () => {
@@ -126,7 +130,12 @@ describe('the token, with the service reachable from other machines', () => {
     expect(events).toEqual([]);
     expect(server.services.consoles.isOpen('sim:cam')).toBe(false);
 
-    const admitted = connect(server.url.replace('0.0.0.0', '127.0.0.1'), { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: bearer(token) });
+    const admitted = connect(server.url.replace('0.0.0.0', '127.0.0.1'), {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: bearer(token),
+    });
     const status = await new Promise<unknown>((resolve, reject) => {
       admitted.on('status', resolve);
       admitted.on('connect_error', reject);
@@ -138,7 +147,12 @@ describe('the token, with the service reachable from other machines', () => {
   it('rotating the token (the CLI, while the service runs) locks out the old cookie, URL and socket', async () => {
     const page = await rawRequest(server.port, { path: `/?token=${token}`, headers: { accept: 'text/html' } });
     const oldCookie = String(page.headers['set-cookie']).split(';')[0]!;
-    const socket: Socket = connect(server.url.replace('0.0.0.0', '127.0.0.1'), { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie: oldCookie } });
+    const socket: Socket = connect(server.url.replace('0.0.0.0', '127.0.0.1'), {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { cookie: oldCookie },
+    });
     await new Promise<void>((resolve, reject) => {
       socket.on('connect', resolve);
       socket.on('connect_error', reject);
@@ -207,7 +221,10 @@ describe('where the token comes from', () => {
   it('takes the token from the config, and on loopback asks for none unless auth mode is "token"', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-cfgtoken-'));
     const chosen = 'my-own-token-0123456789';
-    const server = await startServer({ port: 0, dataDir, camera: 'sim', auth: { mode: 'token', token: chosen } }, { healthIntervalMs: 0, log: () => undefined });
+    const server = await startServer(
+      { port: 0, dataDir, camera: 'sim', auth: { mode: 'token', token: chosen } },
+      { healthIntervalMs: 0, log: () => undefined },
+    );
     try {
       expect(server.token).toBe(chosen);
       expect((await rawRequest(server.port, { path: '/api/status' })).status).toBe(401);
@@ -229,8 +246,13 @@ describe('where the token comes from', () => {
   it('refuses a config token that is too short or has characters a URL would mangle', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-badtoken-'));
     try {
-      await expect(startServer({ port: 0, dataDir, camera: 'sim', auth: { token: 'short' } })).rejects.toMatchObject({ code: 'E_CONFIG', message: expect.stringContaining('auth.token') });
-      await expect(startServer({ port: 0, dataDir, camera: 'sim', auth: { token: 'has spaces and & signs 1234' } })).rejects.toMatchObject({ code: 'E_CONFIG' });
+      await expect(startServer({ port: 0, dataDir, camera: 'sim', auth: { token: 'short' } })).rejects.toMatchObject({
+        code: 'E_CONFIG',
+        message: expect.stringContaining('auth.token'),
+      });
+      await expect(startServer({ port: 0, dataDir, camera: 'sim', auth: { token: 'has spaces and & signs 1234' } })).rejects.toMatchObject({
+        code: 'E_CONFIG',
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

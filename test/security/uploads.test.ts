@@ -32,8 +32,10 @@ describe('uploads', () => {
     // A crash's leftover, which start-up removes.
     await mkdir(join(dataDir, 'uploads'), { recursive: true });
     await writeFile(join(dataDir, 'uploads', 'firmware-0123456789abcdef.part'), Buffer.alloc(4096, 0xe9));
-    server = await startServer({ port: 0, dataDir, camera: 'sim', limits: { firmwareBytes: '2MB', scriptBytes: '256KB', uploadsInFlight: 2 } },
-      { healthIntervalMs: 0, log: () => undefined });
+    server = await startServer(
+      { port: 0, dataDir, camera: 'sim', limits: { firmwareBytes: '2MB', scriptBytes: '256KB', uploadsInFlight: 2 } },
+      { healthIntervalMs: 0, log: () => undefined },
+    );
   });
 
   afterAll(async () => {
@@ -50,7 +52,11 @@ describe('uploads', () => {
     const reply = await up.reply;
     expect(up.sent).toBe(0);
     expect(reply.status).toBe(413);
-    expect(reply.body.error).toMatchObject({ code: 'E_UPLOAD_TOO_LARGE', message: expect.stringContaining('2 MB'), hint: expect.stringContaining('limits.firmwareBytes') });
+    expect(reply.body.error).toMatchObject({
+      code: 'E_UPLOAD_TOO_LARGE',
+      message: expect.stringContaining('2 MB'),
+      hint: expect.stringContaining('limits.firmwareBytes'),
+    });
     up.cut();
     expect(jobs()).toBe(0);
   });
@@ -116,7 +122,10 @@ describe('uploads', () => {
 
   it('reports a body shorter than its Content-Length as incomplete, starting nothing', async () => {
     const script = Buffer.from('print("half")\n');
-    const up = new HandUpload(server.port, '/api/scripts/push?name=half.py', { 'content-type': 'text/x-python', 'content-length': String(script.length + 100) });
+    const up = new HandUpload(server.port, '/api/scripts/push?name=half.py', {
+      'content-type': 'text/x-python',
+      'content-length': String(script.length + 100),
+    });
     const before = jobs();
     await up.send(script);
     await until('the partial body is on disk', async () => (await uploads()).length === 1);

@@ -1,13 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeBridge,
-  findBridgesWithoutPort,
-  findSerialPort,
-  listSerialPorts,
-  type SerialPortInfo,
-} from '../../host/src/transports/serial/index.js';
+import { describeBridge, findBridgesWithoutPort, findSerialPort, listSerialPorts, type SerialPortInfo } from '../../host/src/transports/serial/index.js';
 import { buildBench, FakeSysfs } from './fake-sysfs.js';
 
 describe('serial port discovery from sysfs', () => {
@@ -24,7 +18,7 @@ describe('serial port discovery from sysfs', () => {
     await tree.remove();
   });
 
-  it('reads each USB bridge\'s ids, strings, bridge type and reset note', async () => {
+  it("reads each USB bridge's ids, strings, bridge type and reset note", async () => {
     const ports = await listSerialPorts(roots);
     expect(byPath(ports, 'ttyUSB10')).toEqual({
       path: join(roots.devRoot, 'ttyUSB10'),
@@ -40,7 +34,14 @@ describe('serial port discovery from sysfs', () => {
       likelyEsp: true,
     });
     expect(byPath(ports, 'ttyUSB10')?.resetNote).toMatch(/DTR and RTS must both be low/);
-    expect(byPath(ports, 'ttyUSB2')).toMatchObject({ bridge: 'cp210x', vid: '10c4', pid: 'ea60', manufacturer: 'Silicon Labs', serialNumber: '0001', driver: 'cp210x' });
+    expect(byPath(ports, 'ttyUSB2')).toMatchObject({
+      bridge: 'cp210x',
+      vid: '10c4',
+      pid: 'ea60',
+      manufacturer: 'Silicon Labs',
+      serialNumber: '0001',
+      driver: 'cp210x',
+    });
     expect(byPath(ports, 'ttyUSB0')).toMatchObject({ bridge: 'ftdi', serialNumber: 'A50285BI', driver: 'ftdi_sio' });
     expect(byPath(ports, 'ttyUSB0')?.resetNote).toMatch(/hold GPIO0 to GND and press RST/);
     expect(byPath(ports, 'ttyACM1')).toMatchObject({ bridge: 'ch9102', pid: '55d4', driver: 'cdc_acm' });
@@ -82,7 +83,14 @@ describe('serial port discovery from sysfs', () => {
   });
 
   it('merges extra ports such as the simulated board into the order', async () => {
-    const sim: SerialPortInfo = { path: 'sim:esp32cam', product: 'simulated ESP32-CAM', bridge: 'ch340', bridgeLabel: 'simulated ESP32-CAM-MB', resetNote: 'simulated', likelyEsp: true };
+    const sim: SerialPortInfo = {
+      path: 'sim:esp32cam',
+      product: 'simulated ESP32-CAM',
+      bridge: 'ch340',
+      bridgeLabel: 'simulated ESP32-CAM-MB',
+      resetNote: 'simulated',
+      likelyEsp: true,
+    };
     const ports = await listSerialPorts({ ...roots, extra: [sim] });
     expect(ports.map((p) => p.path)).toContain('sim:esp32cam');
     const simIndex = ports.findIndex((p) => p.path === 'sim:esp32cam');
@@ -106,15 +114,30 @@ describe('serial port discovery from sysfs', () => {
       await extra.addUsbSerial({ usbName: '1-11', vid: '10c4', pid: 'ea60', product: 'CP2102 USB to UART Bridge Controller' });
       const portless = await findBridgesWithoutPort({ sysfsRoot: extra.sysfsRoot });
       expect(portless).toEqual([
-        { vid: '1a86', pid: '7523', bridge: 'ch340', bridgeLabel: 'WCH CH340 (ESP32-CAM-MB)', product: 'USB Serial', interfaceDriver: 'usbfs', expectedDriver: 'ch341' },
-        { vid: '10c4', pid: 'ea60', bridge: 'cp210x', bridgeLabel: 'Silicon Labs CP210x', product: 'CP2102 USB to UART Bridge Controller', expectedDriver: 'cp210x' },
+        {
+          vid: '1a86',
+          pid: '7523',
+          bridge: 'ch340',
+          bridgeLabel: 'WCH CH340 (ESP32-CAM-MB)',
+          product: 'USB Serial',
+          interfaceDriver: 'usbfs',
+          expectedDriver: 'ch341',
+        },
+        {
+          vid: '10c4',
+          pid: 'ea60',
+          bridge: 'cp210x',
+          bridgeLabel: 'Silicon Labs CP210x',
+          product: 'CP2102 USB to UART Bridge Controller',
+          expectedDriver: 'cp210x',
+        },
       ]);
     } finally {
       await extra.remove();
     }
   });
 
-  it('leaves out ports whose device node is not there (a container sees the host\'s sysfs)', async () => {
+  it("leaves out ports whose device node is not there (a container sees the host's sysfs)", async () => {
     const extra = await FakeSysfs.create();
     try {
       await extra.addUsbSerial({ usbName: '1-1', vid: '10c4', pid: 'ea60', tty: { name: 'ttyUSB0', style: 'usb-serial', driver: 'cp210x', noDevNode: true } });
@@ -131,7 +154,7 @@ describe('serial port discovery from sysfs', () => {
     expect(await findBridgesWithoutPort({ sysfsRoot: join(tree.root, 'missing') })).toEqual([]);
   });
 
-  it('reads this machine\'s real /sys without udevadm', async () => {
+  it("reads this machine's real /sys without udevadm", async () => {
     const ports = await listSerialPorts({ all: true });
     for (const port of ports) {
       expect(port.path).toMatch(/^\/dev\//);

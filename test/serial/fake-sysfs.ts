@@ -127,41 +127,81 @@ export class FakeSysfs {
 /** The bridges an ESP32-CAM user meets, plus an Arduino (not an ESP bridge), as they appear on a real bus. */
 export async function buildBench(tree: FakeSysfs): Promise<void> {
   await tree.addUsbSerial({
-    usbName: '1-1', vid: '1a86', pid: '7523', product: 'USB Serial',
+    usbName: '1-1',
+    vid: '1a86',
+    pid: '7523',
+    product: 'USB Serial',
     tty: { name: 'ttyUSB10', style: 'usb-serial', driver: 'ch341-uart', byId: 'usb-1a86_USB_Serial-if00-port0' },
     interfaceDriver: 'ch341',
   });
   await tree.addUsbSerial({
-    usbName: '1-2', vid: '10c4', pid: 'ea60', manufacturer: 'Silicon Labs', product: 'CP2102 USB to UART Bridge Controller', serial: '0001',
+    usbName: '1-2',
+    vid: '10c4',
+    pid: 'ea60',
+    manufacturer: 'Silicon Labs',
+    product: 'CP2102 USB to UART Bridge Controller',
+    serial: '0001',
     tty: { name: 'ttyUSB2', style: 'usb-serial', driver: 'cp210x', byId: 'usb-Silicon_Labs_CP2102_USB_to_UART_Bridge_Controller_0001-if00-port0' },
   });
   await tree.addUsbSerial({
-    usbName: '1-3', vid: '0403', pid: '6001', manufacturer: 'FTDI', product: 'FT232R USB UART', serial: 'A50285BI',
+    usbName: '1-3',
+    vid: '0403',
+    pid: '6001',
+    manufacturer: 'FTDI',
+    product: 'FT232R USB UART',
+    serial: 'A50285BI',
     tty: { name: 'ttyUSB0', style: 'usb-serial', driver: 'ftdi_sio', byId: 'usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0' },
   });
   await tree.addUsbSerial({
-    usbName: '1-4', vid: '1a86', pid: '55d4', product: 'USB Single Serial', serial: '5434012345',
+    usbName: '1-4',
+    vid: '1a86',
+    pid: '55d4',
+    product: 'USB Single Serial',
+    serial: '5434012345',
     tty: { name: 'ttyACM1', style: 'acm', driver: 'cdc_acm', byId: 'usb-1a86_USB_Single_Serial_5434012345-if00' },
   });
   await tree.addUsbSerial({
-    usbName: '1-5', vid: '1a86', pid: '55d3', product: 'USB Single Serial', serial: '5678',
+    usbName: '1-5',
+    vid: '1a86',
+    pid: '55d3',
+    product: 'USB Single Serial',
+    serial: '5678',
     tty: { name: 'ttyACM2', style: 'acm', driver: 'cdc_acm' },
   });
   await tree.addUsbSerial({
-    usbName: '1-6', vid: '303a', pid: '1001', manufacturer: 'Espressif', product: 'USB JTAG/serial debug unit', serial: 'F4:12:FA:00:11:22',
+    usbName: '1-6',
+    vid: '303a',
+    pid: '1001',
+    manufacturer: 'Espressif',
+    product: 'USB JTAG/serial debug unit',
+    serial: 'F4:12:FA:00:11:22',
     tty: { name: 'ttyACM3', style: 'acm', driver: 'cdc_acm', byId: 'usb-Espressif_USB_JTAG_serial_debug_unit_F4:12:FA:00:11:22-if00' },
   });
   await tree.addUsbSerial({
-    usbName: '1-7', vid: '303a', pid: '4001', manufacturer: 'MicroPython', product: 'ESP32S3 module', serial: '7CDFA1000001',
+    usbName: '1-7',
+    vid: '303a',
+    pid: '4001',
+    manufacturer: 'MicroPython',
+    product: 'ESP32S3 module',
+    serial: '7CDFA1000001',
     tty: { name: 'ttyACM4', style: 'acm', driver: 'cdc_acm' },
   });
   await tree.addUsbSerial({
-    usbName: '1-8', vid: '2341', pid: '0043', manufacturer: 'Arduino (www.arduino.cc)', product: 'Arduino Uno', serial: '95730333',
+    usbName: '1-8',
+    vid: '2341',
+    pid: '0043',
+    manufacturer: 'Arduino (www.arduino.cc)',
+    product: 'Arduino Uno',
+    serial: '95730333',
     tty: { name: 'ttyACM0', style: 'acm', driver: 'cdc_acm' },
   });
   // The second port of an FT2232: interface 1.
   await tree.addUsbSerial({
-    usbName: '1-9', vid: '0403', pid: '6010', manufacturer: 'FTDI', product: 'Dual RS232-HS',
+    usbName: '1-9',
+    vid: '0403',
+    pid: '6010',
+    manufacturer: 'FTDI',
+    product: 'Dual RS232-HS',
     tty: { name: 'ttyUSB3', style: 'usb-serial', driver: 'ftdi_sio', interfaceNumber: 1 },
   });
   await tree.addPlatformUart('ttyS0', 'serial8250/serial8250:0/serial8250:0.0', 4);

@@ -10,10 +10,11 @@ import { openSerialPort, lockFileName, type SerialPortHandle } from '../../host/
 import { openError } from '../../host/src/transports/serial/open-errors.js';
 import { startPtyPair, type PtyPair } from './pty-pair.js';
 
-const root = join(import.meta.dirname, '..', '..');
-
 async function rejection(promise: Promise<unknown>): Promise<Esp32CamError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof Esp32CamError)) throw new Error(`expected an Esp32CamError, got ${String(err)}`);
   return err;
 }
@@ -154,7 +155,12 @@ describe('openSerialPort on a real pseudo-terminal', () => {
     const holder = holdProcess('sh', ['-c', `exec 3<>"${pty.a}"; exec sleep 30`]);
     children.push(holder);
     const pid = holder.child.pid as number;
-    await waitFor(() => spawnSync('ls', ['-l', `/proc/${pid}/fd`]).stdout.toString().includes(realpathSync(pty.a)) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
+    await waitFor(
+      () =>
+        spawnSync('ls', ['-l', `/proc/${pid}/fd`])
+          .stdout.toString()
+          .includes(realpathSync(pty.a)) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep',
+    );
     const err = await rejection(openA());
     expect(err.code).toBe('E_PORT_BUSY');
     expect(err.message).toBe(`${pty.a} is in use by sleep (pid ${pid})`);
@@ -163,11 +169,14 @@ describe('openSerialPort on a real pseudo-terminal', () => {
     expect(existsSync(join(lockDir, lockFileName(realpathSync(pty.a))))).toBe(false);
   });
 
-  it('maps the binding\'s real flock refusal (another serialport user) to E_PORT_BUSY', async () => {
+  it("maps the binding's real flock refusal (another serialport user) to E_PORT_BUSY", async () => {
     const binding = autoDetect();
     const first = await binding.open({ path: pty.a, baudRate: 115200, lock: true, hupcl: false });
     try {
-      const err = await binding.open({ path: pty.a, baudRate: 115200, lock: true, hupcl: false }).then(() => undefined, (e: unknown) => e);
+      const err = await binding.open({ path: pty.a, baudRate: 115200, lock: true, hupcl: false }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(Error);
       const mapped = openError(pty.a, err);
       expect(mapped.code).toBe('E_PORT_BUSY');
@@ -180,22 +189,25 @@ describe('openSerialPort on a real pseudo-terminal', () => {
   // Root opens anything, so a real EACCES needs a child process that has dropped to nobody (root and setpriv).
   // The child opens the device with plain fs from `/`: as nobody it may not be able to read this checkout (a
   // fresh clone in a private temp folder), so it must not load anything from node_modules.
-  it.skipIf(process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0)('maps a real EACCES (opened as nobody) to E_PORT_PERMISSION with the dialout advice', async () => {
-    const device = realpathSync(pty.a);
-    chownSync(device, 0, 20);
-    chmodSync(device, 0o660);
-    const script =
-      `try { require('fs').closeSync(require('fs').openSync(${JSON.stringify(device)}, 'r+')); console.log('{"opened":true}'); }` +
-      ` catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
-    const run = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { cwd: '/', encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    const failure = JSON.parse(run.stdout) as { code?: string; message?: string; opened?: boolean };
-    expect(failure.code).toBe('EACCES');
-    const mapped = openError(pty.a, Object.assign(new Error(failure.message), { code: failure.code }));
-    expect(mapped.code).toBe('E_PORT_PERMISSION');
-    expect(mapped.message).toBe(`No permission to open ${pty.a}`);
-    expect(mapped.hint).toBe('Join the dialout group: sudo usermod -aG dialout $USER, then log in again.');
-  });
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0)(
+    'maps a real EACCES (opened as nobody) to E_PORT_PERMISSION with the dialout advice',
+    async () => {
+      const device = realpathSync(pty.a);
+      chownSync(device, 0, 20);
+      chmodSync(device, 0o660);
+      const script =
+        `try { require('fs').closeSync(require('fs').openSync(${JSON.stringify(device)}, 'r+')); console.log('{"opened":true}'); }` +
+        ` catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+      const run = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { cwd: '/', encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      const failure = JSON.parse(run.stdout) as { code?: string; message?: string; opened?: boolean };
+      expect(failure.code).toBe('EACCES');
+      const mapped = openError(pty.a, Object.assign(new Error(failure.message), { code: failure.code }));
+      expect(mapped.code).toBe('E_PORT_PERMISSION');
+      expect(mapped.message).toBe(`No permission to open ${pty.a}`);
+      expect(mapped.hint).toBe('Join the dialout group: sudo usermod -aG dialout $USER, then log in again.');
+    },
+  );
 
   it('reports a port that went away (the other end hung up) and releases its lock', async () => {
     const a = await openA();

@@ -72,7 +72,13 @@ describe('esp32cam ports', () => {
   });
 
   it('lists extra ports such as the simulated board', async () => {
-    const sim: SerialPortInfo = { path: 'sim:esp32cam', bridge: 'ch340', bridgeLabel: 'simulated ESP32-CAM-MB', resetNote: 'two-transistor auto-reset, simulated', likelyEsp: true };
+    const sim: SerialPortInfo = {
+      path: 'sim:esp32cam',
+      bridge: 'ch340',
+      bridgeLabel: 'simulated ESP32-CAM-MB',
+      resetNote: 'two-transistor auto-reset, simulated',
+      likelyEsp: true,
+    };
     const { stdout } = await runPorts(rootArgs, () => [sim]);
     expect(stdout).toMatch(/^sim:esp32cam\s+-\s+simulated ESP32-CAM-MB/m);
   });

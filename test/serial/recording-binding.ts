@@ -46,11 +46,27 @@ class RecordingPort implements BindingPortInterface {
   readonly openOptions: Required<OpenOptions>;
   isOpen = true;
   private incoming: Buffer[] = [];
-  private pendingRead: { buffer: Buffer; offset: number; length: number; resolve: (r: { buffer: Buffer; bytesRead: number }) => void; reject: (e: Error) => void } | undefined;
+  private pendingRead:
+    { buffer: Buffer; offset: number; length: number; resolve: (r: { buffer: Buffer; bytesRead: number }) => void; reject: (e: Error) => void } | undefined;
   private writes = 0;
 
-  constructor(options: OpenOptions, private readonly calls: Call[], private readonly behaviour: RecordingBindingOptions) {
-    this.openOptions = { dataBits: 8, lock: true, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, ...options } as Required<OpenOptions>;
+  constructor(
+    options: OpenOptions,
+    private readonly calls: Call[],
+    private readonly behaviour: RecordingBindingOptions,
+  ) {
+    this.openOptions = {
+      dataBits: 8,
+      lock: true,
+      stopBits: 1,
+      parity: 'none',
+      rtscts: false,
+      xon: false,
+      xoff: false,
+      xany: false,
+      hupcl: true,
+      ...options,
+    } as Required<OpenOptions>;
   }
 
   receive(data: Buffer): void {

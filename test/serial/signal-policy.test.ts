@@ -8,7 +8,10 @@ function ops(binding: RecordingBinding): string[] {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Esp32CamError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof Esp32CamError)) throw new Error(`expected an Esp32CamError, got ${String(err)}`);
   return err;
 }

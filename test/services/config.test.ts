@@ -68,17 +68,22 @@ describe('config', () => {
   it('layers defaults, then the file, then the flags, resolving paths against their source', async () => {
     const file = join(dir, 'etc', 'esp32cam.json');
     await mkdir(join(dir, 'etc'));
-    await writeFile(file, JSON.stringify({
-      port: 9000,
-      dataDir: 'photos-here',
-      camera: 'i2c:1@44',
-      retention: { maxBytes: '1.5MB' },
-      sim: { script: 'slave.py', frameSize: 'vga', quality: 20 },
-    }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        port: 9000,
+        dataDir: 'photos-here',
+        camera: 'i2c:1@44',
+        retention: { maxBytes: '1.5MB' },
+        sim: { script: 'slave.py', frameSize: 'vga', quality: 20 },
+      }),
+    );
     const config = await loadConfig({ file, flags: { port: 9100, protocol: 'legacy' }, env: {}, cwd: dir, devDir: noI2c });
     expect(config.port).toBe(9100);
     expect(config.protocol).toBe('legacy');
-    expect(config.cameras).toEqual([{ name: 'cam', camera: 'i2c:1@0x2c', protocol: 'legacy', sim: { script: join(dir, 'etc', 'slave.py'), frameSize: 'VGA', quality: 20 } }]);
+    expect(config.cameras).toEqual([
+      { name: 'cam', camera: 'i2c:1@0x2c', protocol: 'legacy', sim: { script: join(dir, 'etc', 'slave.py'), frameSize: 'VGA', quality: 20 } },
+    ]);
     expect(config.dataDir).toBe(join(dir, 'etc', 'photos-here'));
     expect(config.retention).toEqual({ maxPhotos: 500, maxBytes: Math.floor(1.5 * 1024 * 1024) });
     expect(config.sim).toEqual({ busHz: 100000, script: join(dir, 'etc', 'slave.py'), frameSize: 'VGA', quality: 20 });
@@ -111,7 +116,9 @@ describe('config', () => {
     expect(unknown.hint).toContain('script, busHz, frameSize, quality');
 
     // The security settings: each bad value named, with the fix.
-    expect((await bad({ allowedHosts: ['http://cam.lan:8080'] })).message).toMatch(/allowedHosts\.0: .*not a host name; use a name .* without a port or scheme/);
+    expect((await bad({ allowedHosts: ['http://cam.lan:8080'] })).message).toMatch(
+      /allowedHosts\.0: .*not a host name; use a name .* without a port or scheme/,
+    );
     expect((await bad({ allowedHosts: 'cam.lan' })).hint).toContain('["camera.example.lan"]');
     expect((await bad({ auth: { mode: 'none' } })).message).toBe('command line: auth.mode: must be "auto", "token" or "off"');
     expect((await bad({ auth: { token: 'short' } })).hint).toContain('openssl rand');
@@ -124,21 +131,36 @@ describe('config', () => {
   });
 
   it('takes a list of named cameras, each with its own settings over the shared ones', () => {
-    const config = resolveConfig([{ name: 'file', baseDir: dir, values: {
-      protocol: 'legacy',
-      sim: { frameSize: 'vga' },
-      cameras: [
-        { name: 'front', camera: 'i2c:1@44', serialPort: '/dev/ttyUSB0' },
-        { name: 'back', camera: 'sim@0x2d', protocol: 'auto', sim: { script: 'back.py', quality: 30 } },
-      ],
-    } }]);
+    const config = resolveConfig([
+      {
+        name: 'file',
+        baseDir: dir,
+        values: {
+          protocol: 'legacy',
+          sim: { frameSize: 'vga' },
+          cameras: [
+            { name: 'front', camera: 'i2c:1@44', serialPort: '/dev/ttyUSB0' },
+            { name: 'back', camera: 'sim@0x2d', protocol: 'auto', sim: { script: 'back.py', quality: 30 } },
+          ],
+        },
+      },
+    ]);
     expect(config.cameras).toEqual([
       { name: 'front', camera: 'i2c:1@0x2c', protocol: 'legacy', serialPort: '/dev/ttyUSB0', sim: { frameSize: 'VGA' } },
       { name: 'back', camera: 'sim@0x2d', protocol: 'auto', sim: { script: join(dir, 'back.py'), frameSize: 'VGA', quality: 30 } },
     ]);
     // A later source's list replaces the earlier one whole, and a bare "camera" is one camera called cam.
     const flags = resolveConfig([
-      { name: 'file', baseDir: dir, values: { cameras: [{ name: 'front', camera: 'sim' }, { name: 'back', camera: 'sim@0x2d' }] } },
+      {
+        name: 'file',
+        baseDir: dir,
+        values: {
+          cameras: [
+            { name: 'front', camera: 'sim' },
+            { name: 'back', camera: 'sim@0x2d' },
+          ],
+        },
+      },
       { name: 'command line', baseDir: dir, values: { camera: 'sim:2' } },
     ]);
     expect(flags.cameras.map((c) => [c.name, c.camera])).toEqual([['cam', 'sim:2@0x2c']]);
@@ -154,14 +176,38 @@ describe('config', () => {
       }
       throw new Error('expected E_CONFIG');
     };
-    const name = bad([{ name: 'front', camera: 'sim' }, { name: 'front', camera: 'sim@0x2d' }]);
+    const name = bad([
+      { name: 'front', camera: 'sim' },
+      { name: 'front', camera: 'sim@0x2d' },
+    ]);
     expect(name.message).toBe('config file x.json: cameras.1.name: "front" names two cameras; give each camera its own name');
     expect(name.hint).toContain('"front"');
-    const address = bad([{ name: 'front', camera: 'i2c:1@0x2c' }, { name: 'back', camera: 'i2c:1@44' }]);
-    expect(address.message).toBe('config file x.json: cameras.1.camera: i2c:1@0x2c is on the same bus and address as camera "front"; two boards cannot share an address');
+    const address = bad([
+      { name: 'front', camera: 'i2c:1@0x2c' },
+      { name: 'back', camera: 'i2c:1@44' },
+    ]);
+    expect(address.message).toBe(
+      'config file x.json: cameras.1.camera: i2c:1@0x2c is on the same bus and address as camera "front"; two boards cannot share an address',
+    );
     // The same address on another bus is another camera.
-    expect(resolveConfig([{ name: 'f', values: { cameras: [{ name: 'a', camera: 'i2c:1@0x2c' }, { name: 'b', camera: 'i2c:0@0x2c' }] }, baseDir: dir }]).cameras).toHaveLength(2);
-    const port = bad([{ name: 'a', camera: 'sim', serialPort: '/dev/ttyUSB0' }, { name: 'b', camera: 'sim@0x2d', serialPort: '/dev/ttyUSB0' }]);
+    expect(
+      resolveConfig([
+        {
+          name: 'f',
+          values: {
+            cameras: [
+              { name: 'a', camera: 'i2c:1@0x2c' },
+              { name: 'b', camera: 'i2c:0@0x2c' },
+            ],
+          },
+          baseDir: dir,
+        },
+      ]).cameras,
+    ).toHaveLength(2);
+    const port = bad([
+      { name: 'a', camera: 'sim', serialPort: '/dev/ttyUSB0' },
+      { name: 'b', camera: 'sim@0x2d', serialPort: '/dev/ttyUSB0' },
+    ]);
     expect(port.message).toContain('cameras.1.serialPort: /dev/ttyUSB0 is already the serial port of camera "a"');
     expect(bad([{ name: 'Front Door', camera: 'sim' }]).message).toContain('is not a camera name; use 1 to 32 lowercase letters');
     expect(bad([{ name: 'sim', camera: 'sim' }]).message).toContain('cannot be a camera name');

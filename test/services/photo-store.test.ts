@@ -19,7 +19,9 @@ async function makeJpeg(width = 640, height = 480, seed = 0): Promise<Buffer> {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
     raw[i] = x >> 16;
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 60 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 60 })
+    .toBuffer();
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Esp32CamError> {
@@ -160,7 +162,10 @@ describe('PhotoStore', () => {
     for (let i = 0; i < 5; i++) ids.push((await store.save(await makeJpeg(64, 48, i), { camera: 'sim', captureMs: 1 })).id);
     expect(store.list().items.map((r) => r.id)).toEqual([ids[4], ids[3], ids[2]]);
     expect((await readdir(join(dataDir, 'photos'))).sort()).toEqual(
-      ids.slice(2).flatMap((id) => [`${id}.jpg`, `${id}.json`]).sort(),
+      ids
+        .slice(2)
+        .flatMap((id) => [`${id}.jpg`, `${id}.json`])
+        .sort(),
     );
     expect((await readdir(join(dataDir, 'thumbs'))).length).toBe(3);
   });

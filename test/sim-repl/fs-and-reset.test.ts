@@ -63,7 +63,7 @@ describe('the filesystem in the flash', () => {
     expect(out[0]).toBe(200);
   });
 
-  it('an erased vfs partition gets the initial setup and inisetup.py\'s boot.py; a foreign one reads as corrupted until Ctrl-C', async () => {
+  it("an erased vfs partition gets the initial setup and inisetup.py's boot.py; a foreign one reads as corrupted until Ctrl-C", async () => {
     const dir = tempDir();
     const b = await board({ script: scriptIn(dir, 'print("hi")\n') }, dir);
     // esptool erase_region on the vfs partition, while the board runs; then RST.
@@ -97,15 +97,18 @@ describe('the filesystem in the flash', () => {
     const client = new RawReplClient(duplexLink(b.port));
     expect(await run(client, 'import os\nprint(os.statvfs("/"))')).toBe('(4096, 4096, 8, 5, 5, 0, 0, 0, 0, 255)\n');
     await run(client, "with open('keep.txt','w') as f:\n f.write('k' * 5000)");
-    const out = await run(client, [
-      'try:',
-      " f = open('big.bin','wb')",
-      ' f.write(bytes(4096 * 4))',
-      "except OSError as e:",
-      ' print("err", e.errno)',
-      'f.close()',
-      "print(len(open('keep.txt').read()), len(open('big.bin','rb').read()), os.statvfs('/')[3])",
-    ].join('\n'));
+    const out = await run(
+      client,
+      [
+        'try:',
+        " f = open('big.bin','wb')",
+        ' f.write(bytes(4096 * 4))',
+        'except OSError as e:',
+        ' print("err", e.errno)',
+        'f.close()',
+        "print(len(open('keep.txt').read()), len(open('big.bin','rb').read()), os.statvfs('/')[3])",
+      ].join('\n'),
+    );
     expect(out).toBe('err 28\n5000 0 2\n');
     client.close();
   });
@@ -129,7 +132,15 @@ describe('firmware without raw-paste, and the watchdog', () => {
 
   it('an unfed machine.WDT prints the task watchdog panic, reboots with rst:0xc, and reset_cause() is WDT_RESET', async () => {
     const dir = tempDir();
-    const b = await board({ script: scriptIn(dir, 'import machine, time\nif machine.reset_cause() != machine.WDT_RESET:\n    machine.WDT(timeout=300)\nprint("cause", machine.reset_cause())\nwhile True:\n    time.sleep_ms(50)\n') }, dir);
+    const b = await board(
+      {
+        script: scriptIn(
+          dir,
+          'import machine, time\nif machine.reset_cause() != machine.WDT_RESET:\n    machine.WDT(timeout=300)\nprint("cause", machine.reset_cause())\nwhile True:\n    time.sleep_ms(50)\n',
+        ),
+      },
+      dir,
+    );
     b.clear();
     b.sim.reset().catch(() => undefined);
     await b.waitFor('cause 3\r\n', 8000);

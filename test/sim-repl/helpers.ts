@@ -65,7 +65,10 @@ export async function replBoard(opts: SimOptions = {}, dir = tempDir()): Promise
     flashFile,
     text,
     clear: () => void (received = []),
-    send: (data) => new Promise<void>((resolve, reject) => port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data), (err) => (err ? reject(err) : resolve()))),
+    send: (data) =>
+      new Promise<void>((resolve, reject) =>
+        port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data), (err) => (err ? reject(err) : resolve())),
+      ),
     async waitFor(what, ms = 30_000) {
       const end = Date.now() + ms;
       for (;;) {

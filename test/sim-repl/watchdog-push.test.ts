@@ -27,10 +27,12 @@ beforeAll(async () => {
 afterAll(async () => b.dispose());
 
 describe('the watchdog during a push', () => {
-  it('does not reboot the board during a push that lasts several times the script\'s watchdog timeout', async () => {
+  it("does not reboot the board during a push that lasts several times the script's watchdog timeout", async () => {
     const data = bigScript(48_000, 'wdt');
     const started = Date.now();
-    const result = await withReplSession({ path: b.path, binding: SimSerialBinding }, 'test', ({ client }) => pushFile(client, data, '/big.py', { force: true }));
+    const result = await withReplSession({ path: b.path, binding: SimSerialBinding }, 'test', ({ client }) =>
+      pushFile(client, data, '/big.py', { force: true }),
+    );
     const lasted = Date.now() - started;
     // The premise: at 115200 baud the file alone needs over 4 s of wire time, well past the 1.5 s timeout.
     expect(lasted).toBeGreaterThan(2 * WDT_MS);
@@ -39,15 +41,20 @@ describe('the watchdog during a push', () => {
     expect(b.sim.info().resetCause).not.toBe('WDT_RESET');
   });
 
-  it('would have: Ctrl-C alone leaves the script\'s watchdog running, and it bites', async () => {
+  it("would have: Ctrl-C alone leaves the script's watchdog running, and it bites", async () => {
     await b.sim.reset();
     reboots.length = 0;
     // Straight through the port, without the product's session: stop main.py the way a terminal would.
-    await withReplSession({ path: b.path, binding: SimSerialBinding }, 'test', async ({ handle }) => {
-      await new Promise<void>((resolve, reject) => handle.port.write(Buffer.from('\r\x03'), (err) => (err ? reject(err) : resolve())));
-      const end = Date.now() + 4 * WDT_MS;
-      while (reboots.length === 0 && Date.now() < end) await sleep(50);
-    }, { stayRaw: true });
+    await withReplSession(
+      { path: b.path, binding: SimSerialBinding },
+      'test',
+      async ({ handle }) => {
+        await new Promise<void>((resolve, reject) => handle.port.write(Buffer.from('\r\x03'), (err) => (err ? reject(err) : resolve())));
+        const end = Date.now() + 4 * WDT_MS;
+        while (reboots.length === 0 && Date.now() < end) await sleep(50);
+      },
+      { stayRaw: true },
+    );
     expect(reboots).toEqual([{ cause: 'WDT_RESET' }]);
   });
 });

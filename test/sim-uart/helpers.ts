@@ -3,15 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipDecoder, SlipEncoder } from '@serialport/parser-slip-encoder';
 import { SerialPortStream } from '@serialport/stream';
-import {
-  decodeResponse,
-  encodeDataBlock,
-  encodeRequest,
-  ESP32_ROM_STATUS_LENGTH,
-  Op,
-  SYNC_PAYLOAD,
-  type RomResponse,
-} from '../../protocol/src/rom/index.js';
+import { decodeResponse, encodeDataBlock, encodeRequest, ESP32_ROM_STATUS_LENGTH, Op, SYNC_PAYLOAD, type RomResponse } from '../../protocol/src/rom/index.js';
 import {
   registerSimSerialBoard,
   SimSerialBinding,

@@ -60,7 +60,7 @@ describe('simulated I2C slave: addressing', () => {
     expect(board.info().resetCause).toBe('PWRON_RESET');
   });
 
-  it('raises freshev\'s errors for a second slave on a used bus and for setdata without a TX ring', async () => {
+  it("raises freshev's errors for a second slave on a used bus and for setdata without a TX ring", async () => {
     board = await SimulatedEsp32Cam.start({ script: ECHO_SLAVE, seed: 4, bootMs: 0 });
     const b = board;
     const lines = consoleOf(b);

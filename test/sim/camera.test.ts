@@ -47,7 +47,7 @@ async function capture(b: SimulatedEsp32Cam): Promise<number> {
 
 async function download(b: SimulatedEsp32Cam, size: number): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for (let got = 0; got < size; ) {
+  for (let got = 0; got < size;) {
     await write(b, 'next');
     const n = (await answer(b, 1))[0];
     if (n === 0) throw new Error(`the photo ended at ${got} of ${size} bytes`);

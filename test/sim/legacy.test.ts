@@ -46,7 +46,10 @@ describe('the legacy field script on the simulated board', () => {
     expect(board.info().flashLed).toBe(true);
     expect(await command(board, 'flash-off')).toBe(0xc8);
     expect(board.info().flashLed).toBe(false);
-    expect(pins).toEqual([{ pin: 4, value: 1 }, { pin: 4, value: 0 }]);
+    expect(pins).toEqual([
+      { pin: 4, value: 1 },
+      { pin: 4, value: 0 },
+    ]);
     expect(await command(board, 'hello')).toBe(0x64);
     // Two commands written back to back merge into "pingget", which is unknown.
     await write(board, 'ping');

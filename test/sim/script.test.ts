@@ -49,7 +49,7 @@ describe('the simulated board and its script', () => {
 });
 
 describe('the console lines of a board that resets', () => {
-  it('ends the line in progress at a chip reset, so the next boot\'s first line stands alone', () => {
+  it("ends the line in progress at a chip reset, so the next boot's first line stands alone", () => {
     const lines: string[] = [];
     const splitter = new LineSplitter((line) => lines.push(line));
     splitter.push(Buffer.from('size VGA 12\r\n>>> '));

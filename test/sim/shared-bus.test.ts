@@ -16,7 +16,11 @@ async function boardAt(bus: SimI2cBus, address: number, seed: number): Promise<S
   return board;
 }
 
-const nackOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: NodeJS.ErrnoException) => e.code ?? String(e));
+const nackOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'ok',
+    (e: NodeJS.ErrnoException) => e.code ?? String(e),
+  );
 
 describe('several simulated boards on one simulated I2C bus', () => {
   it('each answers at its own address, and an address with no board NACKs', async () => {

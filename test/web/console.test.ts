@@ -110,7 +110,9 @@ describe('serial console panel in Chromium', () => {
   it('refuses a flash from the firmware panel while the console is open, naming the console', async () => {
     await other.getByTestId('fw-toggle').click();
     await other.waitForSelector('[data-testid="fw-port"] option[data-simulated="true"]', { state: 'attached' });
-    await other.getByTestId('fw-file').setInputFiles({ name: 'firmware.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(mergedImage(0, 0x20000)) });
+    await other
+      .getByTestId('fw-file')
+      .setInputFiles({ name: 'firmware.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(mergedImage(0, 0x20000)) });
     await other.getByTestId('fw-flash').click();
     await other.waitForSelector('[data-testid="fw-error"]:not([hidden])');
     expect(await other.getByTestId('fw-error-code').textContent()).toBe('E_PORT_BUSY');

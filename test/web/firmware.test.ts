@@ -105,7 +105,9 @@ describe('firmware panel in Chromium', () => {
   });
 
   it('refuses a file that is not firmware with its message and hint, and starts no job', async () => {
-    await page.getByTestId('fw-file').setInputFiles({ name: 'notes.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('<html>not firmware</html>'.repeat(50)) });
+    await page
+      .getByTestId('fw-file')
+      .setInputFiles({ name: 'notes.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('<html>not firmware</html>'.repeat(50)) });
     await page.getByTestId('fw-flash').click();
     await page.waitForSelector('[data-testid="fw-error"]:not([hidden])');
     expect(await page.getByTestId('fw-error-code').textContent()).toBe('E_BAD_IMAGE');

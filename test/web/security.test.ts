@@ -79,7 +79,9 @@ describe('the page with a token (bound off loopback)', () => {
 
     await page.getByTestId('capture-button').click();
     await page.waitForSelector('[data-testid="gallery-item"] img', { timeout: 45_000 });
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="gallery-item"] img')).every((img) => (img as HTMLImageElement).naturalWidth > 0));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('[data-testid="gallery-item"] img')).every((img) => (img as HTMLImageElement).naturalWidth > 0),
+    );
     expect(server.services.store.list({ limit: 10 }).items).toHaveLength(1);
 
     // Every panel, the xterm.js console included, renders under the same policy.
@@ -165,55 +167,58 @@ describe('a page on another origin against the service on loopback (no token)', 
 
     const { page } = await watchedPage();
     await page.goto(evilUrl);
-    const outcome = await page.evaluate(async ({ target, photoId }) => {
-      const tries: Record<string, string> = {};
-      const attempt = async (name: string, url: string, init: RequestInit): Promise<void> => {
-        try {
-          const res = await fetch(url, { ...init, mode: 'no-cors' });
-          tries[name] = `opaque ${res.type}`;
-        } catch (err) {
-          tries[name] = `failed ${String(err)}`;
-        }
-      };
-      await attempt('capture', `${target}/api/capture`, { method: 'POST' });
-      await attempt('delete', `${target}/api/photos/${photoId}`, { method: 'DELETE' });
-      await attempt('led', `${target}/api/flash`, { method: 'POST', body: '{"on": true}' });
-      await attempt('flash', `${target}/api/firmware?port=sim:cam`, { method: 'POST', body: new Uint8Array(4096).fill(0xe9) });
-      await attempt('push', `${target}/api/scripts/push?name=main.py`, { method: 'POST', body: 'import machine\nmachine.reset()\n' });
-      // A form post in a hidden frame, text/plain: the classic CSRF.
-      await new Promise<void>((resolve) => {
-        const form = document.createElement('form');
-        form.method = 'POST';
-        form.enctype = 'text/plain';
-        form.action = `${target}/api/scripts/push?name=evil.py`;
-        form.target = 'sink';
-        const input = document.createElement('input');
-        input.name = 'print(6*7)\n#';
-        input.value = '';
-        form.append(input);
-        document.body.append(form);
-        document.querySelector('iframe')!.addEventListener('load', () => resolve(), { once: true });
-        form.submit();
-      });
-      // An <img> still URL on the attacker's page would take a photo and store it.
-      await new Promise<void>((resolve) => {
-        const img = new Image();
-        img.onload = img.onerror = () => resolve();
-        img.src = `${target}/capture?store=1`;
-      });
-      // A WebSocket to socket.io, then the console.
-      tries.socket = await new Promise<string>((resolve) => {
-        const ws = new WebSocket(`${target.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
-        ws.onopen = () => {
-          ws.send('40');
-          ws.send('42["console:join",{}]');
-          ws.send('42["console:input","print(6*7)\\r"]');
-          resolve('opened');
+    const outcome = await page.evaluate(
+      async ({ target, photoId }) => {
+        const tries: Record<string, string> = {};
+        const attempt = async (name: string, url: string, init: RequestInit): Promise<void> => {
+          try {
+            const res = await fetch(url, { ...init, mode: 'no-cors' });
+            tries[name] = `opaque ${res.type}`;
+          } catch (err) {
+            tries[name] = `failed ${String(err)}`;
+          }
         };
-        ws.onerror = () => resolve('refused');
-      });
-      return tries;
-    }, { target, photoId });
+        await attempt('capture', `${target}/api/capture`, { method: 'POST' });
+        await attempt('delete', `${target}/api/photos/${photoId}`, { method: 'DELETE' });
+        await attempt('led', `${target}/api/flash`, { method: 'POST', body: '{"on": true}' });
+        await attempt('flash', `${target}/api/firmware?port=sim:cam`, { method: 'POST', body: new Uint8Array(4096).fill(0xe9) });
+        await attempt('push', `${target}/api/scripts/push?name=main.py`, { method: 'POST', body: 'import machine\nmachine.reset()\n' });
+        // A form post in a hidden frame, text/plain: the classic CSRF.
+        await new Promise<void>((resolve) => {
+          const form = document.createElement('form');
+          form.method = 'POST';
+          form.enctype = 'text/plain';
+          form.action = `${target}/api/scripts/push?name=evil.py`;
+          form.target = 'sink';
+          const input = document.createElement('input');
+          input.name = 'print(6*7)\n#';
+          input.value = '';
+          form.append(input);
+          document.body.append(form);
+          document.querySelector('iframe')!.addEventListener('load', () => resolve(), { once: true });
+          form.submit();
+        });
+        // An <img> still URL on the attacker's page would take a photo and store it.
+        await new Promise<void>((resolve) => {
+          const img = new Image();
+          img.onload = img.onerror = () => resolve();
+          img.src = `${target}/capture?store=1`;
+        });
+        // A WebSocket to socket.io, then the console.
+        tries.socket = await new Promise<string>((resolve) => {
+          const ws = new WebSocket(`${target.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+          ws.onopen = () => {
+            ws.send('40');
+            ws.send('42["console:join",{}]');
+            ws.send('42["console:input","print(6*7)\\r"]');
+            resolve('opened');
+          };
+          ws.onerror = () => resolve('refused');
+        });
+        return tries;
+      },
+      { target, photoId },
+    );
 
     expect(outcome.socket).toBe('refused');
     expect(state()).toEqual(before);

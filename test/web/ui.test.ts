@@ -139,20 +139,20 @@ describe('web UI in Chromium', () => {
     expect(await page.locator('#latest-size').textContent()).toMatch(/^[\d.]+ K?B$/);
     expect(await page.locator('#latest-duration').textContent()).toMatch(/^captured in [\d.]+ m?s$/);
     expect(await page.locator(item(photo.id)).locator('time').getAttribute('datetime')).toBe(photo.takenAt);
-    const thumbLoaded = await page.locator(item(photo.id)).locator('img').evaluate(async (img: HTMLImageElement) => {
-      await img.decode();
-      return img.naturalWidth > 0;
-    });
+    const thumbLoaded = await page
+      .locator(item(photo.id))
+      .locator('img')
+      .evaluate(async (img: HTMLImageElement) => {
+        await img.decode();
+        return img.naturalWidth > 0;
+      });
     expect(thumbLoaded).toBe(true);
   });
 
   it('downloads the JPEG from the gallery link, byte for byte what was captured', async () => {
     const { body: list } = await api<{ items: PhotoRecord[] }>('/api/photos');
     const photo = list.items[0];
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.locator(item(photo.id)).getByTestId('download-link').click(),
-    ]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(item(photo.id)).getByTestId('download-link').click()]);
     expect(download.suggestedFilename()).toMatch(/\.jpe?g$/i);
     const bytes = await readFile(await download.path());
     expect(bytes.length).toBe(photo.size);

@@ -31,11 +31,15 @@ export async function send(path, init) {
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const err = data && typeof data === 'object' && data.error;
-    throw new ApiError(err && err.message ? err : {
-      code: `HTTP_${res.status}`,
-      message: `The service answered ${res.status} ${res.statusText}`.trim(),
-      hint: 'Try again; if it keeps failing, look at the service log on the Pi.',
-    });
+    throw new ApiError(
+      err && err.message
+        ? err
+        : {
+            code: `HTTP_${res.status}`,
+            message: `The service answered ${res.status} ${res.statusText}`.trim(),
+            hint: 'Try again; if it keeps failing, look at the service log on the Pi.',
+          },
+    );
   }
   return data;
 }

@@ -42,9 +42,10 @@ export function showProgress(p) {
   }
   let text = PHASE_TEXT[p.phase] ?? p.phase;
   if (p.phase === 'downloading') {
-    text += total !== null
-      ? ` ${formatBytes(p.bytes)} / ${formatBytes(total)} (${Math.floor((100 * Math.min(p.bytes, total)) / total)} %)`
-      : ` ${formatBytes(p.bytes)}…`;
+    text +=
+      total !== null
+        ? ` ${formatBytes(p.bytes)} / ${formatBytes(total)} (${Math.floor((100 * Math.min(p.bytes, total)) / total)} %)`
+        : ` ${formatBytes(p.bytes)}…`;
   }
   if (p.attempt > 1) text += ` (attempt ${p.attempt})`;
   $('progress-text').textContent = text;

@@ -53,10 +53,7 @@ export function parseHexBytes(text) {
 }
 
 async function loadXterm() {
-  const [{ Terminal }, { FitAddon }] = await Promise.all([
-    import('/vendor/xterm/lib/xterm.mjs'),
-    import('/vendor/xterm-addon-fit/lib/addon-fit.mjs'),
-  ]);
+  const [{ Terminal }, { FitAddon }] = await Promise.all([import('/vendor/xterm/lib/xterm.mjs'), import('/vendor/xterm-addon-fit/lib/addon-fit.mjs')]);
   if (!document.querySelector('link[data-xterm-css]')) {
     const link = document.createElement('link');
     link.rel = 'stylesheet';
@@ -72,8 +69,15 @@ export function initConsolePanel(root = document.getElementById('console-panel')
   root.innerHTML = PANEL_HTML;
   const $ = (id) => root.querySelector(`#${id}`);
   const ui = {
-    details: $('con-details'), state: $('con-state'), port: $('con-port'), refresh: $('con-refresh'), connect: $('con-connect'),
-    status: $('con-status'), term: $('con-term'), raw: $('con-raw'), rawInput: $('con-raw-input'),
+    details: $('con-details'),
+    state: $('con-state'),
+    port: $('con-port'),
+    refresh: $('con-refresh'),
+    connect: $('con-connect'),
+    status: $('con-status'),
+    term: $('con-term'),
+    raw: $('con-raw'),
+    rawInput: $('con-raw-input'),
   };
   const errors = errorBox(root, 'con');
   const socket = typeof window.io === 'function' ? window.io({ reconnectionDelayMax: 5000 }) : null;
@@ -135,7 +139,12 @@ export function initConsolePanel(root = document.getElementById('console-panel')
 
   async function connect() {
     if (connecting || connected || !socket) {
-      if (!socket) errors.show({ code: 'E_OFFLINE', message: 'The console needs the live connection to the service', hint: 'Reload the page; check that esp32cam serve is running.' });
+      if (!socket)
+        errors.show({
+          code: 'E_OFFLINE',
+          message: 'The console needs the live connection to the service',
+          hint: 'Reload the page; check that esp32cam serve is running.',
+        });
       return;
     }
     errors.hide();

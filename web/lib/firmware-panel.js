@@ -84,18 +84,35 @@ const PHASE_TEXT = { erase: 'Erasing the flash', write: 'Writing', verify: 'Veri
 const hex = (n) => `0x${Number(n).toString(16)}`;
 const kbps = (bytesPerSecond) => `${Math.round((bytesPerSecond * 8) / 1000)} kbit/s`;
 
-
 export function initFirmwarePanel(root = document.getElementById('firmware-panel')) {
   if (!root) return null;
   root.innerHTML = PANEL_HTML;
   const $ = (id) => root.querySelector(`#${id}`);
   const ui = {
-    details: $('fw-details'), state: $('fw-state'), form: $('fw-form'), port: $('fw-port'), refresh: $('fw-refresh'),
-    portNote: $('fw-port-note'), file: $('fw-file'), fileNote: $('fw-file-note'), offset: $('fw-offset'),
-    before: $('fw-before'), baud: $('fw-baud'), erase: $('fw-erase'), flash: $('fw-flash'), progress: $('fw-progress'),
-    bar: $('fw-bar'), progressText: $('fw-progress-text'), log: $('fw-log'), result: $('fw-result'),
-    resultText: $('fw-result-text'), bootLog: $('fw-boot-log'), error: $('fw-error'), errorMessage: $('fw-error-message'),
-    errorCode: $('fw-error-code'), errorHint: $('fw-error-hint'),
+    details: $('fw-details'),
+    state: $('fw-state'),
+    form: $('fw-form'),
+    port: $('fw-port'),
+    refresh: $('fw-refresh'),
+    portNote: $('fw-port-note'),
+    file: $('fw-file'),
+    fileNote: $('fw-file-note'),
+    offset: $('fw-offset'),
+    before: $('fw-before'),
+    baud: $('fw-baud'),
+    erase: $('fw-erase'),
+    flash: $('fw-flash'),
+    progress: $('fw-progress'),
+    bar: $('fw-bar'),
+    progressText: $('fw-progress-text'),
+    log: $('fw-log'),
+    result: $('fw-result'),
+    resultText: $('fw-result-text'),
+    bootLog: $('fw-boot-log'),
+    error: $('fw-error'),
+    errorMessage: $('fw-error-message'),
+    errorCode: $('fw-error-code'),
+    errorHint: $('fw-error-hint'),
   };
   let ports = [];
   let jobId = null;
@@ -269,7 +286,11 @@ export function initFirmwarePanel(root = document.getElementById('firmware-panel
     ui.error.hidden = true;
     const file = ui.file.files[0];
     if (!ui.port.value) {
-      showError({ code: 'E_BAD_INPUT', message: 'Choose the serial port of the board', hint: 'Plug the board in and press the refresh button next to the port list.' });
+      showError({
+        code: 'E_BAD_INPUT',
+        message: 'Choose the serial port of the board',
+        hint: 'Plug the board in and press the refresh button next to the port list.',
+      });
       return;
     }
     if (!file) {

@@ -26,9 +26,15 @@ export class Gallery {
     this.total = 0;
   }
 
-  has(id) { return this.items.has(id); }
-  newest() { return this.photos[0] ?? null; }
-  get size() { return this.photos.length; }
+  has(id) {
+    return this.items.has(id);
+  }
+  newest() {
+    return this.photos[0] ?? null;
+  }
+  get size() {
+    return this.photos.length;
+  }
 
   /** Replaces everything with the first page of the server's list. */
   reset(page) {

@@ -18,18 +18,20 @@ export function portLabel(port) {
 export async function loadPortsInto(select) {
   const { ports } = await call('/api/ports', { headers: { accept: 'application/json' } });
   const chosen = select.value;
-  select.replaceChildren(...(ports.length ? ports : [null]).map((port) => {
-    const option = document.createElement('option');
-    if (!port) {
-      option.value = '';
-      option.textContent = 'No serial ports found';
+  select.replaceChildren(
+    ...(ports.length ? ports : [null]).map((port) => {
+      const option = document.createElement('option');
+      if (!port) {
+        option.value = '';
+        option.textContent = 'No serial ports found';
+        return option;
+      }
+      option.value = port.path;
+      option.textContent = portLabel(port);
+      option.dataset.simulated = String(Boolean(port.simulated));
       return option;
-    }
-    option.value = port.path;
-    option.textContent = portLabel(port);
-    option.dataset.simulated = String(Boolean(port.simulated));
-    return option;
-  }));
+    }),
+  );
   if (ports.some((p) => p.path === chosen)) select.value = chosen;
   return ports;
 }

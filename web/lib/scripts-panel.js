@@ -52,9 +52,22 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
   root.innerHTML = PANEL_HTML;
   const $ = (id) => root.querySelector(`#${id}`);
   const ui = {
-    details: $('sc-details'), state: $('sc-state'), form: $('sc-form'), port: $('sc-port'), list: $('sc-list'), file: $('sc-file'),
-    force: $('sc-force'), run: $('sc-run'), push: $('sc-push'), progress: $('sc-progress'), bar: $('sc-bar'),
-    progressText: $('sc-progress-text'), result: $('sc-result'), filesBox: $('sc-files-box'), filesTitle: $('sc-files-title'), files: $('sc-files'),
+    details: $('sc-details'),
+    state: $('sc-state'),
+    form: $('sc-form'),
+    port: $('sc-port'),
+    list: $('sc-list'),
+    file: $('sc-file'),
+    force: $('sc-force'),
+    run: $('sc-run'),
+    push: $('sc-push'),
+    progress: $('sc-progress'),
+    bar: $('sc-bar'),
+    progressText: $('sc-progress-text'),
+    result: $('sc-result'),
+    filesBox: $('sc-files-box'),
+    filesTitle: $('sc-files-title'),
+    files: $('sc-files'),
   };
   const errors = errorBox(root, 'sc');
   const socket = typeof window.io === 'function' ? window.io({ reconnectionDelayMax: 5000 }) : null;
@@ -69,12 +82,14 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
 
   function showFiles(dir, files) {
     ui.filesTitle.textContent = `On the board in ${dir}:`;
-    ui.files.replaceChildren(...files.map((f) => {
-      const li = document.createElement('li');
-      li.dataset.name = f.name;
-      li.textContent = f.type === 'dir' ? `${f.name}/` : `${f.name} · ${formatBytes(f.size)}`;
-      return li;
-    }));
+    ui.files.replaceChildren(
+      ...files.map((f) => {
+        const li = document.createElement('li');
+        li.dataset.name = f.name;
+        li.textContent = f.type === 'dir' ? `${f.name}/` : `${f.name} · ${formatBytes(f.size)}`;
+        return li;
+      }),
+    );
     ui.filesBox.hidden = false;
   }
 
@@ -139,7 +154,11 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
     const bundled = root.querySelector('input[name="sc-what"]:checked').value === 'bundled';
     let init;
     if (bundled) {
-      init = { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ force: ui.force.checked, run: ui.run.checked }) };
+      init = {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify({ force: ui.force.checked, run: ui.run.checked }),
+      };
     } else {
       const file = ui.file.files[0];
       if (!file) {

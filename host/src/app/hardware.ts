@@ -76,10 +76,12 @@ export async function openHardware(cameras: CameraConfig[], config: Pick<Config,
       buses.set(key, new SharedI2cBus(wire, { name: key, onTransaction: opts.onTransaction }));
     }
     // Boards boot in parallel: each is a MicroPython worker of its own.
-    await Promise.all(specs.map(async ({ camera, spec }) => {
-      if (spec.kind !== 'sim') return;
-      boards.set(camera.name, await startBoard(camera, spec, simWires.get(busKey(spec))!, opts));
-    }));
+    await Promise.all(
+      specs.map(async ({ camera, spec }) => {
+        if (spec.kind !== 'sim') return;
+        boards.set(camera.name, await startBoard(camera, spec, simWires.get(busKey(spec))!, opts));
+      }),
+    );
     for (const { camera, spec } of specs) {
       const bus = buses.get(busKey(spec))!;
       const board = boards.get(camera.name);
@@ -118,8 +120,11 @@ export async function openHardware(cameras: CameraConfig[], config: Pick<Config,
 function specOf(camera: CameraConfig): CameraSpec {
   const spec = parseCameraSpec(camera.camera);
   if (!spec) {
-    throw new Esp32CamError('E_CONFIG', `camera "${camera.name}": "${camera.camera}" is not a camera; use "sim", "sim@0x2d" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"`,
-      'Set it with --camera NAME=SPEC or in the config file\'s "cameras"; `ls /dev/i2c-*` lists the I2C buses.');
+    throw new Esp32CamError(
+      'E_CONFIG',
+      `camera "${camera.name}": "${camera.camera}" is not a camera; use "sim", "sim@0x2d" or "i2c:BUS@ADDRESS" like "i2c:1@0x2c"`,
+      'Set it with --camera NAME=SPEC or in the config file\'s "cameras"; `ls /dev/i2c-*` lists the I2C buses.',
+    );
   }
   return spec;
 }

@@ -39,10 +39,19 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
   const { log } = opts;
   const config = resolveConfig([{ name: 'server options', values: input, baseDir: process.cwd() }]);
   let hardware: OpenedHardware | undefined;
-  const services = await startServices(config, async () => {
-    hardware = await openHardware(config.cameras, config, { flashDir: config.dataDir, serialPorts: true, owner: 'esp32cam service', onTransaction: opts.onTransaction });
-    return hardware;
-  }, { ...opts, log });
+  const services = await startServices(
+    config,
+    async () => {
+      hardware = await openHardware(config.cameras, config, {
+        flashDir: config.dataDir,
+        serialPorts: true,
+        owner: 'esp32cam service',
+        onTransaction: opts.onTransaction,
+      });
+      return hardware;
+    },
+    { ...opts, log },
+  );
   const opened = hardware!;
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {

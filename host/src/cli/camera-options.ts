@@ -24,9 +24,10 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 /** The options every command that talks to a camera takes. */
 export function addCameraOptions(command: Command, use: 'many' | 'one' = 'one'): Command {
-  const help = use === 'many'
-    ? 'a camera as NAME=SPEC, e.g. front=i2c:1@0x2c or back=sim@0x2d; repeat for each camera (a bare SPEC is named "cam")'
-    : 'the camera: a configured NAME, a SPEC (sim, sim@0x2d, i2c:1@0x2c) or NAME=SPEC (default: the first configured camera)';
+  const help =
+    use === 'many'
+      ? 'a camera as NAME=SPEC, e.g. front=i2c:1@0x2c or back=sim@0x2d; repeat for each camera (a bare SPEC is named "cam")'
+      : 'the camera: a configured NAME, a SPEC (sim, sim@0x2d, i2c:1@0x2c) or NAME=SPEC (default: the first configured camera)';
   return command
     .option('--camera <camera>', help, collect)
     .addOption(new Option('--protocol <protocol>', 'slave protocol: auto detects, legacy forces the original script').choices(['auto', 'legacy']))
@@ -53,10 +54,13 @@ function cameraChoice(values: string[], use: 'many' | 'one'): CameraChoice {
     } else if (use === 'one' && choice.picked === undefined && /^[a-z0-9-]+$/.test(value)) {
       choice.picked = value;
     } else {
-      throw new Esp32CamError('E_CONFIG', `--camera ${value}: not a camera`,
+      throw new Esp32CamError(
+        'E_CONFIG',
+        `--camera ${value}: not a camera`,
         use === 'many'
           ? 'Give each camera as NAME=SPEC, e.g. --camera front=i2c:1@0x2c --camera back=sim@0x2d.'
-          : 'Give one camera: a configured name, a spec such as sim or i2c:1@0x2c, or NAME=SPEC.');
+          : 'Give one camera: a configured name, a spec such as sim or i2c:1@0x2c, or NAME=SPEC.',
+      );
     }
   }
   return choice;
@@ -89,8 +93,11 @@ export async function oneCameraFromFlags(flags: CameraFlags): Promise<{ config: 
   if (picked === undefined) return { config, camera: config.cameras[0] };
   const camera = config.cameras.find((c) => c.name === picked);
   if (!camera) {
-    throw new Esp32CamError('E_CONFIG', `--camera ${picked}: "${picked}" is not a camera: no configured camera has that name, and it is not a spec`,
-      `The configured cameras are ${config.cameras.map((c) => c.name).join(', ')}; a spec looks like sim, sim@0x2d or i2c:1@0x2c.`);
+    throw new Esp32CamError(
+      'E_CONFIG',
+      `--camera ${picked}: "${picked}" is not a camera: no configured camera has that name, and it is not a spec`,
+      `The configured cameras are ${config.cameras.map((c) => c.name).join(', ')}; a spec looks like sim, sim@0x2d or i2c:1@0x2c.`,
+    );
   }
   return { config, camera };
 }

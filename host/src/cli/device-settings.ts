@@ -17,7 +17,12 @@ export function deviceSettings(config: Pick<Config, 'device'>, sets: string[] = 
   const fromFlags: Record<string, string> = {};
   for (const text of sets) {
     const m = /^([^=\s]+)=(.*)$/s.exec(text);
-    if (!m) throw new Esp32CamError('E_BAD_INPUT', `--set ${text} is not NAME=VALUE`, 'Write it like --set I2C_ADDRESS=0x2d (names as in device-scripts/camconfig.py).');
+    if (!m)
+      throw new Esp32CamError(
+        'E_BAD_INPUT',
+        `--set ${text} is not NAME=VALUE`,
+        'Write it like --set I2C_ADDRESS=0x2d (names as in device-scripts/camconfig.py).',
+      );
     fromFlags[m[1]] = m[2];
   }
   attribute('--set', () => renderConfigModule(fromFlags));

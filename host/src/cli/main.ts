@@ -45,8 +45,7 @@ function buildProgram(): Command {
     .option('-o, --output <file>', 'where to write the JPEG (default photo-<time>.jpg)')
     .action((flags) => captureCommand(flags));
 
-  addCameraOptions(program.command('ping').description('check that the camera answers, and which protocol it speaks'))
-    .action((flags) => pingCommand(flags));
+  addCameraOptions(program.command('ping').description('check that the camera answers, and which protocol it speaks')).action((flags) => pingCommand(flags));
 
   addCameraOptions(program.command('flash-led').description('turn the flash LED on or off'))
     .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))

@@ -16,7 +16,14 @@ export class PushView {
     if (p.phase === 'write' || p.phase === 'verify' || p.phase === 'rename') {
       const payload = { file: p.sourceName, phase: p.phase, size: formatBytes(p.total) };
       if (!this.bar) {
-        this.bar = new SingleBar({ stream: this.progressStream, format: '{file} |{bar}| {percentage}% of {size} ({phase})', barCompleteChar: '#', barIncompleteChar: '-', hideCursor: true, clearOnComplete: true });
+        this.bar = new SingleBar({
+          stream: this.progressStream,
+          format: '{file} |{bar}| {percentage}% of {size} ({phase})',
+          barCompleteChar: '#',
+          barIncompleteChar: '-',
+          hideCursor: true,
+          clearOnComplete: true,
+        });
         this.bar.start(Math.max(1, p.total), p.sent, payload);
       } else this.bar.update(p.sent, payload);
     } else if (p.phase === 'done' || p.phase === 'skipped') this.stopBar();
@@ -33,7 +40,9 @@ export class PushView {
   summary(s: PushSummary): void {
     const ratio = s.ratio === undefined ? '' : ` (${s.ratio.toFixed(2)}x the bytes sent)`;
     const skipped = s.skipped > 0 ? `, ${s.skipped} skipped (unchanged)` : '';
-    this.out.write(`pushed ${s.pushed} of ${s.files} file${s.files === 1 ? '' : 's'}${skipped}: ${formatBytes(s.bytes)}, ${formatBytes(s.wireBytes)} on the wire${ratio}, ${s.seconds.toFixed(1)} s\n`);
+    this.out.write(
+      `pushed ${s.pushed} of ${s.files} file${s.files === 1 ? '' : 's'}${skipped}: ${formatBytes(s.bytes)}, ${formatBytes(s.wireBytes)} on the wire${ratio}, ${s.seconds.toFixed(1)} s\n`,
+    );
   }
 
   stopBar(): void {

@@ -3,7 +3,6 @@
  * `--port sim:…`, a simulated board started in this process for the command's lifetime.
  */
 import type { Command } from 'commander';
-import { Esp32CamError } from '../errors.js';
 import type { PortSpec } from '../services/device-session.js';
 import { SimulatedEsp32Cam } from '../sim/index.js';
 import { isSimPortPath, registerSimSerialBoard, SimSerialBinding, unregisterSimSerialBoard } from '../sim/uart/index.js';
@@ -18,7 +17,7 @@ export interface SerialPortFlags {
 export function addSerialPortOptions(command: Command): Command {
   return command
     .option('--port <path>', 'serial port (default: the one ESP board `esp32cam ports` finds); sim:esp32cam for the simulated board')
-    .option('--sim-flash-file <file>', 'with --port sim:esp32cam: keep the simulated board\'s flash (and its files) in this file');
+    .option('--sim-flash-file <file>', "with --port sim:esp32cam: keep the simulated board's flash (and its files) in this file");
 }
 
 /** With no --port: the one port that looks like an ESP board, or advice. */

@@ -27,8 +27,7 @@ export function parseCameraSpec(text: string): CameraSpec | undefined {
   const kind = m[1].toLowerCase() as CameraSpec['kind'];
   if (kind === 'i2c' && (m[2] === undefined || m[3] === undefined)) return undefined;
   const bus = m[2] === undefined ? DEFAULT_SIM_BUS : Number(m[2]);
-  const address = m[3] === undefined ? DEFAULT_CAMERA_ADDRESS
-    : m[3].toLowerCase().startsWith('0x') ? parseInt(m[3].slice(2), 16) : Number(m[3]);
+  const address = m[3] === undefined ? DEFAULT_CAMERA_ADDRESS : m[3].toLowerCase().startsWith('0x') ? parseInt(m[3].slice(2), 16) : Number(m[3]);
   // 0x00-0x07 and 0x78-0x7f are reserved I2C addresses; a slave can never answer there.
   if (bus > 255 || address < 0x08 || address > 0x77) return undefined;
   return { kind, bus, address };
@@ -50,13 +49,11 @@ export function busKey(spec: CameraSpec): string {
 
 /** `sim` on machines without any I2C bus (laptops, CI), the Pi's usual bus 1 otherwise. */
 export function defaultCameraSpec(devDir = '/dev'): string {
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(devDir);
   } catch {
     return 'sim';
   }
-  return entries.some((name) => /^i2c-\d+$/.test(name))
-    ? formatCameraSpec({ kind: 'i2c', bus: 1, address: DEFAULT_CAMERA_ADDRESS })
-    : 'sim';
+  return entries.some((name) => /^i2c-\d+$/.test(name)) ? formatCameraSpec({ kind: 'i2c', bus: 1, address: DEFAULT_CAMERA_ADDRESS }) : 'sim';
 }

@@ -99,7 +99,10 @@ function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
 function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: unknown): Esp32CamError {
   const key = issue.path.map(String).join('.');
   // cameras.2.name is looked up as cameras.name: hints and known keys do not depend on the position.
-  const generic = issue.path.filter((part) => typeof part !== 'number').map(String).join('.');
+  const generic = issue.path
+    .filter((part) => typeof part !== 'number')
+    .map(String)
+    .join('.');
   if (issue.code === 'unrecognized_keys') {
     const unknown = issue.keys[0];
     const fullKey = key ? `${key}.${unknown}` : unknown;
@@ -108,9 +111,7 @@ function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: u
     return new Esp32CamError(
       'E_CONFIG',
       `${sourceName}: unknown key "${fullKey}"`,
-      guess
-        ? `Did you mean "${guess}"? Remove the key or fix its spelling.`
-        : `Remove it or fix its spelling; the keys allowed here are ${known.join(', ')}.`,
+      guess ? `Did you mean "${guess}"? Remove the key or fix its spelling.` : `Remove it or fix its spelling; the keys allowed here are ${known.join(', ')}.`,
     );
   }
   if (key === '') {
@@ -120,7 +121,11 @@ function configIssueError(sourceName: string, issue: z.core.$ZodIssue, values: u
       'Write it as an object such as {"port": 8080, "camera": "sim"}.',
     );
   }
-  return new Esp32CamError('E_CONFIG', `${sourceName}: ${key}: ${issue.message}`, CONFIG_HINTS[generic] ?? CONFIG_HINTS[generic.split('.')[0]] ?? 'Fix the value.');
+  return new Esp32CamError(
+    'E_CONFIG',
+    `${sourceName}: ${key}: ${issue.message}`,
+    CONFIG_HINTS[generic] ?? CONFIG_HINTS[generic.split('.')[0]] ?? 'Fix the value.',
+  );
 }
 
 function describe(value: unknown): string {
@@ -164,8 +169,14 @@ export async function readConfigFile(path: string, cwd = process.cwd()): Promise
     text = await readFile(full, 'utf8');
   } catch (err) {
     const code = systemErrorCode(err);
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)'
-      : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(err)})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : code === 'EISDIR'
+            ? 'is a folder, not a file'
+            : `cannot be read (${code ?? String(err)})`;
     throw new Esp32CamError('E_CONFIG', `${name} ${why}`, 'Check the path given with --config or ESP32CAM_CONFIG.', {
       cause: err,
     });
@@ -174,8 +185,12 @@ export async function readConfigFile(path: string, cwd = process.cwd()): Promise
   try {
     values = JSON.parse(text);
   } catch (err) {
-    throw new Esp32CamError('E_CONFIG', `${name} is not valid JSON: ${(err as Error).message}`,
-      'Fix the JSON syntax (keys and strings in double quotes, no trailing commas).', { cause: err });
+    throw new Esp32CamError(
+      'E_CONFIG',
+      `${name} is not valid JSON: ${(err as Error).message}`,
+      'Fix the JSON syntax (keys and strings in double quotes, no trailing commas).',
+      { cause: err },
+    );
   }
   return { name, values, baseDir: dirname(full) };
 }

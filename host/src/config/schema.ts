@@ -4,8 +4,28 @@ import { parseByteSize } from './byte-size.js';
 
 /** Frame sizes freshev's `camera.init(framesize=...)` accepts (ports/esp32/modcamera.c). */
 export const FRAME_SIZES = [
-  '96X96', 'QQVGA', 'QCIF', 'HQVGA', '240X240', 'QVGA', 'CIF', 'HVGA', 'VGA', 'SVGA', 'XGA', 'HD', 'SXGA',
-  'UXGA', 'FHD', 'P_HD', 'P_3MP', 'QXGA', 'QHD', 'WQXGA', 'P_FHD', 'QSXGA',
+  '96X96',
+  'QQVGA',
+  'QCIF',
+  'HQVGA',
+  '240X240',
+  'QVGA',
+  'CIF',
+  'HVGA',
+  'VGA',
+  'SVGA',
+  'XGA',
+  'HD',
+  'SXGA',
+  'UXGA',
+  'FHD',
+  'P_HD',
+  'P_3MP',
+  'QXGA',
+  'QHD',
+  'WQXGA',
+  'P_FHD',
+  'QSXGA',
 ] as const;
 
 export interface Config {
@@ -102,7 +122,10 @@ const RESERVED_NAMES = new Set(['sim', 'i2c', 'all', 'api']);
 const cameraName = z.string({ error: 'must be a short name such as "front"' }).transform((text, ctx) => {
   const name = text.trim();
   if (!/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a camera name; use 1 to 32 lowercase letters, digits and dashes, such as "front" or "garage-2"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a camera name; use 1 to 32 lowercase letters, digits and dashes, such as "front" or "garage-2"`,
+    });
     return z.NEVER;
   }
   if (RESERVED_NAMES.has(name)) {
@@ -121,13 +144,20 @@ const frameSize = z.string({ error: 'must be a frame size name' }).transform((te
   return upper;
 });
 
-const quality = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-  .min(10, { error: 'must be from 10 to 63' }).max(63, { error: 'must be from 10 to 63' });
+const quality = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(10, { error: 'must be from 10 to 63' })
+  .max(63, { error: 'must be from 10 to 63' });
 
 const protocol = z.enum(['auto', 'legacy'], { error: 'must be "auto" or "legacy"' });
 
 const simBoard = z
-  .object({ script: z.string({ error: 'must be a path to a MicroPython script' }).min(1, { error: 'must be a path to a MicroPython script' }), frameSize, quality })
+  .object({
+    script: z.string({ error: 'must be a path to a MicroPython script' }).min(1, { error: 'must be a path to a MicroPython script' }),
+    frameSize,
+    quality,
+  })
   .partial()
   .strict();
 
@@ -136,7 +166,10 @@ const cameraEntry = z
     name: cameraName,
     camera: cameraSpec,
     protocol: protocol.optional(),
-    serialPort: z.string({ error: 'must be a serial port path such as "/dev/ttyUSB0"' }).min(1, { error: 'must be a serial port path such as "/dev/ttyUSB0"' }).optional(),
+    serialPort: z
+      .string({ error: 'must be a serial port path such as "/dev/ttyUSB0"' })
+      .min(1, { error: 'must be a serial port path such as "/dev/ttyUSB0"' })
+      .optional(),
     sim: simBoard.optional(),
   })
   .strict();
@@ -169,21 +202,23 @@ function busAndAddress(canonical: string): string {
   return spec ? `${spec.kind}:${spec.bus}@${spec.address}` : canonical;
 }
 
-const byteSize = z.union([z.number(), z.string()], { error: 'must be a byte count or a size like "500MB"' })
-  .transform((value, ctx) => {
-    const bytes = parseByteSize(value);
-    if (bytes === undefined || bytes < 1) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size; use bytes or a size like "500MB"` });
-      return z.NEVER;
-    }
-    return bytes;
-  });
+const byteSize = z.union([z.number(), z.string()], { error: 'must be a byte count or a size like "500MB"' }).transform((value, ctx) => {
+  const bytes = parseByteSize(value);
+  if (bytes === undefined || bytes < 1) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size; use bytes or a size like "500MB"` });
+    return z.NEVER;
+  }
+  return bytes;
+});
 
 /** A Host header name: letters, digits, dots and dashes, or a leading `*.` for every subdomain. */
 const hostName = z.string({ error: 'must be a host name such as "camera.example.lan"' }).transform((text, ctx) => {
   const name = text.trim().toLowerCase();
   if (!/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name)) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a host name; use a name such as "camera.example.lan" or "*.example.lan", without a port or scheme` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a host name; use a name such as "camera.example.lan" or "*.example.lan", without a port or scheme`,
+    });
     return z.NEVER;
   }
   return name;
@@ -195,21 +230,22 @@ const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1,
 export const configLayerSchema = z
   .object({
     host: nonEmpty('a host name or address such as "127.0.0.1"'),
-    port: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-      .min(0, { error: 'must be from 0 to 65535' }).max(65535, { error: 'must be from 0 to 65535' }),
+    port: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be from 0 to 65535' })
+      .max(65535, { error: 'must be from 0 to 65535' }),
     dataDir: nonEmpty('a folder path'),
     camera: cameraSpec,
     cameras: cameraList,
     protocol,
     retention: z
       .object({
-        maxPhotos: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-          .min(1, { error: 'must be at least 1' }),
+        maxPhotos: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
         maxBytes: byteSize,
         perCamera: z
           .object({
-            maxPhotos: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-              .min(1, { error: 'must be at least 1' }),
+            maxPhotos: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }),
             maxBytes: byteSize,
           })
           .partial()
@@ -220,26 +256,28 @@ export const configLayerSchema = z
     sim: z
       .object({
         script: nonEmpty('a path to a MicroPython script'),
-        busHz: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-          .min(1000, { error: 'must be from 1000 to 1000000' }).max(1_000_000, { error: 'must be from 1000 to 1000000' }),
+        busHz: z
+          .number({ error: 'must be a number' })
+          .int({ error: 'must be a whole number' })
+          .min(1000, { error: 'must be from 1000 to 1000000' })
+          .max(1_000_000, { error: 'must be from 1000 to 1000000' }),
         frameSize,
         quality,
       })
       .partial()
       .strict(),
     // Which names exist and their types is camconfig.py's business: `push` checks them against it.
-    device: z.record(
-      z.string(),
-      z.union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or true/false' }),
-      { error: 'must be an object of camconfig.py settings such as {"I2C_ADDRESS": "0x2d"}' },
-    ),
-    allowedHosts: z.array(hostName, { error: 'must be a list of host names such as ["camera.example.lan"]' })
-      .max(64, { error: 'must list at most 64 names' }),
+    device: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or true/false' }), {
+      error: 'must be an object of camconfig.py settings such as {"I2C_ADDRESS": "0x2d"}',
+    }),
+    allowedHosts: z.array(hostName, { error: 'must be a list of host names such as ["camera.example.lan"]' }).max(64, { error: 'must list at most 64 names' }),
     auth: z
       .object({
         mode: z.enum(['auto', 'token', 'off'], { error: 'must be "auto", "token" or "off"' }),
-        token: z.string({ error: 'must be a string' })
-          .min(16, { error: 'must be at least 16 characters' }).max(256, { error: 'must be at most 256 characters' })
+        token: z
+          .string({ error: 'must be a string' })
+          .min(16, { error: 'must be at least 16 characters' })
+          .max(256, { error: 'must be at most 256 characters' })
           .regex(/^[A-Za-z0-9._~-]+$/, { error: 'may hold only letters, digits and . _ ~ - (it goes into URLs)' }),
       })
       .partial()
@@ -248,8 +286,11 @@ export const configLayerSchema = z
       .object({
         firmwareBytes: byteSize,
         scriptBytes: byteSize,
-        uploadsInFlight: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-          .min(1, { error: 'must be from 1 to 16' }).max(16, { error: 'must be from 1 to 16' }),
+        uploadsInFlight: z
+          .number({ error: 'must be a number' })
+          .int({ error: 'must be a whole number' })
+          .min(1, { error: 'must be from 1 to 16' })
+          .max(16, { error: 'must be from 1 to 16' }),
       })
       .partial()
       .strict(),

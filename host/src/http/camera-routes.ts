@@ -8,8 +8,11 @@ const ledBody = z.object({ on: z.boolean() }).strict();
 function ledState(req: Request): boolean {
   const body = ledBody.safeParse(req.body);
   if (!body.success) {
-    throw new Esp32CamError('E_BAD_INPUT', 'The LED request must be {"on": true} or {"on": false}',
-      'Send JSON with Content-Type: application/json and a boolean "on".');
+    throw new Esp32CamError(
+      'E_BAD_INPUT',
+      'The LED request must be {"on": true} or {"on": false}',
+      'Send JSON with Content-Type: application/json and a boolean "on".',
+    );
   }
   return body.data.on;
 }

@@ -64,7 +64,11 @@ function handleSocket(socket: Socket, consoles: SerialConsoles): void {
     try {
       const payload = joinPayload.safeParse(args.length > (ack ? 1 : 0) ? args[0] : {});
       if (!payload.success) {
-        throw new Esp32CamError('E_BAD_INPUT', 'console:join takes { port } with a port path such as sim:esp32cam', 'Send { port: "/dev/ttyUSB0" }, or {} for the one board.');
+        throw new Esp32CamError(
+          'E_BAD_INPUT',
+          'console:join takes { port } with a port path such as sim:esp32cam',
+          'Send { port: "/dev/ttyUSB0" }, or {} for the one board.',
+        );
       }
       // Joining the console this socket already watches just sends the scrollback again; another port is
       // joined first and the old one left after, so a failed switch keeps the console the page had.

@@ -98,10 +98,13 @@ export function errorHandler(line?: (text: string) => void): ErrorRequestHandler
     } else {
       status = 500;
       const where = `${req.method} ${redactUrl(req.originalUrl)}`;
-      if (line) line(`esp32cam: unexpected error on ${where}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (line) line(`esp32cam: unexpected error on ${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       else log.error(`unexpected error on ${where}`, err);
     }
-    res.status(status).set('Cache-Control', 'no-store').json({ error: errorPayload(known ?? err) });
+    res
+      .status(status)
+      .set('Cache-Control', 'no-store')
+      .json({ error: errorPayload(known ?? err) });
   };
 }
 

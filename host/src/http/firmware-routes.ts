@@ -23,7 +23,9 @@ const firmwareQuery = z
   .object({
     port: z.string({ error: 'must be a port path such as /dev/ttyUSB0 or sim:esp32cam' }).min(1).max(255).optional(),
     offset: offset.default('auto'),
-    baud: z.coerce.number({ error: 'must be a baud rate' }).int({ error: 'must be a whole number' })
+    baud: z.coerce
+      .number({ error: 'must be a baud rate' })
+      .int({ error: 'must be a whole number' })
       .min(9600, { error: 'must be from 9600 to 5000000 (460800 or 921600 are usual)' })
       .max(5_000_000, { error: 'must be from 9600 to 5000000 (460800 or 921600 are usual)' })
       .default(460800),
@@ -54,8 +56,11 @@ const parseFirmwareQuery: RequestHandler = (req, res, next) => {
 const requireBinaryBody: RequestHandler = (req, _res, next) => {
   const type = req.headers['content-type'];
   if (type === undefined || type.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-    throw new Esp32CamError('E_UNSUPPORTED_MEDIA', `The firmware must be sent as application/octet-stream${type === undefined ? '' : `, not ${type.slice(0, 80)}`}`,
-      'Send the .bin file itself as the body with Content-Type: application/octet-stream (curl: -H "Content-Type: application/octet-stream" --data-binary @firmware.bin).');
+    throw new Esp32CamError(
+      'E_UNSUPPORTED_MEDIA',
+      `The firmware must be sent as application/octet-stream${type === undefined ? '' : `, not ${type.slice(0, 80)}`}`,
+      'Send the .bin file itself as the body with Content-Type: application/octet-stream (curl: -H "Content-Type: application/octet-stream" --data-binary @firmware.bin).',
+    );
   }
   next();
 };
@@ -95,7 +100,10 @@ export function firmwareRoutes(services: Services, gate: UploadGate): Router {
       ...(query.port !== undefined ? { port: query.port } : {}),
     };
     const job = await jobs.start(request);
-    res.status(202).set('Location', `/api/jobs/${job.id}`).set('Cache-Control', 'no-store')
+    res
+      .status(202)
+      .set('Location', `/api/jobs/${job.id}`)
+      .set('Cache-Control', 'no-store')
       .json({ job: { id: job.id, port: job.port, size: job.size, state: job.state } });
   };
   router.post('/api/firmware', parseFirmwareQuery, requireBinaryBody, upload, startJob);

@@ -33,7 +33,8 @@ const filesQuery = z.object({ port: port.optional(), dir: z.string().min(1).max(
 function badRequest(error: z.ZodError, example: string): Esp32CamError {
   const issue = error.issues[0];
   const key = issue?.path.join('.') || '';
-  const message = issue?.code === 'unrecognized_keys' ? `Unknown parameter ${issue.keys.join(', ')}` : `${key ? `${key}: ` : ''}${issue?.message ?? 'is not valid'}`;
+  const message =
+    issue?.code === 'unrecognized_keys' ? `Unknown parameter ${issue.keys.join(', ')}` : `${key ? `${key}: ` : ''}${issue?.message ?? 'is not valid'}`;
   return new Esp32CamError('E_BAD_INPUT', message, `Use e.g. ${example}.`);
 }
 
@@ -49,8 +50,11 @@ const requireScriptType: RequestHandler = (req, _res, next) => {
     next();
     return;
   }
-  throw new Esp32CamError('E_UNSUPPORTED_MEDIA', `A script upload must be sent as text/x-python${type === undefined ? '' : `, not ${type.slice(0, 80)}`}`,
-    'Send the .py file as the body with Content-Type: text/x-python, or JSON (application/json) to push the bundled script.');
+  throw new Esp32CamError(
+    'E_UNSUPPORTED_MEDIA',
+    `A script upload must be sent as text/x-python${type === undefined ? '' : `, not ${type.slice(0, 80)}`}`,
+    'Send the .py file as the body with Content-Type: text/x-python, or JSON (application/json) to push the bundled script.',
+  );
 };
 
 /**
@@ -88,7 +92,11 @@ export function scriptRoutes(jobs: PushJobs, opts: { dataDir: string; limitBytes
       const body = bundledBody.safeParse(req.body ?? {});
       if (!body.success) throw badRequest(body.error, '{"config": {"I2C_ADDRESS": "0x2c"}, "force": false, "run": true}');
       if (name !== undefined || to !== undefined) {
-        throw new Esp32CamError('E_BAD_INPUT', 'name and to are for uploaded files, not the bundled script', 'Send the .py file itself as the body to push a file of your own.');
+        throw new Esp32CamError(
+          'E_BAD_INPUT',
+          'name and to are for uploaded files, not the bundled script',
+          'Send the .py file itself as the body to push a file of your own.',
+        );
       }
       request = { source: { kind: 'bundled', config: body.data.config }, force: body.data.force ?? query.data.force, run: body.data.run ?? query.data.run };
     } else {
@@ -96,12 +104,20 @@ export function scriptRoutes(jobs: PushJobs, opts: { dataDir: string; limitBytes
       if (data.length === 0) {
         throw new Esp32CamError('E_BAD_INPUT', 'The upload is empty', 'Send the .py file as the body, or a JSON body to push the bundled script.');
       }
-      if (name === undefined) throw new Esp32CamError('E_BAD_INPUT', 'An uploaded script needs ?name=', 'Add the file name, e.g. POST /api/scripts/push?name=main.py.');
-      request = { source: { kind: 'upload', name, data: new Uint8Array(data), ...(to !== undefined ? { to } : {}) }, force: query.data.force, run: query.data.run };
+      if (name === undefined)
+        throw new Esp32CamError('E_BAD_INPUT', 'An uploaded script needs ?name=', 'Add the file name, e.g. POST /api/scripts/push?name=main.py.');
+      request = {
+        source: { kind: 'upload', name, data: new Uint8Array(data), ...(to !== undefined ? { to } : {}) },
+        force: query.data.force,
+        run: query.data.run,
+      };
     }
     if (portPath !== undefined) request.port = portPath;
     const job = await jobs.start(request);
-    res.status(202).set('Location', `/api/scripts/jobs/${job.id}`).set('Cache-Control', 'no-store')
+    res
+      .status(202)
+      .set('Location', `/api/scripts/jobs/${job.id}`)
+      .set('Cache-Control', 'no-store')
       .json({ job: { id: job.id, port: job.port, state: job.state, source: job.source, files: job.files } });
   };
   router.post('/api/scripts/push', parsePushQuery, requireScriptType, uploadUnlessJson, startPush);

@@ -16,7 +16,17 @@ import { requestLog } from './request-log.js';
 import { logger } from '../log/index.js';
 import { AccessToken } from '../services/auth/index.js';
 import {
-  Gatekeeper, cspNonce, dropRotatedSockets, pageWithNonce, hostCheck, hostPolicy, isLoopbackBinding, requireToken, sameOriginForActions, securityHeaders, socketAdmission,
+  Gatekeeper,
+  cspNonce,
+  dropRotatedSockets,
+  pageWithNonce,
+  hostCheck,
+  hostPolicy,
+  isLoopbackBinding,
+  requireToken,
+  sameOriginForActions,
+  securityHeaders,
+  socketAdmission,
 } from './security/index.js';
 import { clearUploads, UploadGate } from './upload/index.js';
 
@@ -71,11 +81,19 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
     const onError = (err: Error): void => {
       const code = systemErrorCode(err);
       if (code === 'EADDRINUSE') {
-        reject(new Esp32CamError('E_CONFIG', `Port ${port} on ${host} is already in use`, 'Stop the other program or choose another port with --port.', { cause: err }));
+        reject(
+          new Esp32CamError('E_CONFIG', `Port ${port} on ${host} is already in use`, 'Stop the other program or choose another port with --port.', {
+            cause: err,
+          }),
+        );
       } else if (code === 'EACCES') {
         reject(new Esp32CamError('E_CONFIG', `No permission to listen on port ${port}`, 'Use a port above 1023, such as 8080.', { cause: err }));
       } else if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-        reject(new Esp32CamError('E_CONFIG', `Cannot listen on host "${host}": no such address here`, 'Use 127.0.0.1, 0.0.0.0 or an address of this machine.', { cause: err }));
+        reject(
+          new Esp32CamError('E_CONFIG', `Cannot listen on host "${host}": no such address here`, 'Use 127.0.0.1, 0.0.0.0 or an address of this machine.', {
+            cause: err,
+          }),
+        );
       } else {
         reject(err);
       }

@@ -1,2 +1,13 @@
-export { configureLogging, logger, LEVELS, NAMESPACES, type Log, type LogLevel, type LogLevels, type LoggingOptions, type LogMessage, type Namespace } from './logger.js';
+export {
+  configureLogging,
+  logger,
+  LEVELS,
+  NAMESPACES,
+  type Log,
+  type LogLevel,
+  type LogLevels,
+  type LoggingOptions,
+  type LogMessage,
+  type Namespace,
+} from './logger.js';
 export { LOG_ENV, parseLogLevels, verbosityLevel } from './levels.js';

@@ -38,6 +38,9 @@ export function verbosityLevel(count: number): LogLevel | undefined {
 }
 
 function badSpec(spec: string, why: string): Esp32CamError {
-  return new Esp32CamError('E_CONFIG', `Log levels "${spec}": ${why}`,
-    `Use a level (${LEVELS.join(', ')}) and/or namespace=level pairs, e.g. "info,i2c=trace"; the namespaces are ${NAMESPACES.join(', ')}.`);
+  return new Esp32CamError(
+    'E_CONFIG',
+    `Log levels "${spec}": ${why}`,
+    `Use a level (${LEVELS.join(', ')}) and/or namespace=level pairs, e.g. "info,i2c=trace"; the namespaces are ${NAMESPACES.join(', ')}.`,
+  );
 }

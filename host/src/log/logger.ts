@@ -50,9 +50,17 @@ export function configureLogging(opts: LoggingOptions = {}): void {
   levels = opts.levels ?? DEFAULT_LEVELS;
   const destination = opts.destination ?? process.stderr;
   const format = opts.format ?? ((destination as NodeJS.WriteStream).isTTY ? 'pretty' : 'json');
-  const stream = format === 'pretty'
-    ? pretty({ destination, sync: true, colorize: (destination as NodeJS.WriteStream).isTTY === true, ignore: 'pid,hostname,ns', messageFormat: '{ns}: {msg}', translateTime: 'SYS:HH:MM:ss.l' })
-    : destination;
+  const stream =
+    format === 'pretty'
+      ? pretty({
+          destination,
+          sync: true,
+          colorize: (destination as NodeJS.WriteStream).isTTY === true,
+          ignore: 'pid,hostname,ns',
+          messageFormat: '{ns}: {msg}',
+          translateTime: 'SYS:HH:MM:ss.l',
+        })
+      : destination;
   root = pino({ level: 'trace', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, stream as pino.DestinationStream);
   children.clear();
 }
@@ -73,13 +81,15 @@ function child(namespace: Namespace): PinoLogger {
  * as a function is only made when its level is on, so trace calls on hot paths cost a level check.
  */
 export function logger(namespace: Namespace): Log {
-  const at = (level: Level) => (message: LogMessage, fields?: Record<string, unknown>): void => {
-    const log = child(namespace);
-    if (!log.isLevelEnabled(level)) return;
-    const text = typeof message === 'function' ? message() : message;
-    if (fields) log[level](fields, text);
-    else log[level](text);
-  };
+  const at =
+    (level: Level) =>
+    (message: LogMessage, fields?: Record<string, unknown>): void => {
+      const log = child(namespace);
+      if (!log.isLevelEnabled(level)) return;
+      const text = typeof message === 'function' ? message() : message;
+      if (fields) log[level](fields, text);
+      else log[level](text);
+    };
   return {
     namespace,
     enabled: (level) => child(namespace).isLevelEnabled(level),

@@ -65,19 +65,23 @@ export function fileWriteError(err: unknown, what: string, diskFullHint: string)
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new Esp32CamError('E_DISK_FULL', `The disk is full: could not save ${what}`, diskFullHint, { cause: err });
   }
-  return new Esp32CamError('E_STORE_IO', `Could not save ${what}: ${describeFsError(err)}`, 'Check that the folder exists and is writable.',
-    { cause: err });
+  return new Esp32CamError('E_STORE_IO', `Could not save ${what}: ${describeFsError(err)}`, 'Check that the folder exists and is writable.', { cause: err });
 }
 
 /** A few words on why a file operation failed, for a one-line message. */
 export function describeFsError(err: unknown): string {
   const code = systemErrorCode(err);
-  return code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-    : code === 'EROFS' ? 'the file system is read-only'
-    : code === 'ENOENT' ? 'the folder does not exist'
-    : code === 'ENOTDIR' || code === 'EEXIST' ? 'part of the path is a file, not a folder'
-    : code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full'
-    : (code ?? (err instanceof Error ? err.message : String(err)));
+  return code === 'EACCES' || code === 'EPERM'
+    ? 'permission denied'
+    : code === 'EROFS'
+      ? 'the file system is read-only'
+      : code === 'ENOENT'
+        ? 'the folder does not exist'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'part of the path is a file, not a folder'
+          : code === 'ENOSPC' || code === 'EDQUOT'
+            ? 'the disk is full'
+            : (code ?? (err instanceof Error ? err.message : String(err)));
 }
 
 /**

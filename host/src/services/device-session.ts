@@ -42,12 +42,7 @@ const resetSessions = new WeakSet<ReplSession>();
  * Opens `spec.path`, runs `fn` with a RawReplClient on it, and closes the port whatever happens. `owner`
  * names this use of the port in the E_PORT_BUSY error another opener gets (e.g. "esp32cam push").
  */
-export async function withReplSession<T>(
-  spec: PortSpec,
-  owner: string,
-  fn: (session: ReplSession) => Promise<T>,
-  opts: ReplSessionOptions = {},
-): Promise<T> {
+export async function withReplSession<T>(spec: PortSpec, owner: string, fn: (session: ReplSession) => Promise<T>, opts: ReplSessionOptions = {}): Promise<T> {
   const handle = await openSerialPort({
     path: spec.path,
     baudRate: spec.baudRate ?? REPL_BAUD,
@@ -133,7 +128,7 @@ export async function resetBoard(session: ReplSession, mode: ResetMode, opts: Re
       throw new Esp32CamError(
         'E_NOT_MICROPYTHON',
         `machine.reset() failed on the board: ${r.error.trim().split('\n').pop() ?? ''}`,
-        'Press the board\'s RST button to reset it; a port with DTR/RTS (a USB bridge, not a pty) lets esp32cam reset it by itself.',
+        "Press the board's RST button to reset it; a port with DTR/RTS (a USB bridge, not a pty) lets esp32cam reset it by itself.",
       );
     }
   } catch (err) {

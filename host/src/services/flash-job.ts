@@ -42,6 +42,8 @@ export function logLineOf(event: FlashEvent, manualShown: boolean): string | und
 
 /** The closing line of a job that went well. */
 export function doneLine(result: FlashResult): string {
-  return `Wrote ${result.length} bytes at ${hex(result.offset)} in ${result.writeSeconds.toFixed(1)} s `
-    + `(${Math.round(result.effectiveKbps)} kbit/s at ${result.baudRate} baud), MD5 verified`;
+  return (
+    `Wrote ${result.length} bytes at ${hex(result.offset)} in ${result.writeSeconds.toFixed(1)} s ` +
+    `(${Math.round(result.effectiveKbps)} kbit/s at ${result.baudRate} baud), MD5 verified`
+  );
 }

@@ -84,20 +84,25 @@ export class FlashJobs extends EventEmitter<FlashJobEvents> {
       ...this.serial.openExtras(path),
     };
     // Claimed synchronously inside super.start: two uploads for one port that raced through resolve() meet here.
-    return this.runner.start(path, { size: request.image.length }, (job) => {
-      let manualShown = false;
-      const onEvent = (event: FlashEvent): void => {
-        if (event.type === 'progress') {
-          const { phase, written, total, bytesPerSecond } = event;
-          job.progress({ phase, written, total, bytesPerSecond }, written >= total);
-          return;
-        }
-        const line = logLineOf(event, manualShown);
-        if (event.type === 'manual') manualShown = true;
-        if (line) job.line(line);
-      };
-      return flashFirmware({ ...options, onEvent });
-    }, { first: `Flashing ${request.image.length} bytes to ${path}`, done: doneLine });
+    return this.runner.start(
+      path,
+      { size: request.image.length },
+      (job) => {
+        let manualShown = false;
+        const onEvent = (event: FlashEvent): void => {
+          if (event.type === 'progress') {
+            const { phase, written, total, bytesPerSecond } = event;
+            job.progress({ phase, written, total, bytesPerSecond }, written >= total);
+            return;
+          }
+          const line = logLineOf(event, manualShown);
+          if (event.type === 'manual') manualShown = true;
+          if (line) job.line(line);
+        };
+        return flashFirmware({ ...options, onEvent });
+      },
+      { first: `Flashing ${request.image.length} bytes to ${path}`, done: doneLine },
+    );
   }
 
   /** A job by id, running or recently finished. */

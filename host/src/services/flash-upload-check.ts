@@ -13,8 +13,11 @@ const LARGEST_FLASH = 16 * 1024 * 1024;
  */
 export function checkUpload(image: Uint8Array, opts: { offset: 'auto' | number; force: boolean; maxBytes: number }): ImageInspection {
   if (image.length > opts.maxBytes) {
-    throw new Esp32CamError('E_IMAGE_TOO_LARGE', `The file is ${image.length} bytes, more than the ${opts.maxBytes} bytes a flash job takes (limits.firmwareBytes)`,
-      'Check that this is a firmware image (a .bin), not an archive or a disk image.');
+    throw new Esp32CamError(
+      'E_IMAGE_TOO_LARGE',
+      `The file is ${image.length} bytes, more than the ${opts.maxBytes} bytes a flash job takes (limits.firmwareBytes)`,
+      'Check that this is a firmware image (a .bin), not an archive or a disk image.',
+    );
   }
   const inspection = inspectImage(image);
   // A file with no readable layout (not an image) goes ahead only when forced at an explicit offset, as in esptool.

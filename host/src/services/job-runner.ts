@@ -71,7 +71,11 @@ class JobRecord<P, R, X extends object> {
   error: ErrorPayload | undefined;
   readonly lines: string[] = [];
 
-  constructor(readonly id: string, readonly port: string, readonly extra: X) {}
+  constructor(
+    readonly id: string,
+    readonly port: string,
+    readonly extra: X,
+  ) {}
 
   addLine(line: string): void {
     this.lines.push(line);
@@ -145,7 +149,12 @@ export class JobRunner<P extends object, R, X extends object = object> {
   get(id: string): JobSnapshot<P, R, X> {
     if (!JOB_ID.test(id)) throw new Esp32CamError('E_BAD_ID', `"${id}" is not a ${this.opts.noun} id`, `Use ${this.opts.idSource}.`);
     const job = this.jobs.get(id);
-    if (!job) throw new Esp32CamError('E_NOT_FOUND', `There is no ${this.opts.noun} ${id}`, `Jobs are kept until the service restarts, the last ${KEEP_FINISHED} finished ones only.`);
+    if (!job)
+      throw new Esp32CamError(
+        'E_NOT_FOUND',
+        `There is no ${this.opts.noun} ${id}`,
+        `Jobs are kept until the service restarts, the last ${KEEP_FINISHED} finished ones only.`,
+      );
     return job.snapshot();
   }
 
@@ -195,7 +204,8 @@ export class JobRunner<P extends object, R, X extends object = object> {
     } catch (err) {
       const error = errorPayload(err);
       if (!(err instanceof Esp32CamError)) {
-        if (this.opts.log) this.opts.log(`esp32cam: ${this.opts.noun} ${job.id} failed unexpectedly: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        if (this.opts.log)
+          this.opts.log(`esp32cam: ${this.opts.noun} ${job.id} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         else jobLog.error(`${this.opts.noun} ${job.id} failed unexpectedly`, err);
       }
       job.error = error;

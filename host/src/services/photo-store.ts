@@ -78,7 +78,10 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
   private ids: PhotoIdGenerator;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly opts: PhotoStoreOptions, dirs: StoreDirs) {
+  private constructor(
+    private readonly opts: PhotoStoreOptions,
+    dirs: StoreDirs,
+  ) {
     super();
     this.fs = opts.fs ?? nodeFs;
     this.dirs = dirs;
@@ -97,8 +100,12 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       for (const record of records) store.index(store.withName(record));
     } catch (err) {
       if (err instanceof Esp32CamError) throw err;
-      throw new Esp32CamError('E_STORE_IO', `Could not open the photo store in ${opts.dataDir}: ${describeFsError(err)}`,
-        'Check that dataDir is a writable folder, or choose another with --data-dir.', { cause: err });
+      throw new Esp32CamError(
+        'E_STORE_IO',
+        `Could not open the photo store in ${opts.dataDir}: ${describeFsError(err)}`,
+        'Check that dataDir is a writable folder, or choose another with --data-dir.',
+        { cause: err },
+      );
     }
     store.ids = new PhotoIdGenerator(store.order.at(-1));
     await store.exclusive(async () => {
@@ -184,7 +191,10 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       while (end > 0 && order[end - 1] >= before) end--;
     }
     const start = Math.max(0, end - limit);
-    const items = order.slice(start, end).reverse().map((id) => this.records.get(id)!);
+    const items = order
+      .slice(start, end)
+      .reverse()
+      .map((id) => this.records.get(id)!);
     return { items, total: order.length, next: start > 0 && items.length > 0 ? items[items.length - 1].id : null };
   }
 
@@ -236,8 +246,9 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       await this.unlink(join(this.dirs.thumbs, `${id}.jpg`));
       await fsyncDir(this.dirs.photos, this.fs);
     } catch (err) {
-      throw new Esp32CamError('E_STORE_IO', `Could not delete photo ${id}: ${systemErrorCode(err) ?? String(err)}`,
-        'Check that the data folder is writable.', { cause: err });
+      throw new Esp32CamError('E_STORE_IO', `Could not delete photo ${id}: ${systemErrorCode(err) ?? String(err)}`, 'Check that the data folder is writable.', {
+        cause: err,
+      });
     }
     const record = this.records.get(id)!;
     this.records.delete(id);
@@ -283,8 +294,12 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       return await this.fs.readFile(path);
     } catch (err) {
       if (systemErrorCode(err) === 'ENOENT') throw notFound(id);
-      throw new Esp32CamError('E_STORE_IO', `Could not read photo ${id}: ${systemErrorCode(err) ?? String(err)}`,
-        'Check the data folder and its permissions.', { cause: err });
+      throw new Esp32CamError(
+        'E_STORE_IO',
+        `Could not read photo ${id}: ${systemErrorCode(err) ?? String(err)}`,
+        'Check the data folder and its permissions.',
+        { cause: err },
+      );
     }
   }
 

@@ -19,9 +19,7 @@ import {
 } from './script-push.js';
 
 /** What POST /api/scripts/push asks for: the bundled slave script with config values, or one uploaded file. */
-export type PushJobSource =
-  | { kind: 'bundled'; config?: Record<string, unknown> }
-  | { kind: 'upload'; name: string; data: Uint8Array; to?: string };
+export type PushJobSource = { kind: 'bundled'; config?: Record<string, unknown> } | { kind: 'upload'; name: string; data: Uint8Array; to?: string };
 
 export interface PushJobRequest {
   source: PushJobSource;
@@ -93,24 +91,30 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
     const spec = { path, ...this.opts.ports.openExtras(path) };
     const source = request.source.kind === 'bundled' ? 'bundled slave script' : items[0]!.sourceName;
     const names = items.map((i) => i.remotePath).join(', ');
-    return this.runner.start(path, { source, files: items.length }, (job) =>
-      withReplSession(spec, `script push (job ${job.id})`, async (session) => {
-        const files = await pushScripts(session.client, items, {
-          force: request.force === true,
-          onStaleTemps: (paths) => job.line(`Removed ${paths.length} temp file(s) an interrupted push left: ${paths.join(', ')}`),
-          onProgress: (p) => {
-            job.progress(p, p.phase === 'done' || p.phase === 'skipped');
-            if (p.phase === 'done' || p.phase === 'skipped') job.line(`${p.path}: ${p.phase === 'done' ? `${p.total} bytes written and verified` : 'unchanged, skipped'}`);
-          },
-        });
-        const listing = await listDeviceFiles(session.client, '/');
-        const result: PushJobResult = { files, summary: summarisePush(files), listing };
-        if (request.run) {
-          job.line('Resetting the board to start the script…');
-          result.run = await confirmScriptRuns(session, { expectBanner: request.source.kind === 'bundled', ping: this.opts.pingFor?.(path) });
-        }
-        return result;
-      }), { first: `Pushing ${names} to ${path}`, done: doneLine });
+    return this.runner.start(
+      path,
+      { source, files: items.length },
+      (job) =>
+        withReplSession(spec, `script push (job ${job.id})`, async (session) => {
+          const files = await pushScripts(session.client, items, {
+            force: request.force === true,
+            onStaleTemps: (paths) => job.line(`Removed ${paths.length} temp file(s) an interrupted push left: ${paths.join(', ')}`),
+            onProgress: (p) => {
+              job.progress(p, p.phase === 'done' || p.phase === 'skipped');
+              if (p.phase === 'done' || p.phase === 'skipped')
+                job.line(`${p.path}: ${p.phase === 'done' ? `${p.total} bytes written and verified` : 'unchanged, skipped'}`);
+            },
+          });
+          const listing = await listDeviceFiles(session.client, '/');
+          const result: PushJobResult = { files, summary: summarisePush(files), listing };
+          if (request.run) {
+            job.line('Resetting the board to start the script…');
+            result.run = await confirmScriptRuns(session, { expectBanner: request.source.kind === 'bundled', ping: this.opts.pingFor?.(path) });
+          }
+          return result;
+        }),
+      { first: `Pushing ${names} to ${path}`, done: doneLine },
+    );
   }
 
   get(id: string): PushJobSnapshot {
@@ -148,7 +152,11 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
 function itemsOf(source: PushJobSource, maxScriptBytes: number): PushItem[] {
   if (source.kind === 'bundled') return bundledScriptItems(source.config ?? {});
   if (source.data.length > maxScriptBytes) {
-    throw new Esp32CamError('E_UPLOAD_TOO_LARGE', `${source.name} is ${source.data.length} bytes, more than the ${maxScriptBytes} bytes a script upload takes (limits.scriptBytes)`, 'Push smaller scripts, or split it into modules.');
+    throw new Esp32CamError(
+      'E_UPLOAD_TOO_LARGE',
+      `${source.name} is ${source.data.length} bytes, more than the ${maxScriptBytes} bytes a script upload takes (limits.scriptBytes)`,
+      'Push smaller scripts, or split it into modules.',
+    );
   }
   if (!/\.py$/i.test(source.name)) {
     throw new Esp32CamError('E_BAD_INPUT', `${source.name} is not a .py script`, 'Upload a MicroPython source file whose name ends in .py.');
@@ -160,6 +168,8 @@ function itemsOf(source: PushJobSource, maxScriptBytes: number): PushItem[] {
 function doneLine(result: PushJobResult): string {
   const { pushed, skipped, bytes, wireBytes, ratio, seconds } = result.summary;
   const sent = pushed > 0 ? `${pushed} file${pushed === 1 ? '' : 's'} (${bytes} bytes) written and verified` : 'nothing to send';
-  return `Done: ${sent}${skipped ? `, ${skipped} unchanged` : ''}; ${wireBytes} bytes on the wire${ratio ? ` (${ratio.toFixed(2)}× the file size)` : ''} in ${seconds.toFixed(1)} s`
-    + (result.run ? `; the script runs${result.run.banner ? ` (${result.run.banner})` : ''}` : '');
+  return (
+    `Done: ${sent}${skipped ? `, ${skipped} unchanged` : ''}; ${wireBytes} bytes on the wire${ratio ? ` (${ratio.toFixed(2)}× the file size)` : ''} in ${seconds.toFixed(1)} s` +
+    (result.run ? `; the script runs${result.run.banner ? ` (${result.run.banner})` : ''}` : '')
+  );
 }

@@ -82,7 +82,11 @@ function readLocalFile(path: string): Uint8Array {
     const info = statSync(path);
     if (!info.isFile()) throw new Esp32CamError('E_BAD_INPUT', `${path} is not a file`, 'Name the files to push, e.g. `esp32cam push main.py lib/util.py`.');
     if (info.size > MAX_PUSH_FILE_BYTES) {
-      throw new Esp32CamError('E_BAD_INPUT', `${path} is ${info.size} bytes, more than the ${MAX_PUSH_FILE_BYTES} a push takes`, 'An ESP32-CAM\'s filesystem holds about 1.5 MB; push smaller files.');
+      throw new Esp32CamError(
+        'E_BAD_INPUT',
+        `${path} is ${info.size} bytes, more than the ${MAX_PUSH_FILE_BYTES} a push takes`,
+        "An ESP32-CAM's filesystem holds about 1.5 MB; push smaller files.",
+      );
     }
     return readFileSync(path);
   } catch (err) {
@@ -105,7 +109,11 @@ export async function checkPushItems(items: PushItem[]): Promise<PushItem[]> {
     const remotePath = normaliseRemotePath(item.remotePath);
     const other = seen.get(remotePath);
     if (other !== undefined) {
-      throw new Esp32CamError('E_BAD_INPUT', `${other} and ${item.sourceName} would both be written to ${remotePath}`, 'Rename one of them, or push them with different --to folders.');
+      throw new Esp32CamError(
+        'E_BAD_INPUT',
+        `${other} and ${item.sourceName} would both be written to ${remotePath}`,
+        'Rename one of them, or push them with different --to folders.',
+      );
     }
     seen.set(remotePath, item.sourceName);
     return { ...item, remotePath };
@@ -135,7 +143,10 @@ function scriptText(item: PushItem): string {
  */
 export async function pushScripts(client: RawReplClient, items: PushItem[], opts: PushScriptsOptions = {}): Promise<PushScriptResult[]> {
   const checked = await checkPushItems(items);
-  const stale = await removeStaleTemps(client, checked.map((item) => item.remotePath));
+  const stale = await removeStaleTemps(
+    client,
+    checked.map((item) => item.remotePath),
+  );
   if (stale.length > 0) opts.onStaleTemps?.(stale);
   const results: PushScriptResult[] = [];
   for (const [index, item] of checked.entries()) {

@@ -142,7 +142,11 @@ export class SerialConsoles extends EventEmitter<ConsoleEvents> {
   /** Sends what `viewer` typed to the board. */
   async write(viewer: string, port: string, bytes: Uint8Array): Promise<void> {
     if (bytes.length > MAX_INPUT_BYTES) {
-      throw new Esp32CamError('E_BAD_INPUT', `Console input of ${bytes.length} bytes is more than ${MAX_INPUT_BYTES} in one message`, `Send at most ${MAX_INPUT_BYTES} bytes at a time.`);
+      throw new Esp32CamError(
+        'E_BAD_INPUT',
+        `Console input of ${bytes.length} bytes is more than ${MAX_INPUT_BYTES} in one message`,
+        `Send at most ${MAX_INPUT_BYTES} bytes at a time.`,
+      );
     }
     const session = this.sessions.get(port);
     const handle = session?.handle;
@@ -150,8 +154,11 @@ export class SerialConsoles extends EventEmitter<ConsoleEvents> {
       throw new Esp32CamError('E_BAD_INPUT', `The console on ${port} is not connected`, 'Press Connect first.');
     }
     if (handle.port.writableLength + bytes.length > MAX_PENDING_INPUT) {
-      throw new Esp32CamError('E_BAD_INPUT', `More input is waiting for ${port} than it can send (115200 baud is about 11 KB/s)`,
-        'Wait for the board to take what was sent, then send the rest; push files with the Scripts panel instead of pasting them.');
+      throw new Esp32CamError(
+        'E_BAD_INPUT',
+        `More input is waiting for ${port} than it can send (115200 baud is about 11 KB/s)`,
+        'Wait for the board to take what was sent, then send the rest; push files with the Scripts panel instead of pasting them.',
+      );
     }
     if (bytes.length === 0) return;
     await new Promise<void>((resolve) => handle.port.write(Buffer.from(bytes), () => resolve()));

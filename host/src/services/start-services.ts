@@ -57,10 +57,12 @@ export async function startServices(config: Config, openHardware: () => Promise<
   const hardware = await openHardware();
   let services: CaptureService[];
   try {
-    services = await Promise.all(hardware.cameras.map((camera) => {
-      const setting = config.cameras.find((c) => c.name === camera.name)?.protocol ?? config.protocol;
-      return startCaptureService({ camera, store, protocolSetting: setting, healthIntervalMs: opts.healthIntervalMs, log: opts.log });
-    }));
+    services = await Promise.all(
+      hardware.cameras.map((camera) => {
+        const setting = config.cameras.find((c) => c.name === camera.name)?.protocol ?? config.protocol;
+        return startCaptureService({ camera, store, protocolSetting: setting, healthIntervalMs: opts.healthIntervalMs, log: opts.log });
+      }),
+    );
   } catch (err) {
     await hardware.close();
     throw err;

@@ -48,7 +48,10 @@ export async function recoverStore(fs: FsPort, dirs: StoreDirs, log: (line: stri
       photoFiles.delete(`${id}.jpg`);
       continue;
     }
-    const jpegSize = await fs.stat(join(dirs.photos, `${id}.jpg`)).then((s) => s.size, () => -1);
+    const jpegSize = await fs.stat(join(dirs.photos, `${id}.jpg`)).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (!record || jpegSize !== record.size) {
       await remove(join(dirs.photos, name));
       continue;

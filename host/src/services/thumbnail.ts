@@ -23,7 +23,11 @@ export async function makeThumbnail(jpeg: Buffer): Promise<Buffer> {
       .jpeg({ quality: 70 })
       .toBuffer();
   } catch (err) {
-    throw new Esp32CamError('E_INVALID_JPEG', 'The photo could not be decoded to make a thumbnail',
-      'Take the photo again; if it keeps happening, check the camera ribbon cable.', { cause: err });
+    throw new Esp32CamError(
+      'E_INVALID_JPEG',
+      'The photo could not be decoded to make a thumbnail',
+      'Take the photo again; if it keeps happening, check the camera ribbon cable.',
+      { cause: err },
+    );
   }
 }

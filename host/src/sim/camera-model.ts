@@ -31,9 +31,7 @@ export type FrameOutcome = { outcome: 'frame'; data: Buffer } | { outcome: 'faul
 export class SimCamera {
   frames = 0;
 
-  constructor(
-    private readonly opts: { frameSource?: FrameSource; rng: SeededRandom; faults: FaultCounters; seed: number },
-  ) {}
+  constructor(private readonly opts: { frameSource?: FrameSource; rng: SeededRandom; faults: FaultCounters; seed: number }) {}
 
   async capture(req: FrameRequest): Promise<FrameOutcome> {
     if (this.opts.faults.take('cameraFailures')) return { outcome: 'fault', reason: 'injected camera failure' };
@@ -68,12 +66,19 @@ function truncate(jpeg: Buffer, rng: SeededRandom): Buffer {
 /** The raw formats the driver can deliver instead of JPEG, from the test card's RGB pixels. */
 async function rawFrame(rgb: Buffer, width: number, height: number, format: number): Promise<Buffer> {
   if (format === PIXFORMAT.GRAYSCALE) {
-    return sharp(rgb, { raw: { width, height, channels: 3 } }).greyscale().raw().toBuffer();
+    return sharp(rgb, { raw: { width, height, channels: 3 } })
+      .greyscale()
+      .raw()
+      .toBuffer();
   }
   const out = Buffer.alloc(width * height * 2);
   for (let p = 0, o = 0; p < rgb.length; p += 6, o += 4) {
-    const r0 = rgb[p], g0 = rgb[p + 1], b0 = rgb[p + 2];
-    const r1 = rgb[p + 3] ?? r0, g1 = rgb[p + 4] ?? g0, b1 = rgb[p + 5] ?? b0;
+    const r0 = rgb[p],
+      g0 = rgb[p + 1],
+      b0 = rgb[p + 2];
+    const r1 = rgb[p + 3] ?? r0,
+      g1 = rgb[p + 4] ?? g0,
+      b1 = rgb[p + 5] ?? b0;
     if (format === PIXFORMAT.RGB565) {
       // The OV2640 sends RGB565 big-endian, high byte first.
       out.writeUInt16BE(((r0 & 0xf8) << 8) | ((g0 & 0xfc) << 3) | (b0 >> 3), o);
@@ -82,7 +87,9 @@ async function rawFrame(rgb: Buffer, width: number, height: number, format: numb
       // YUV422 as YUYV: two luma samples share one pair of chroma samples (BT.601).
       const y0 = 0.299 * r0 + 0.587 * g0 + 0.114 * b0;
       const y1 = 0.299 * r1 + 0.587 * g1 + 0.114 * b1;
-      const r = (r0 + r1) / 2, g = (g0 + g1) / 2, b = (b0 + b1) / 2;
+      const r = (r0 + r1) / 2,
+        g = (g0 + g1) / 2,
+        b = (b0 + b1) / 2;
       const u = -0.169 * r - 0.331 * g + 0.5 * b + 128;
       const v = 0.5 * r - 0.419 * g - 0.081 * b + 128;
       out[o] = clamp(y0);

@@ -52,9 +52,7 @@ export type WorkerMessage =
 
 /** What the host posts to the worker: a master's bus write, UART RX bytes, a frame the camera asked for. */
 export type HostMessage =
-  | { t: 'rx'; addr: number; hex: string }
-  | { t: 'uart'; bytes: Uint8Array }
-  | { t: 'frame'; id: number; outcome: FrameOutcome['outcome']; hex: string | null };
+  { t: 'rx'; addr: number; hex: string } | { t: 'uart'; bytes: Uint8Array } | { t: 'frame'; id: number; outcome: FrameOutcome['outcome']; hex: string | null };
 
 export interface ChipWorkerEvents {
   message(m: WorkerMessage): void;

@@ -13,7 +13,12 @@ export function openFlash(file: string | undefined): { flash: SimFlash; existed:
     return { flash: SimFlash.open(DEFAULT_FLASH_SIZE, file), existed };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Esp32CamError('E_BAD_INPUT', `Cannot use ${file} as the simulated flash: ${reason}`, 'Give a raw flash image of exactly 4 MB, or a path that does not exist yet (it is then created from the factory image).', { cause: err });
+    throw new Esp32CamError(
+      'E_BAD_INPUT',
+      `Cannot use ${file} as the simulated flash: ${reason}`,
+      'Give a raw flash image of exactly 4 MB, or a path that does not exist yet (it is then created from the factory image).',
+      { cause: err },
+    );
   }
 }
 

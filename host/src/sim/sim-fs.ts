@@ -115,7 +115,11 @@ export class SimFs {
   /** Installs files from the host (the `script` option), as a fresh or existing filesystem. */
   install(files: Array<[string, Buffer]>): void {
     if (!this.region) {
-      throw new Esp32CamError('E_SIM_SCRIPT', 'The simulated flash has no `vfs` partition to install the script into', 'Start the simulated board without a flash file, or flash firmware with a vfs partition (freshev firmware_camera.bin).');
+      throw new Esp32CamError(
+        'E_SIM_SCRIPT',
+        'The simulated flash has no `vfs` partition to install the script into',
+        'Start the simulated board without a flash file, or flash firmware with a vfs partition (freshev firmware_camera.bin).',
+      );
     }
     if (this.state !== 'ok') {
       this.files.clear();
@@ -162,8 +166,15 @@ export class SimFs {
     const start = MAGIC.length + 4;
     if (start + len + 8 > bytes.length) return false;
     const body = bytes.subarray(start, start + len);
-    if (!createHash('sha256').update(body).digest().subarray(0, 8).equals(bytes.subarray(start + len, start + len + 8))) return false;
-    for (let at = 0; at < body.length; ) {
+    if (
+      !createHash('sha256')
+        .update(body)
+        .digest()
+        .subarray(0, 8)
+        .equals(bytes.subarray(start + len, start + len + 8))
+    )
+      return false;
+    for (let at = 0; at < body.length;) {
       const type = body.readUInt8(at);
       const nameLen = body.readUInt16LE(at + 1);
       const dataLen = body.readUInt32LE(at + 3);

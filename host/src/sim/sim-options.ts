@@ -69,7 +69,11 @@ export function checkSimOptions(opts: SimOptions): CheckedSimOptions {
     throw new Esp32CamError('E_BAD_INPUT', 'configOverrides must be an object', 'Pass names and values, e.g. { FRAME_SIZE: "VGA" }.');
   }
   if (script !== undefined && !existsSync(script)) {
-    throw new Esp32CamError('E_SIM_SCRIPT', `The slave script ${script} does not exist`, 'Give the path of a MicroPython slave script (--sim-script PATH, or "sim": {"script": PATH} in the config file).');
+    throw new Esp32CamError(
+      'E_SIM_SCRIPT',
+      `The slave script ${script} does not exist`,
+      'Give the path of a MicroPython slave script (--sim-script PATH, or "sim": {"script": PATH} in the config file).',
+    );
   }
   return { script, busHz, bootMs, latencyMs: [lo, hi], seed };
 }

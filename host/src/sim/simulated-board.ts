@@ -280,12 +280,15 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     };
     const worker = ChipWorker.start(this.ctl, boot, {
       message: (m) => {
-        if (m.t === 'fs') this.fs?.apply(m); // a write that completed is in the flash, even if the chip reset since
+        if (m.t === 'fs')
+          this.fs?.apply(m); // a write that completed is in the flash, even if the chip reset since
         else if (worker === this.worker) this.onWorkerMessage(m, worker, ready, chip);
       },
       error: (err) => {
         if (worker !== this.worker) return;
-        ready.reject(new Esp32CamError('E_SIM_SCRIPT', `The simulated board crashed: ${err.message}`, 'This is a simulator bug; please report it with the script.'));
+        ready.reject(
+          new Esp32CamError('E_SIM_SCRIPT', `The simulated board crashed: ${err.message}`, 'This is a simulator bug; please report it with the script.'),
+        );
         this.reportError(err.stack ?? err.message);
       },
     });
@@ -327,7 +330,11 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         this.booted = true;
         const file = m.file === 'main.py' && this.script ? this.script : m.file;
         const where = m.line ? `${file}:${m.line}` : file;
-        const err = new Esp32CamError('E_SIM_SCRIPT', `The slave script failed to load: ${where}: ${m.message}`, 'Fix the script and reset the simulated board.');
+        const err = new Esp32CamError(
+          'E_SIM_SCRIPT',
+          `The slave script failed to load: ${where}: ${m.message}`,
+          'Fix the script and reset the simulated board.',
+        );
         this.reportError(err.message);
         ready.reject(err);
         break;
@@ -348,7 +355,13 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         break;
       case 'worker-error':
         this.reportError(m.text);
-        ready.reject(new Esp32CamError('E_SIM_SCRIPT', `The simulated board failed: ${m.text.split('\n')[0]}`, 'This is a simulator bug; please report it with the script.'));
+        ready.reject(
+          new Esp32CamError(
+            'E_SIM_SCRIPT',
+            `The simulated board failed: ${m.text.split('\n')[0]}`,
+            'This is a simulator bug; please report it with the script.',
+          ),
+        );
         break;
       case 'slave-up':
         this.bus.attach({ bus: m.bus, address: m.addr, rbuflen: m.rbuflen, ring: m.ring ? new TxRingReader(m.ring) : null });

@@ -122,7 +122,10 @@ const NOISE_AMPLITUDE = 2;
 
 /** The test card as raw RGB (3 bytes per pixel), noise included. */
 export async function renderTestCardRgb(req: Omit<TestCardRequest, 'quality'>): Promise<Buffer> {
-  const rgb = await sharp(Buffer.from(testCardSvg(req))).removeAlpha().raw().toBuffer();
+  const rgb = await sharp(Buffer.from(testCardSvg(req)))
+    .removeAlpha()
+    .raw()
+    .toBuffer();
   addNoise(rgb, req.seed ^ req.frame, NOISE_AMPLITUDE);
   return rgb;
 }

@@ -16,7 +16,7 @@ export async function claimI2cBus(bus: number, owner: string, opts: { lockDir?: 
     throw new Esp32CamError(
       'E_BUS_CLAIMED',
       err.message,
-      'Only one program may drive an I2C bus. When that is the esp32cam service, the CLI goes through it (start it, or check its URL in the data folder\'s service.json); otherwise stop that program.',
+      "Only one program may drive an I2C bus. When that is the esp32cam service, the CLI goes through it (start it, or check its URL in the data folder's service.json); otherwise stop that program.",
       { cause: err },
     );
   }

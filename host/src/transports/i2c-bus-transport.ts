@@ -20,7 +20,12 @@ export async function openI2cBus(busNumber = 1): Promise<I2cTransport> {
   try {
     i2c = (await import('i2c-bus')).default;
   } catch (err) {
-    throw new Esp32CamError('E_NO_I2C_DEVICE', `The i2c-bus native module could not be loaded: ${(err as Error).message}`, 'Reinstall with `npm install` on the Pi (it needs make, g++ and python3) and check that package.json allowScripts lists i2c-bus.', { cause: err });
+    throw new Esp32CamError(
+      'E_NO_I2C_DEVICE',
+      `The i2c-bus native module could not be loaded: ${(err as Error).message}`,
+      'Reinstall with `npm install` on the Pi (it needs make, g++ and python3) and check that package.json allowScripts lists i2c-bus.',
+      { cause: err },
+    );
   }
   try {
     const bus = await i2c.openPromisified(busNumber);
@@ -37,10 +42,25 @@ export async function openI2cBus(busNumber = 1): Promise<I2cTransport> {
 function deviceError(device: string, err: unknown): Esp32CamError {
   const code = systemErrorCode(err);
   if (code === 'ENOENT') {
-    return new Esp32CamError('E_NO_I2C_DEVICE', `${device} does not exist`, 'Enable I2C with `sudo raspi-config` (Interface Options → I2C) and reboot, or run with `--camera sim` to use the simulated camera.', { cause: err });
+    return new Esp32CamError(
+      'E_NO_I2C_DEVICE',
+      `${device} does not exist`,
+      'Enable I2C with `sudo raspi-config` (Interface Options → I2C) and reboot, or run with `--camera sim` to use the simulated camera.',
+      { cause: err },
+    );
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return new Esp32CamError('E_I2C_PERMISSION', `No permission to open ${device}`, 'Add your user to the i2c group (`sudo usermod -aG i2c $USER`, then log in again).', { cause: err });
+    return new Esp32CamError(
+      'E_I2C_PERMISSION',
+      `No permission to open ${device}`,
+      'Add your user to the i2c group (`sudo usermod -aG i2c $USER`, then log in again).',
+      { cause: err },
+    );
   }
-  return new Esp32CamError('E_NO_I2C_DEVICE', `${device} could not be opened: ${(err as Error).message}`, 'Check that I2C is enabled with `sudo raspi-config`.', { cause: err });
+  return new Esp32CamError(
+    'E_NO_I2C_DEVICE',
+    `${device} could not be opened: ${(err as Error).message}`,
+    'Check that I2C is enabled with `sudo raspi-config`.',
+    { cause: err },
+  );
 }

@@ -20,9 +20,7 @@ export const I2C_DEV_MAX_MESSAGE = 8192;
 
 /** Builds the same error object i2c-bus rejects with when a slave does not ACK. */
 export function nackError(address: number): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(
-    `EREMOTEIO: remote I/O error, no ACK from address 0x${address.toString(16).padStart(2, '0')}`,
-  );
+  const err: NodeJS.ErrnoException = new Error(`EREMOTEIO: remote I/O error, no ACK from address 0x${address.toString(16).padStart(2, '0')}`);
   err.code = 'EREMOTEIO';
   err.errno = 121;
   err.syscall = 'read';

@@ -9,7 +9,10 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 function traceLine(t: I2cTransaction): string {
   const head = `${t.bus} ${hex(t.address)} ${t.op === 'read' ? 'R' : 'W'} ${t.length} B ${t.ms.toFixed(2)} ms`;
   if (t.error) return `${head} ${t.error}`;
-  const shown = t.bytes!.subarray(0, 64).toString('hex').replace(/(..)(?=.)/g, '$1 ');
+  const shown = t
+    .bytes!.subarray(0, 64)
+    .toString('hex')
+    .replace(/(..)(?=.)/g, '$1 ');
   return `${head} ${shown}${t.bytes!.length > 64 ? ` … (+${t.bytes!.length - 64} B)` : ''}`;
 }
 
@@ -89,10 +92,26 @@ export class SharedI2cBus {
       const startedAt = performance.now();
       try {
         const result = await transfer();
-        this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, bytes: this.opts.onTransaction || log.enabled('trace') ? Buffer.from(buffer.subarray(0, length)) : undefined });
+        this.note({
+          bus: this.name,
+          address,
+          op,
+          length,
+          startedAt,
+          ms: performance.now() - startedAt,
+          bytes: this.opts.onTransaction || log.enabled('trace') ? Buffer.from(buffer.subarray(0, length)) : undefined,
+        });
         return result;
       } catch (err) {
-        this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+        this.note({
+          bus: this.name,
+          address,
+          op,
+          length,
+          startedAt,
+          ms: performance.now() - startedAt,
+          error: (err as NodeJS.ErrnoException).code ?? String(err),
+        });
         throw err;
       }
     };

@@ -16,8 +16,7 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 /** What to do about each way a file can fail inspection (planning adds its own reasons, with their hints). */
 const HINTS: Partial<Record<ImageRefusal['reason'], string>> = {
   empty: 'Download the firmware again: an empty file usually means the download failed.',
-  'not-an-image':
-    "Choose the firmware .bin: for the ESP32-CAM, freshev's firmware_camera.bin or micropython.org's esp32-*.bin.",
+  'not-an-image': "Choose the firmware .bin: for the ESP32-CAM, freshev's firmware_camera.bin or micropython.org's esp32-*.bin.",
   'bad-header': 'The file is damaged or is not a firmware image: download it again.',
   'bad-segments': 'The file is damaged or is not a firmware image: download it again.',
   'unknown-chip': 'The file is damaged or is not a firmware image: download it again.',
@@ -100,9 +99,7 @@ export function inspectImage(bytes: Uint8Array): ImageInspection {
   const flashBase = flashBaseOf(found.layout, image);
   const notes: string[] = [];
   if (found.layout === 'merged' && found.start !== CHIPS[image.chip].bootloaderOffset) {
-    notes.push(
-      `the bootloader sits at ${hex(found.start)}, but an ${CHIPS[image.chip].label} loads it from ${hex(CHIPS[image.chip].bootloaderOffset)}`,
-    );
+    notes.push(`the bootloader sits at ${hex(found.start)}, but an ${CHIPS[image.chip].label} loads it from ${hex(CHIPS[image.chip].bootloaderOffset)}`);
   }
 
   let partitionTable: PartitionTable | undefined;

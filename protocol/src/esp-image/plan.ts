@@ -15,9 +15,7 @@ export interface PlanOptions {
   force?: boolean;
 }
 
-export type FlashPlan =
-  | { ok: true; offset: number; length: number; warnings: ImageRefusal[] }
-  | ImageRefusal;
+export type FlashPlan = { ok: true; offset: number; length: number; warnings: ImageRefusal[] } | ImageRefusal;
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const mb = (n: number): string => (n >= 1 << 20 ? `${n / (1 << 20)} MB` : `${n / 1024} KB`);

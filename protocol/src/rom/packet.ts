@@ -53,10 +53,7 @@ export function encodeRequest(op: number, data: Uint8Array = new Uint8Array(0), 
 }
 
 /** A response whose data ends with `statusLength` status bytes: status, error, then zeros. */
-export function encodeResponse(
-  op: number,
-  opts: { value?: number; data?: Uint8Array; status?: number; error?: number; statusLength: number },
-): Uint8Array {
+export function encodeResponse(op: number, opts: { value?: number; data?: Uint8Array; status?: number; error?: number; statusLength: number }): Uint8Array {
   const data = opts.data ?? new Uint8Array(0);
   const out = header(DIRECTION_RESPONSE, op, data.length + opts.statusLength, opts.value ?? 0);
   out.set(data, HEADER_LENGTH);

@@ -21,7 +21,10 @@ function defaultOutput(): string {
 /** Fails before a capture that may take seconds, rather than after it. */
 async function checkOutputFolder(path: string): Promise<void> {
   const folder = dirname(path);
-  const isFolder = await stat(folder).then((s) => s.isDirectory(), () => false);
+  const isFolder = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isFolder) {
     throw new Esp32CamError('E_STORE_IO', `Cannot write ${path}: the folder ${folder} does not exist`, 'Create the folder first or choose another -o path.');
   }

@@ -8,18 +8,21 @@ import { addSerialPortOptions, withSerialPort, type SerialPortFlags } from '../s
 
 /** `ls`, `cat`, `get` and `rm` on the board's filesystem, each one REPL session on the port. */
 export function registerDeviceFileCommands(program: Command): void {
-  addSerialPortOptions(program.command('ls').description('list a folder on the board, with sizes').argument('[dir]', 'folder on the board', '/'))
-    .action((dir: string, flags: SerialPortFlags) => onBoard(flags, 'esp32cam ls', (s) => ls(s, dir)));
+  addSerialPortOptions(program.command('ls').description('list a folder on the board, with sizes').argument('[dir]', 'folder on the board', '/')).action(
+    (dir: string, flags: SerialPortFlags) => onBoard(flags, 'esp32cam ls', (s) => ls(s, dir)),
+  );
 
-  addSerialPortOptions(program.command('cat').description('print a file from the board').argument('<file>', 'file on the board, e.g. main.py'))
-    .action((file: string, flags: SerialPortFlags) => onBoard(flags, 'esp32cam cat', (s) => cat(s, file)));
+  addSerialPortOptions(program.command('cat').description('print a file from the board').argument('<file>', 'file on the board, e.g. main.py')).action(
+    (file: string, flags: SerialPortFlags) => onBoard(flags, 'esp32cam cat', (s) => cat(s, file)),
+  );
 
   addSerialPortOptions(program.command('get').description('copy a file from the board to this machine').argument('<file>', 'file on the board'))
     .option('-o, --output <path>', 'where to write it (default: its name, in this folder)')
     .action((file: string, flags: SerialPortFlags & { output?: string }) => onBoard(flags, 'esp32cam get', (s) => get(s, file, flags.output)));
 
-  addSerialPortOptions(program.command('rm').description('remove a file (or an empty folder) on the board').argument('<file>', 'file on the board'))
-    .action((file: string, flags: SerialPortFlags) => onBoard(flags, 'esp32cam rm', (s) => rm(s, file)));
+  addSerialPortOptions(program.command('rm').description('remove a file (or an empty folder) on the board').argument('<file>', 'file on the board')).action(
+    (file: string, flags: SerialPortFlags) => onBoard(flags, 'esp32cam rm', (s) => rm(s, file)),
+  );
 }
 
 function onBoard(flags: SerialPortFlags, owner: string, fn: (session: ReplSession) => Promise<void>): Promise<void> {

@@ -30,9 +30,13 @@ export function registerFlashCommand(program: Command): void {
     .argument('<firmware>', 'the .bin file, e.g. firmware_camera.bin or esp32-*.bin')
     .option('--port <path>', 'serial port (default: the one ESP board `esp32cam ports` finds); sim:esp32cam for the simulated board')
     .option('--baud <rate>', 'baud rate for the write, once the stub runs', '460800')
-    .option('--offset <offset>', 'flash address, or auto to take it from the file\'s layout', 'auto')
+    .option('--offset <offset>', "flash address, or auto to take it from the file's layout", 'auto')
     .option('--erase', 'erase the whole flash first')
-    .addOption(new Option('--before <strategy>', 'how to get the board into its bootloader').choices(['auto', 'classic', 'usb-jtag', 'manual', 'no-reset']).default('auto'))
+    .addOption(
+      new Option('--before <strategy>', 'how to get the board into its bootloader')
+        .choices(['auto', 'classic', 'usb-jtag', 'manual', 'no-reset'])
+        .default('auto'),
+    )
     .option('--force', 'write even when the image looks wrong for this chip or offset')
     .option('--sim-flash-file <file>', 'with --port sim:esp32cam: keep the simulated 4 MB flash in this file')
     .action((firmware: string, flags: FlashFlags) => flashCommand(firmware, flags));
@@ -72,7 +76,11 @@ async function readFirmware(file: string): Promise<Uint8Array> {
     const info = await stat(file);
     if (!info.isFile()) throw new Esp32CamError('E_BAD_INPUT', `${file} is not a file`, 'Give the path of a firmware .bin file.');
     if (info.size > MAX_FIRMWARE_BYTES) {
-      throw new Esp32CamError('E_IMAGE_TOO_LARGE', `${file} is ${formatBytes(info.size)}, more than any ESP32 flash holds`, 'Check that this is a firmware image (a .bin), not an archive or a disk image.');
+      throw new Esp32CamError(
+        'E_IMAGE_TOO_LARGE',
+        `${file} is ${formatBytes(info.size)}, more than any ESP32 flash holds`,
+        'Check that this is a firmware image (a .bin), not an archive or a disk image.',
+      );
     }
     return await readFile(file);
   } catch (err) {
@@ -95,7 +103,11 @@ function parseOffset(text: string): 'auto' | number {
   if (text === 'auto') return 'auto';
   const offset = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(offset)) {
-    throw new Esp32CamError('E_BAD_INPUT', `--offset ${text} is not an address`, 'Use auto (the default, read from the file), or an address such as 0x0 or 0x1000.');
+    throw new Esp32CamError(
+      'E_BAD_INPUT',
+      `--offset ${text} is not an address`,
+      'Use auto (the default, read from the file), or an address such as 0x0 or 0x1000.',
+    );
   }
   return offset;
 }
@@ -160,7 +172,14 @@ class FlashView {
     if (!this.stream.isTTY) return;
     const payload = { speed: `${Math.round((event.bytesPerSecond * 8) / 1000)} kbit/s`, size: formatBytes(event.total) };
     if (!this.bar) {
-      this.bar = new SingleBar({ stream: this.stream, format: 'writing |{bar}| {percentage}% of {size}, {speed}', barCompleteChar: '#', barIncompleteChar: '-', hideCursor: true, clearOnComplete: true });
+      this.bar = new SingleBar({
+        stream: this.stream,
+        format: 'writing |{bar}| {percentage}% of {size}, {speed}',
+        barCompleteChar: '#',
+        barIncompleteChar: '-',
+        hideCursor: true,
+        clearOnComplete: true,
+      });
       this.bar.start(event.total, event.written, payload);
     } else {
       this.bar.update(event.written, payload);

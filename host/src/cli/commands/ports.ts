@@ -1,10 +1,5 @@
 import { Command, Option } from 'commander';
-import {
-  findBridgesWithoutPort,
-  listSerialPorts,
-  type PortlessBridge,
-  type SerialPortInfo,
-} from '../../transports/serial/index.js';
+import { findBridgesWithoutPort, listSerialPorts, type PortlessBridge, type SerialPortInfo } from '../../transports/serial/index.js';
 
 export interface PortsCommandDeps {
   /** Ports outside sysfs to list too, such as the simulated board's. */
@@ -25,7 +20,7 @@ export function registerPortsCommand(program: Command, deps: PortsCommandDeps = 
   program
     .command('ports')
     .description('list serial ports, likely ESP boards first, with their USB bridge and what it means for reset')
-    .option('--all', 'also list ports that are not USB (the Pi\'s GPIO UART, ttyS*)')
+    .option('--all', "also list ports that are not USB (the Pi's GPIO UART, ttyS*)")
     .option('--json', 'print JSON instead of a table')
     // Hidden: tests point discovery at a fake sysfs and /dev tree.
     .addOption(new Option('--sysfs-root <dir>').hideHelp())
@@ -45,7 +40,12 @@ async function portsCommand(flags: PortsFlags, deps: PortsCommandDeps): Promise<
     findBridgesWithoutPort({ sysfsRoot }),
   ]);
   const hidden = everything ? everything.filter((p) => p.bridge === 'not-usb').length : 0;
-  const notes = [...portless.map(portlessNote), ...(hidden > 0 ? [`${hidden} port${hidden === 1 ? '' : 's'} that ${hidden === 1 ? 'is' : 'are'} not USB hidden; --all shows ${hidden === 1 ? 'it' : 'them'}.`] : [])];
+  const notes = [
+    ...portless.map(portlessNote),
+    ...(hidden > 0
+      ? [`${hidden} port${hidden === 1 ? '' : 's'} that ${hidden === 1 ? 'is' : 'are'} not USB hidden; --all shows ${hidden === 1 ? 'it' : 'them'}.`]
+      : []),
+  ];
 
   if (flags.json) {
     stdout.write(`${JSON.stringify(ports, null, 2)}\n`);
@@ -81,16 +81,14 @@ function portlessNote(bridge: PortlessBridge): string {
 }
 
 function formatTable(ports: SerialPortInfo[]): string {
-  const rows = ports.map((p) => [
-    p.path,
-    p.vid && p.pid ? `${p.vid}:${p.pid}`.toUpperCase() : '-',
-    p.bridgeLabel,
-    p.product ?? '-',
-    p.serialNumber ?? '-',
-  ]);
+  const rows = ports.map((p) => [p.path, p.vid && p.pid ? `${p.vid}:${p.pid}`.toUpperCase() : '-', p.bridgeLabel, p.product ?? '-', p.serialNumber ?? '-']);
   const header = ['PATH', 'VID:PID', 'BRIDGE', 'PRODUCT', 'SERIAL'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header)];
   ports.forEach((port, i) => {
     out.push(line(rows[i]));

@@ -43,10 +43,18 @@ async function pushCommand(files: string[], flags: PushFlags): Promise<void> {
   const { config, camera } = await oneCameraFromFlags({ config: flags.config, camera: flags.camera !== undefined ? [flags.camera] : undefined });
   const bundled = files.length === 0;
   if (bundled && flags.to !== undefined) {
-    throw new Esp32CamError('E_BAD_INPUT', '--to applies to named files only', 'The bundled script must be the board\'s /main.py to start at boot; drop --to, or name the files to put in that folder.');
+    throw new Esp32CamError(
+      'E_BAD_INPUT',
+      '--to applies to named files only',
+      "The bundled script must be the board's /main.py to start at boot; drop --to, or name the files to put in that folder.",
+    );
   }
   if (!bundled && flags.set?.length) {
-    throw new Esp32CamError('E_BAD_INPUT', '--set applies to the bundled script\'s camconfig.py only', 'Push without naming files to install the bundled script with these settings, or edit your own files.');
+    throw new Esp32CamError(
+      'E_BAD_INPUT',
+      "--set applies to the bundled script's camconfig.py only",
+      'Push without naming files to install the bundled script with these settings, or edit your own files.',
+    );
   }
   // Everything that can be wrong with the input is found before a port is opened or a byte is sent.
   const items = await checkPushItems(bundled ? bundledScriptItems(deviceSettings(config, flags.set)) : fileItems(files, flags.to));
@@ -104,6 +112,8 @@ function printRun(check: RunCheck): void {
   process.stdout.write(`reset the board (${how}); ${check.banner ? `the script started: ${check.banner}` : 'it printed no error'}\n`);
   if (check.ping) {
     const firmware = check.ping.firmware ? `, firmware ${check.ping.firmware}` : '';
-    process.stdout.write(`I2C ping${check.address !== undefined ? ` at 0x${check.address.toString(16)}` : ''}: answered in ${formatMs(check.ping.roundTripMs)} (protocol ${check.ping.protocol}${firmware})\n`);
+    process.stdout.write(
+      `I2C ping${check.address !== undefined ? ` at 0x${check.address.toString(16)}` : ''}: answered in ${formatMs(check.ping.roundTripMs)} (protocol ${check.ping.protocol}${firmware})\n`,
+    );
   }
 }

@@ -112,7 +112,10 @@ class Terminal {
       this.stdin.resume();
 
       void this.handle.closed.then((error) =>
-        resolve({ kind: 'lost', error: error ?? new Esp32CamError('E_PORT_DISCONNECTED', `${this.handle.path} closed`, 'Check the USB cable and run `esp32cam repl` again.') }),
+        resolve({
+          kind: 'lost',
+          error: error ?? new Esp32CamError('E_PORT_DISCONNECTED', `${this.handle.path} closed`, 'Check the USB cable and run `esp32cam repl` again.'),
+        }),
       );
     });
   }

@@ -5,9 +5,15 @@ import { formatBytes } from '../format.js';
 import { openUrl } from '../open-url.js';
 
 function describeCamera(camera: CameraStatus): string {
-  const state = camera.online === true ? `online, protocol ${camera.protocol ?? 'unknown'}`
-    : camera.online === false ? `offline: ${camera.lastError?.message ?? 'no answer'}` : 'not contacted yet';
-  const kind = camera.simulated ? `simulated ESP32-CAM on simulated bus ${camera.bus} at ${camera.address}` : `ESP32-CAM on /dev/i2c-${camera.bus} at ${camera.address}`;
+  const state =
+    camera.online === true
+      ? `online, protocol ${camera.protocol ?? 'unknown'}`
+      : camera.online === false
+        ? `offline: ${camera.lastError?.message ?? 'no answer'}`
+        : 'not contacted yet';
+  const kind = camera.simulated
+    ? `simulated ESP32-CAM on simulated bus ${camera.bus} at ${camera.address}`
+    : `ESP32-CAM on /dev/i2c-${camera.bus} at ${camera.address}`;
   const port = camera.serialPort ? `, serial ${camera.serialPort}` : '';
   return `esp32cam: camera "${camera.name}" ${camera.spec} (${kind}${port}; ${state})\n`;
 }
@@ -17,15 +23,17 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   const config = await configFromFlags(flags);
   const server = await startServer(config);
   const { cameras, store } = server.services.cameras.status();
-  const access = server.token === undefined
-    ? config.auth.mode === 'off'
-      ? 'esp32cam: WARNING: --no-auth: anyone who can reach this port can flash, push, run code on the board and see every photo.\n'
-        + 'esp32cam: WARNING: use it only behind a proxy that authenticates; otherwise drop --no-auth (or "auth": {"mode": "off"}).\n'
-      : ''
-    : `esp32cam: access token ${server.tokenCreated ? 'made now' : 'in force'}; open ${openUrl(config.host, server.port, server.token)}\n`
-      + 'esp32cam: (`esp32cam token` prints it again; `esp32cam token --rotate` replaces it)\n';
+  const access =
+    server.token === undefined
+      ? config.auth.mode === 'off'
+        ? 'esp32cam: WARNING: --no-auth: anyone who can reach this port can flash, push, run code on the board and see every photo.\n' +
+          'esp32cam: WARNING: use it only behind a proxy that authenticates; otherwise drop --no-auth (or "auth": {"mode": "off"}).\n'
+        : ''
+      : `esp32cam: access token ${server.tokenCreated ? 'made now' : 'in force'}; open ${openUrl(config.host, server.port, server.token)}\n` +
+        'esp32cam: (`esp32cam token` prints it again; `esp32cam token --rotate` replaces it)\n';
   process.stdout.write(
-    `esp32cam: serving ${server.url}\n` + access +
+    `esp32cam: serving ${server.url}\n` +
+      access +
       cameras.map(describeCamera).join('') +
       `esp32cam: photos in ${config.dataDir} (${store.photos} kept, ${formatBytes(store.bytes)})\n`,
   );

@@ -23,7 +23,7 @@ export function registerSimCommand(program: Command): void {
     .requiredOption('--serial-link <path>', 'where to create the pseudo-terminal link, e.g. /tmp/esp32cam')
     .option('--download-mode', 'start with GPIO0 held low (a pty has no DTR/RTS to reset into the bootloader)')
     .option('--flash-file <file>', 'keep the 4 MB flash (firmware and filesystem) in this raw image file (created with MicroPython when missing)')
-    .option('--script <file>', 'install this slave script as main.py at start (default: keep the flash file\'s own)')
+    .option('--script <file>', "install this slave script as main.py at start (default: keep the flash file's own)")
     .option('--no-auto-reset', 'model a board without the DTR/RTS auto-reset circuit (a loose FTDI adapter)')
     .action((flags: SimFlags) => simCommand(flags));
 }
@@ -40,10 +40,13 @@ async function openLink(path: string, board: SimSerialBoard): Promise<PtySerialL
   try {
     return await PtySerialLink.open(path, board);
   } catch (err) {
-    const hint = systemErrorCode(err) === 'ENOENT'
-      ? 'Install socat (`sudo apt-get install socat`); it creates the pseudo-terminal.'
-      : 'Choose a path in a writable folder that is not an existing file, e.g. /tmp/esp32cam.';
-    throw new Esp32CamError('E_SIM_SERIAL_LINK', `Cannot create the serial link at ${path}: ${err instanceof Error ? err.message : String(err)}`, hint, { cause: err });
+    const hint =
+      systemErrorCode(err) === 'ENOENT'
+        ? 'Install socat (`sudo apt-get install socat`); it creates the pseudo-terminal.'
+        : 'Choose a path in a writable folder that is not an existing file, e.g. /tmp/esp32cam.';
+    throw new Esp32CamError('E_SIM_SERIAL_LINK', `Cannot create the serial link at ${path}: ${err instanceof Error ? err.message : String(err)}`, hint, {
+      cause: err,
+    });
   }
 }
 

@@ -18,7 +18,7 @@ export function registerTokenCommand(program: Command): void {
   program
     .command('token')
     .description('print the access token the service asks for off loopback (and the URL to open), or --rotate it')
-    .option('--data-dir <dir>', 'the service\'s data folder (default ./data, or dataDir from the config)')
+    .option('--data-dir <dir>', "the service's data folder (default ./data, or dataDir from the config)")
     .option('--config <file>', 'JSON config file (default: $ESP32CAM_CONFIG)')
     .option('--rotate', 'replace the token: everything that used the old one is signed out')
     .action((flags: TokenFlags) => tokenCommand(flags));
@@ -28,8 +28,11 @@ async function tokenCommand(flags: TokenFlags): Promise<void> {
   const config = await loadConfig({ file: flags.config, flags: flags.dataDir === undefined ? {} : { dataDir: flags.dataDir } });
   if (config.auth.token !== undefined) {
     if (flags.rotate) {
-      throw new Esp32CamError('E_CONFIG', 'The token is set in the config file ("auth": {"token": ...}), so it cannot be rotated here',
-        'Change it in the config file and restart the service, or remove it there to use a generated one.');
+      throw new Esp32CamError(
+        'E_CONFIG',
+        'The token is set in the config file ("auth": {"token": ...}), so it cannot be rotated here',
+        'Change it in the config file and restart the service, or remove it there to use a generated one.',
+      );
     }
     print(config.auth.token, 'from the config file', config.host, config.port);
     return;

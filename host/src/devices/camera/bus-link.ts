@@ -47,7 +47,11 @@ export class BusLink {
     this.counters.read += bytesRead;
     this.counters.transactions++;
     if (bytesRead !== length) {
-      throw new Esp32CamError('E_BUS_IO', `Short I2C read from ${hexAddr(this.address)}: ${bytesRead} of ${length} bytes`, 'Check the wiring and pull-ups; a loose SDA line cuts transfers short.');
+      throw new Esp32CamError(
+        'E_BUS_IO',
+        `Short I2C read from ${hexAddr(this.address)}: ${bytesRead} of ${length} bytes`,
+        'Check the wiring and pull-ups; a loose SDA line cuts transfers short.',
+      );
     }
     this.idleByte = buffer[length - 1];
     return buffer;
@@ -67,10 +71,20 @@ export class BusLink {
           { cause: err },
         );
       case 'EBUSY':
-        return new Esp32CamError('E_BUS_BUSY', `The I2C bus is busy at ${addr}`, 'Another program or a kernel driver is using this address; stop it (see `i2cdetect -y 1`, UU means a driver holds it).', { cause: err });
+        return new Esp32CamError(
+          'E_BUS_BUSY',
+          `The I2C bus is busy at ${addr}`,
+          'Another program or a kernel driver is using this address; stop it (see `i2cdetect -y 1`, UU means a driver holds it).',
+          { cause: err },
+        );
       case 'ETIMEDOUT':
       case 'EAGAIN':
-        return new Esp32CamError('E_TIMEOUT', `The I2C ${op} to ${addr} timed out (${code})`, 'The bus is stuck or too noisy: check the pull-ups and cable length, or lower the bus clock.', { cause: err });
+        return new Esp32CamError(
+          'E_TIMEOUT',
+          `The I2C ${op} to ${addr} timed out (${code})`,
+          'The bus is stuck or too noisy: check the pull-ups and cable length, or lower the bus clock.',
+          { cause: err },
+        );
       default: {
         const what = err instanceof Error ? err.message : String(err);
         return new Esp32CamError('E_BUS_IO', `I2C ${op} to ${addr} failed: ${what}`, 'Check the wiring and that the bus is enabled.', { cause: err });

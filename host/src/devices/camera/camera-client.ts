@@ -41,7 +41,7 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
     super();
     const address = options.address ?? DEFAULTS.address;
     if (!Number.isInteger(address) || address < 0x03 || address > 0x77) {
-      throw new Esp32CamError('E_CONFIG', `I2C address ${address} is outside 0x03..0x77`, 'Use the slave script\'s slave_addr; freshev\'s default is 0x2c (44).');
+      throw new Esp32CamError('E_CONFIG', `I2C address ${address} is outside 0x03..0x77`, "Use the slave script's slave_addr; freshev's default is 0x2c (44).");
     }
     this.address = address;
     this.link = new BusLink(options.bus, address);
@@ -110,7 +110,9 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
         this.emit('progress', { phase: 'done', bytes: photo.length, total: photo.length, attempt });
         return photo;
       } catch (err) {
-        const retry = err instanceof Esp32CamError && (err.code === 'E_INVALID_JPEG' || err.code === 'E_BAD_REPLY' || err.code === 'E_CAMERA_FAILED' || err.code === 'E_TIMEOUT');
+        const retry =
+          err instanceof Esp32CamError &&
+          (err.code === 'E_INVALID_JPEG' || err.code === 'E_BAD_REPLY' || err.code === 'E_CAMERA_FAILED' || err.code === 'E_TIMEOUT');
         if (!retry || attempt >= attempts) throw err;
       }
     }

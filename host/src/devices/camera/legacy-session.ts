@@ -1,12 +1,4 @@
-import {
-  checkJpeg,
-  encodeLegacyCommand,
-  LEGACY_CHUNK,
-  STATUS_DATA,
-  STATUS_FAILED,
-  STATUS_OK,
-  type LegacyCommand,
-} from '../../../../protocol/src/index.js';
+import { checkJpeg, encodeLegacyCommand, LEGACY_CHUNK, STATUS_DATA, STATUS_FAILED, STATUS_OK, type LegacyCommand } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { BusLink, sleep } from './bus-link.js';
 import type { CaptureProgress } from './types.js';
@@ -71,22 +63,38 @@ export class LegacySession {
       progress({ phase: 'capturing', bytes: 0, attempt });
       const status = await this.captureStatus();
       if (status === STATUS_FAILED) {
-        throw new Esp32CamError('E_CAMERA_FAILED', 'The camera could not take a photo (status 100)', 'Check the camera ribbon cable and that the board has PSRAM; the slave script prints the reason on its serial console.');
+        throw new Esp32CamError(
+          'E_CAMERA_FAILED',
+          'The camera could not take a photo (status 100)',
+          'Check the camera ribbon cable and that the board has PSRAM; the slave script prints the reason on its serial console.',
+        );
       }
       const photo = await this.download(attempt, progress);
       progress({ phase: 'verifying', bytes: photo.length, total: photo.length, attempt });
       const check = checkJpeg(photo);
       if (!check.ok) {
         if (photo.length === 0) {
-          throw new Esp32CamError('E_CAMERA_FAILED', 'The camera accepted the capture but had no photo to send', 'The sensor failed to deliver a frame: check the camera ribbon cable and PSRAM, then try again.');
+          throw new Esp32CamError(
+            'E_CAMERA_FAILED',
+            'The camera accepted the capture but had no photo to send',
+            'The sensor failed to deliver a frame: check the camera ribbon cable and PSRAM, then try again.',
+          );
         }
-        throw new Esp32CamError('E_INVALID_JPEG', `The photo is not a complete JPEG: ${check.reason}`, 'This is usually a transient sensor or bus error; capture again.');
+        throw new Esp32CamError(
+          'E_INVALID_JPEG',
+          `The photo is not a complete JPEG: ${check.reason}`,
+          'This is usually a transient sensor or bus error; capture again.',
+        );
       }
       return photo;
     } catch (err) {
       if (err instanceof Desync) {
         this.needsDrain = true;
-        throw new Esp32CamError('E_BAD_REPLY', `The camera sent a malformed reply: ${err.message}`, 'Check the wiring and pull-ups; the client resynchronises and retries.');
+        throw new Esp32CamError(
+          'E_BAD_REPLY',
+          `The camera sent a malformed reply: ${err.message}`,
+          'Check the wiring and pull-ups; the client resynchronises and retries.',
+        );
       }
       // Whatever failed, the ring may hold a reply that arrived late; empty it before the next command.
       this.needsDrain = true;
@@ -106,7 +114,11 @@ export class LegacySession {
     await this.unambiguous();
     const status = await this.status(command, this.options.commandTimeoutMs, LEGACY_TIMING.trustAmbiguousAfterMs);
     if (status !== STATUS_OK) {
-      throw new Esp32CamError('E_BAD_STATUS', `The camera answered ${status} to "${command}"`, 'The slave script refused the command; check that it is a script that speaks this protocol.');
+      throw new Esp32CamError(
+        'E_BAD_STATUS',
+        `The camera answered ${status} to "${command}"`,
+        'The slave script refused the command; check that it is a script that speaks this protocol.',
+      );
     }
   }
 
@@ -136,7 +148,11 @@ export class LegacySession {
       }
       if (Date.now() - started > this.options.commandTimeoutMs) {
         this.needsDrain = true;
-        throw new Esp32CamError('E_TIMEOUT', `The camera did not answer within ${this.options.commandTimeoutMs} ms`, 'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.');
+        throw new Esp32CamError(
+          'E_TIMEOUT',
+          `The camera did not answer within ${this.options.commandTimeoutMs} ms`,
+          'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.',
+        );
       }
       await sleep(LEGACY_TIMING.pollMs);
     }
@@ -163,7 +179,11 @@ export class LegacySession {
       }
       if (Date.now() - started > timeoutMs) {
         this.needsDrain = true;
-        throw new Esp32CamError('E_TIMEOUT', `The camera did not answer "${command}" within ${timeoutMs} ms`, 'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.');
+        throw new Esp32CamError(
+          'E_TIMEOUT',
+          `The camera did not answer "${command}" within ${timeoutMs} ms`,
+          'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.',
+        );
       }
       await sleep(LEGACY_TIMING.pollMs);
     }
@@ -213,11 +233,16 @@ export class LegacySession {
         const status = bytes[0]!;
         const garbage = bytes.every((b) => b === idle || b === 0xff);
         if (status === STATUS_FAILED && !garbage) {
-          throw new Esp32CamError('E_CAMERA_FAILED', 'The camera has no photo to send (status 100 to "get")', 'The capture failed on the board; check the camera ribbon cable and PSRAM, then try again.');
+          throw new Esp32CamError(
+            'E_CAMERA_FAILED',
+            'The camera has no photo to send (status 100 to "get")',
+            'The capture failed on the board; check the camera ribbon cable and PSRAM, then try again.',
+          );
         }
         if (!garbage) {
           if (status !== STATUS_DATA) throw new Desync(`status byte 0x${status.toString(16)} to "get"`);
-          if (bytes[1] === STATUS_DATA && bytes[2] === STATUS_DATA) haveStatus = true; // length not queued yet
+          if (bytes[1] === STATUS_DATA && bytes[2] === STATUS_DATA)
+            haveStatus = true; // length not queued yet
           else return this.sliceData(bytes.subarray(1));
         }
       } else {
@@ -228,9 +253,17 @@ export class LegacySession {
         this.needsDrain = true;
         if (first && !haveStatus) {
           // The field script raises inside its callback on `get` after a failed capture (len(False)).
-          throw new Esp32CamError('E_CAMERA_FAILED', 'The camera accepted the capture but never sent the photo', 'The field slave script answers 200 even when the camera fails; check the camera ribbon cable and PSRAM.');
+          throw new Esp32CamError(
+            'E_CAMERA_FAILED',
+            'The camera accepted the capture but never sent the photo',
+            'The field slave script answers 200 even when the camera fails; check the camera ribbon cable and PSRAM.',
+          );
         }
-        throw new Esp32CamError('E_TIMEOUT', `The camera stopped answering "get" after ${this.options.commandTimeoutMs} ms`, 'Check the wiring and that the slave script is still running.');
+        throw new Esp32CamError(
+          'E_TIMEOUT',
+          `The camera stopped answering "get" after ${this.options.commandTimeoutMs} ms`,
+          'Check the wiring and that the slave script is still running.',
+        );
       }
       await sleep(LEGACY_TIMING.pollMs);
     }
@@ -249,5 +282,4 @@ export class LegacySession {
     await sleep(LEGACY_TIMING.settleMs);
     return this.link.read(length);
   }
-
 }

@@ -94,7 +94,11 @@ export class V2Session {
     progress({ phase: 'capturing', bytes: 0, attempt });
     const reply = await this.request(v2.Op.CAPTURE, undefined, this.options.captureTimeoutMs);
     if (reply.status === STATUS_FAILED) {
-      throw new Esp32CamError('E_CAMERA_FAILED', `The camera could not take a photo: ${v2.decodeReason(reply.payload)}`, 'Check the camera ribbon cable and that the board has PSRAM, then try again.');
+      throw new Esp32CamError(
+        'E_CAMERA_FAILED',
+        `The camera could not take a photo: ${v2.decodeReason(reply.payload)}`,
+        'Check the camera ribbon cable and that the board has PSRAM, then try again.',
+      );
     }
     const info = decodePayload(v2.decodeCaptureInfo, this.expectData(reply, 'CAPTURE'), 'CAPTURE');
     const photo = Buffer.alloc(info.size);
@@ -103,11 +107,19 @@ export class V2Session {
     progress({ phase: 'verifying', bytes: info.size, total: info.size, attempt });
     const crc = crc32(photo);
     if (crc !== info.crc32) {
-      throw new Esp32CamError('E_INVALID_JPEG', `The photo's CRC-32 does not match what the camera announced (0x${crc.toString(16)} vs 0x${info.crc32.toString(16)})`, 'A chunk was corrupted in a way the per-chunk check missed; capture again.');
+      throw new Esp32CamError(
+        'E_INVALID_JPEG',
+        `The photo's CRC-32 does not match what the camera announced (0x${crc.toString(16)} vs 0x${info.crc32.toString(16)})`,
+        'A chunk was corrupted in a way the per-chunk check missed; capture again.',
+      );
     }
     const check = checkJpeg(photo, info.size);
     if (!check.ok) {
-      throw new Esp32CamError('E_INVALID_JPEG', `The camera's photo is not a complete JPEG: ${check.reason}`, 'The sensor delivered a damaged frame; capture again.');
+      throw new Esp32CamError(
+        'E_INVALID_JPEG',
+        `The camera's photo is not a complete JPEG: ${check.reason}`,
+        'The sensor delivered a damaged frame; capture again.',
+      );
     }
     return photo;
   }
@@ -122,18 +134,19 @@ export class V2Session {
     const pipelined = (this.hello?.txRing ?? 0) >= 2 * (chunk + v2.REPLY_OVERHEAD);
     const readArgs = (offset: number) => v2.encodeReadArgs(info.photoId, offset, Math.min(chunk, info.size - offset));
     let ahead: { offset: number; seq: number } | undefined;
-    for (let offset = 0; offset < info.size; ) {
+    for (let offset = 0; offset < info.size;) {
       const length = Math.min(chunk, info.size - offset);
       const next = offset + length;
       let data: Uint8Array;
       try {
         const seq = ahead?.offset === offset ? ahead.seq : await this.send(v2.Op.READ, readArgs(offset));
         ahead = undefined;
-        const sendAhead = pipelined && next < info.size
-          ? async () => {
-              ahead = { offset: next, seq: await this.send(v2.Op.READ, readArgs(next)) };
-            }
-          : undefined;
+        const sendAhead =
+          pipelined && next < info.size
+            ? async () => {
+                ahead = { offset: next, seq: await this.send(v2.Op.READ, readArgs(next)) };
+              }
+            : undefined;
         data = this.checkChunk(await this.receive(seq, this.perTry(v2.Op.READ, this.options.commandTimeoutMs), sendAhead), offset, length);
       } catch (err) {
         if (!(err instanceof Retryable)) throw err;
@@ -151,7 +164,11 @@ export class V2Session {
     if (reply.status === STATUS_FAILED) throw this.failed('READ', reply);
     const data = this.expectData(reply, 'READ');
     if (data.length !== length) {
-      throw new Esp32CamError('E_BAD_REPLY', `READ at ${offset} returned ${data.length} bytes, asked for ${length}`, 'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.');
+      throw new Esp32CamError(
+        'E_BAD_REPLY',
+        `READ at ${offset} returned ${data.length} bytes, asked for ${length}`,
+        'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.',
+      );
     }
     return data;
   }
@@ -171,9 +188,17 @@ export class V2Session {
     }
     const what = opName(op);
     if (last instanceof SilentError) {
-      throw new Esp32CamError('E_TIMEOUT', `The camera did not answer ${what} (${V2_TIMING.attempts} tries, ${Math.round(perTry)} ms each)`, 'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.');
+      throw new Esp32CamError(
+        'E_TIMEOUT',
+        `The camera did not answer ${what} (${V2_TIMING.attempts} tries, ${Math.round(perTry)} ms each)`,
+        'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.',
+      );
     }
-    throw new Esp32CamError('E_BAD_REPLY', `The camera's replies to ${what} kept failing their checks: ${last?.message}`, 'Check the wiring, the pull-ups and the bus clock; noise corrupts transfers.');
+    throw new Esp32CamError(
+      'E_BAD_REPLY',
+      `The camera's replies to ${what} kept failing their checks: ${last?.message}`,
+      'Check the wiring, the pull-ups and the bus clock; noise corrupts transfers.',
+    );
   }
 
   /**
@@ -219,13 +244,21 @@ export class V2Session {
   private expectData(reply: Reply, what: string): Uint8Array {
     if (reply.status === STATUS_FAILED) throw this.failed(what, reply);
     if (reply.status !== STATUS_DATA) {
-      throw new Esp32CamError('E_BAD_STATUS', `The camera answered ${reply.status} to ${what}, expected 201`, 'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.');
+      throw new Esp32CamError(
+        'E_BAD_STATUS',
+        `The camera answered ${reply.status} to ${what}, expected 201`,
+        'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.',
+      );
     }
     return reply.payload;
   }
 
   private failed(what: string, reply: Reply): Esp32CamError {
-    return new Esp32CamError('E_BAD_STATUS', `The camera refused ${what}: ${v2.decodeReason(reply.payload) || 'status 100'}`, 'See the slave script output on the serial console for details.');
+    return new Esp32CamError(
+      'E_BAD_STATUS',
+      `The camera refused ${what}: ${v2.decodeReason(reply.payload) || 'status 100'}`,
+      'See the slave script output on the serial console for details.',
+    );
   }
 
   private async send(op: v2.OpCode, args?: Uint8Array): Promise<number> {
@@ -252,7 +285,11 @@ function decodePayload<T>(decode: (payload: Uint8Array) => T, payload: Uint8Arra
     return decode(payload);
   } catch (err) {
     if (!(err instanceof v2.PayloadError)) throw err;
-    throw new Esp32CamError('E_BAD_REPLY', `The camera's ${what} reply is malformed: ${err.message}`, 'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.');
+    throw new Esp32CamError(
+      'E_BAD_REPLY',
+      `The camera's ${what} reply is malformed: ${err.message}`,
+      'The slave script does not follow protocol 2; reinstall it with `esp32cam push`.',
+    );
   }
 }
 

@@ -46,7 +46,11 @@ async function run(client: RawReplClient, code: string, step: string, path: stri
   return r.stdout;
 }
 
-const lines = (stdout: string): string[] => stdout.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
+const lines = (stdout: string): string[] =>
+  stdout
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0);
 
 /**
  * The entries of folder `dir` on the board (default `/`), sorted by name, with sizes and types.

@@ -37,7 +37,6 @@ export interface Connection {
 
 type Device = ConstructorParameters<typeof Transport>[0];
 
-
 /**
  * Tries each reset step until the ROM answers SYNC. For every failed step the boot log read during its reset
  * says why, and the error reported at the end is the most telling of them.
@@ -78,7 +77,12 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
     } catch (err) {
       capture.stop();
       if (err instanceof Esp32CamError) throw err;
-      throw new Esp32CamError('E_FLASH_FAILED', `Talking to the bootloader failed: ${String((err as Error)?.message ?? err)}`, 'Try again; if it keeps failing, try --baud 115200 and another USB cable or port.', { cause: err });
+      throw new Esp32CamError(
+        'E_FLASH_FAILED',
+        `Talking to the bootloader failed: ${String((err as Error)?.message ?? err)}`,
+        'Try again; if it keeps failing, try --baud 115200 and another USB cable or port.',
+        { cause: err },
+      );
     }
     diagnoses.push({ step, diagnosis: diagnoseBootLog(capture.stop()) });
   }
@@ -147,7 +151,7 @@ export function connectError(attempts: Array<{ step: ResetStep; diagnosis: BootD
     return new Esp32CamError(
       'E_NO_SYNC_REPLY',
       `The board entered download mode but never answered (tried: ${tried})`,
-      'The TX path from the board is down: check the wire from the ESP32\'s U0TXD (GPIO1) to the adapter\'s RX, and that nothing else drives GPIO1.',
+      "The TX path from the board is down: check the wire from the ESP32's U0TXD (GPIO1) to the adapter's RX, and that nothing else drives GPIO1.",
     );
   }
   const flashBoot = find('flash-boot');
@@ -155,14 +159,14 @@ export function connectError(attempts: Array<{ step: ResetStep; diagnosis: BootD
     return new Esp32CamError(
       'E_NOT_IN_DOWNLOAD_MODE',
       `Wrong boot mode: the board booted from flash (boot:${flashBoot.bootMode}), so GPIO0 was not held low at reset (tried: ${tried})`,
-      'Hold GPIO0 (IO0) to GND while pressing RST, or use --before manual. On the ESP32-CAM-MB, try another cable or USB port; disconnect anything on GPIO0, GPIO2 or GPIO12 (such as the Pi\'s I2C wires).',
+      "Hold GPIO0 (IO0) to GND while pressing RST, or use --before manual. On the ESP32-CAM-MB, try another cable or USB port; disconnect anything on GPIO0, GPIO2 or GPIO12 (such as the Pi's I2C wires).",
     );
   }
   if (find('garbage')) {
     return new Esp32CamError(
       'E_SERIAL_NOISE',
       `Only garbage arrived from the board (tried: ${tried})`,
-      'This is a baud-rate mismatch or electrical noise: use a shorter or better USB cable, a powered hub, and check the board\'s 5 V supply and ground.',
+      "This is a baud-rate mismatch or electrical noise: use a shorter or better USB cable, a powered hub, and check the board's 5 V supply and ground.",
     );
   }
   return new Esp32CamError(

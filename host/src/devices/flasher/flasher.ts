@@ -206,7 +206,9 @@ function explain(err: unknown, writing: boolean): Error {
   return new Esp32CamError(
     writing ? 'E_FLASH_FAILED' : 'E_FLASH_FAILED',
     `${writing ? 'Writing the flash' : 'Talking to the bootloader'} failed: ${message}`,
-    writing ? 'The board will not boot until it is flashed again: run the same command again, with --baud 115200 if it repeats.' : 'Run the command again; if it repeats, try --baud 115200 and another USB cable or port.',
+    writing
+      ? 'The board will not boot until it is flashed again: run the same command again, with --baud 115200 if it repeats.'
+      : 'Run the command again; if it repeats, try --baud 115200 and another USB cable or port.',
     { cause: err },
   );
 }

@@ -3,13 +3,7 @@
  * byte goes to the board, and a refusal becomes the project's typed error.
  */
 import { Esp32CamError } from '../../errors.js';
-import {
-  inspectImage,
-  planFlash,
-  type ImageInspection,
-  type ImageRefusal,
-  type PlanOptions,
-} from '../../../../protocol/src/esp-image/index.js';
+import { inspectImage, planFlash, type ImageInspection, type ImageRefusal, type PlanOptions } from '../../../../protocol/src/esp-image/index.js';
 
 export interface CheckedFirmware {
   inspection: ImageInspection;

@@ -74,8 +74,7 @@ export function manualReset(): ResetStep {
   return { name: 'manual', label: 'manual reset (GPIO0 to GND, press RST)', run: async () => undefined };
 }
 
-export const MANUAL_INSTRUCTIONS =
-  'Hold GPIO0 (IO0) to GND, press and release RST (or unplug and replug the power), then release GPIO0.';
+export const MANUAL_INSTRUCTIONS = 'Hold GPIO0 (IO0) to GND, press and release RST (or unplug and replug the power), then release GPIO0.';
 
 /**
  * The order `auto` tries. Espressif's own USB peripheral gets its own sequence; every other bridge gets the

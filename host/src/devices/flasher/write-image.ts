@@ -12,9 +12,8 @@ export interface WriteProgress {
   compressedTotal: number;
 }
 
-/** esptool's allowance for the stub writing flash (ERASE_WRITE_TIMEOUT_PER_MB) and for MD5 (MD5_TIMEOUT_PER_MB). */
+/** esptool's allowance for the stub writing flash (ERASE_WRITE_TIMEOUT_PER_MB). */
 const WRITE_MS_PER_MB = 40_000;
-const MD5_MS_PER_MB = 8_000;
 const MIN_TIMEOUT_MS = 3_000;
 const timeoutFor = (perMb: number, bytes: number) => Math.max(MIN_TIMEOUT_MS, Math.ceil((perMb * bytes) / 1_000_000));
 
@@ -23,12 +22,7 @@ const timeoutFor = (perMb: number, bytes: number) => Math.max(MIN_TIMEOUT_MS, Ma
  * image's. The loop is ours rather than esptool-js's writeFlash, which re-inflates every block a byte at a time
  * just to count progress, leaving the line idle for seconds on a 1.5 MB image.
  */
-export async function writeImage(
-  loader: ESPLoader,
-  image: Uint8Array,
-  offset: number,
-  onProgress: (p: WriteProgress) => void,
-): Promise<{ md5: string }> {
+export async function writeImage(loader: ESPLoader, image: Uint8Array, offset: number, onProgress: (p: WriteProgress) => void): Promise<{ md5: string }> {
   const compressed = deflateSync(image, { level: 9 });
   const blockSize = loader.FLASH_WRITE_SIZE;
   const blocks = await loader.flashDeflBegin(image.length, compressed.length, offset);

@@ -85,7 +85,15 @@ export const closeTempCode = (): string => '_ef.close()\ndel _ef';
 
 /** Moves the verified temp file into place; a port whose rename will not overwrite gets the old file removed first. */
 export function renameCode(tempPath: string, path: string): string {
-  return ['import os', 'try:', ` os.rename('${tempPath}','${path}')`, 'except OSError:', ` os.remove('${path}')`, ` os.rename('${tempPath}','${path}')`, ''].join('\n');
+  return [
+    'import os',
+    'try:',
+    ` os.rename('${tempPath}','${path}')`,
+    'except OSError:',
+    ` os.remove('${path}')`,
+    ` os.rename('${tempPath}','${path}')`,
+    '',
+  ].join('\n');
 }
 
 /** Best-effort cleanup after a failure: close the temp file if open, then delete it. */

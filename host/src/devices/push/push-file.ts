@@ -6,16 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isEsp32CamError } from '../../errors.js';
 import type { ExecOptions, ExecResult, RawReplClient } from '../repl/index.js';
-import {
-  closeTempCode,
-  isNoSpaceError,
-  openTempCode,
-  readBackCode,
-  removeTempCode,
-  renameCode,
-  sha256Code,
-  writeChunkCode,
-} from './board-code.js';
+import { closeTempCode, isNoSpaceError, openTempCode, readBackCode, removeTempCode, renameCode, sha256Code, writeChunkCode } from './board-code.js';
 import { binaryScript, deviceFsError, deviceFsFull, lastLine, pushVerifyFailed } from './push-errors.js';
 import { normaliseRemotePath, parentFolders, tempPathFor } from './remote-path.js';
 import { assertPythonSyntax } from './syntax-check.js';
@@ -163,7 +154,10 @@ class PushSession {
     if (hashed !== 'nohash') return { by: 'sha256', matches: (sha) => hashed === sha };
     const r = await this.run(readBackCode(file), { timeoutMs: timeoutFor(this.data.length * 2) });
     if (r.error) throw deviceFsError(file, 'read', r.error);
-    const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (lines.length === 1 && lines[0] === 'missing') return { by: 'readback', matches: () => false };
     const back = Buffer.concat(lines.map((l) => Buffer.from(l, 'base64')));
     return { by: 'readback', matches: () => back.equals(this.data) };

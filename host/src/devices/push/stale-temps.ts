@@ -11,5 +11,8 @@ export async function removeStaleTemps(client: RawReplClient, remotePaths: strin
   for (const path of remotePaths) folders.add(path.slice(0, path.lastIndexOf('/')) || '/');
   const r = await client.exec(staleTempCleanupCode([...folders]), { timeoutMs: 10_000 });
   if (r.error) return [];
-  return r.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 }

@@ -10,7 +10,12 @@ interface MicroPythonInstance {
   runPython(code: string): unknown;
   globals: { set(key: string, value: unknown): void; delete(key: string): void };
 }
-type LoadMicroPython = (options: { heapsize?: number; linebuffer?: boolean; stdout?: (s: string) => void; stderr?: (s: string) => void }) => Promise<MicroPythonInstance>;
+type LoadMicroPython = (options: {
+  heapsize?: number;
+  linebuffer?: boolean;
+  stdout?: (s: string) => void;
+  stderr?: (s: string) => void;
+}) => Promise<MicroPythonInstance>;
 
 // A variable specifier: the package ships no type declarations.
 const MICROPYTHON_PACKAGE = '@micropython/micropython-webassembly-pyscript';

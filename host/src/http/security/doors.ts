@@ -19,9 +19,13 @@ export function hostCheck(allows: (host: string | undefined) => boolean): Reques
     }
     const host = req.headers.host;
     // The app's error handler answers it, as every other failure: status from the code, no-store, JSON.
-    next(new Esp32CamError('E_FOREIGN_HOST',
-      host === undefined ? 'The request has no Host header' : `This service does not answer for the host name "${shown(host)}"`,
-      'Open the service by this machine\'s address or hostname, or add the name you use to "allowedHosts" in the config.'));
+    next(
+      new Esp32CamError(
+        'E_FOREIGN_HOST',
+        host === undefined ? 'The request has no Host header' : `This service does not answer for the host name "${shown(host)}"`,
+        'Open the service by this machine\'s address or hostname, or add the name you use to "allowedHosts" in the config.',
+      ),
+    );
   };
 }
 
@@ -32,8 +36,13 @@ export const sameOriginForActions: RequestHandler = (req, _res, next) => {
     next();
     return;
   }
-  next(new Esp32CamError('E_CROSS_ORIGIN', `${req.method} ${req.path} was refused: ${reason}`,
-    'Use the esp32cam page itself, or call the API from a script or another server (not from a web page on another site).'));
+  next(
+    new Esp32CamError(
+      'E_CROSS_ORIGIN',
+      `${req.method} ${req.path} was refused: ${reason}`,
+      'Use the esp32cam page itself, or call the API from a script or another server (not from a web page on another site).',
+    ),
+  );
 };
 
 /** What a browser may load without the token: the sign-in page's stylesheet. */
@@ -41,8 +50,7 @@ const PUBLIC_PATHS = new Set(['/signin.css']);
 
 const COOKIE_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
-const wantsPage = (req: Parameters<RequestHandler>[0]): boolean =>
-  (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['json', 'html']) === 'html';
+const wantsPage = (req: Parameters<RequestHandler>[0]): boolean => (req.method === 'GET' || req.method === 'HEAD') && req.accepts(['json', 'html']) === 'html';
 
 /**
  * The token door. A `?token=` that opens the page also sets the cookie the page goes on with; a browser
@@ -84,7 +92,10 @@ export const cspNonce: RequestHandler = (_req, res, next) => {
 export function pageWithNonce(webDir: string): RequestHandler {
   const page = readFileSync(join(webDir, 'index.html'), 'utf8');
   return (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('html').send(page.replaceAll('__CSP_NONCE__', res.locals.cspNonce as string));
+    res
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(page.replaceAll('__CSP_NONCE__', res.locals.cspNonce as string));
   };
 }
 

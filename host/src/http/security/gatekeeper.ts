@@ -12,9 +12,7 @@ import { presentedTokens, tokenHint, type PresentedToken } from './presented-tok
 export const FAILURES_PER_WINDOW = 20;
 export const FAILURE_WINDOW_S = 300;
 
-export type Admission =
-  | { ok: true; token: PresentedToken | undefined }
-  | { ok: false; error: Esp32CamError; retryAfterS?: number };
+export type Admission = { ok: true; token: PresentedToken | undefined } | { ok: false; error: Esp32CamError; retryAfterS?: number };
 
 /**
  * Decides whether a request may in: with no token required, always; otherwise when one of the tokens it
@@ -67,7 +65,10 @@ function limited(res: RateLimiterRes): Admission {
   return {
     ok: false,
     retryAfterS,
-    error: new Esp32CamError('E_RATE_LIMITED', `Too many wrong or missing tokens from this address; try again in ${retryAfterS} s`,
-      `Wait, then use the current token: ${tokenHint}`),
+    error: new Esp32CamError(
+      'E_RATE_LIMITED',
+      `Too many wrong or missing tokens from this address; try again in ${retryAfterS} s`,
+      `Wait, then use the current token: ${tokenHint}`,
+    ),
   };
 }

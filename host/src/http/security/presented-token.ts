@@ -14,8 +14,9 @@ export interface PresentedToken {
 
 const TOKEN_SHAPE = /^[A-Za-z0-9._~-]{1,256}$/;
 
-const HOW_TO_GET = 'Run `esp32cam token` on the Pi (add --data-dir if the service uses another one) and open the URL it prints, '
-  + 'or send the token as "Authorization: Bearer TOKEN" or ?token=TOKEN.';
+const HOW_TO_GET =
+  'Run `esp32cam token` on the Pi (add --data-dir if the service uses another one) and open the URL it prints, ' +
+  'or send the token as "Authorization: Bearer TOKEN" or ?token=TOKEN.';
 
 export const tokenHint = HOW_TO_GET;
 
@@ -42,7 +43,8 @@ export function presentedTokens(req: Pick<IncomingMessage, 'headers' | 'url'>): 
     const values = new URLSearchParams(query).getAll('token');
     if (values.length > 1) throw malformed('the URL', 'appears more than once; give ?token= once');
     if (values.length === 1) {
-      if (!TOKEN_SHAPE.test(values[0]!)) throw malformed('the URL', 'is not in the form of a token (check that it was copied whole, with no spaces or extra encoding)');
+      if (!TOKEN_SHAPE.test(values[0]!))
+        throw malformed('the URL', 'is not in the form of a token (check that it was copied whole, with no spaces or extra encoding)');
       found.push({ via: 'query', value: values[0]! });
     }
   }

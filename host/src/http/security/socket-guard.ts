@@ -26,15 +26,18 @@ export function socketAdmission(allowsHost: (host: string | undefined) => boolea
       callback(`E_CROSS_ORIGIN: ${reason}`, false);
       return;
     }
-    gate.admit(req).then((admission) => {
-      if (admission.ok) {
-        (req as AdmittedRequest)[ADMITTED] = admission.token;
-        callback(null, true);
-      } else {
-        const { code, message } = errorPayload(admission.error);
-        callback(`${code}: ${message}`, false);
-      }
-    }, () => callback('E_INTERNAL: the handshake could not be checked', false));
+    gate.admit(req).then(
+      (admission) => {
+        if (admission.ok) {
+          (req as AdmittedRequest)[ADMITTED] = admission.token;
+          callback(null, true);
+        } else {
+          const { code, message } = errorPayload(admission.error);
+          callback(`${code}: ${message}`, false);
+        }
+      },
+      () => callback('E_INTERNAL: the handshake could not be checked', false),
+    );
   };
 }
 

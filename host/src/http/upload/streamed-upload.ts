@@ -32,7 +32,10 @@ export interface UploadOptions {
 class ByteLimit extends Transform {
   count = 0;
 
-  constructor(private readonly limit: number, private readonly tooLarge: (received: number) => Error) {
+  constructor(
+    private readonly limit: number,
+    private readonly tooLarge: (received: number) => Error,
+  ) {
     super();
   }
 
@@ -97,9 +100,12 @@ export async function clearUploads(dataDir: string): Promise<number> {
  * every path.
  */
 export function streamUpload(opts: UploadOptions): RequestHandler {
-  const tooLarge = (received?: number): Esp32CamError => new Esp32CamError('E_UPLOAD_TOO_LARGE',
-    `The ${opts.what} is larger than the ${formatLimit(opts.limitBytes)} this service takes${received === undefined ? '' : ` (cut off after ${received} bytes)`}`,
-    opts.tooLargeHint);
+  const tooLarge = (received?: number): Esp32CamError =>
+    new Esp32CamError(
+      'E_UPLOAD_TOO_LARGE',
+      `The ${opts.what} is larger than the ${formatLimit(opts.limitBytes)} this service takes${received === undefined ? '' : ` (cut off after ${received} bytes)`}`,
+      opts.tooLargeHint,
+    );
   return async (req, res, next) => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > opts.limitBytes) {
@@ -109,8 +115,11 @@ export function streamUpload(opts: UploadOptions): RequestHandler {
     const release = opts.gate.tryEnter();
     if (!release) {
       res.set('Connection', 'close');
-      throw new Esp32CamError('E_UPLOAD_BUSY', `${opts.gate.capacity} uploads are already in progress`,
-        'Wait for them to finish, then send it again (limits.uploadsInFlight in the config sets how many).');
+      throw new Esp32CamError(
+        'E_UPLOAD_BUSY',
+        `${opts.gate.capacity} uploads are already in progress`,
+        'Wait for them to finish, then send it again (limits.uploadsInFlight in the config sets how many).',
+      );
     }
     const dir = join(opts.dataDir, UPLOAD_DIR);
     const path = join(dir, `${opts.what}-${randomBytes(8).toString('hex')}.part`);
@@ -119,8 +128,13 @@ export function streamUpload(opts: UploadOptions): RequestHandler {
       void unlink(path).catch(() => undefined);
     });
     const limit = new ByteLimit(opts.limitBytes, tooLarge);
-    const incomplete = (cause?: unknown): Esp32CamError => new Esp32CamError('E_UPLOAD_INCOMPLETE',
-      `The ${opts.what} upload stopped after ${limit.count} bytes`, 'Send the whole file again; nothing was changed.', { cause });
+    const incomplete = (cause?: unknown): Esp32CamError =>
+      new Esp32CamError(
+        'E_UPLOAD_INCOMPLETE',
+        `The ${opts.what} upload stopped after ${limit.count} bytes`,
+        'Send the whole file again; nothing was changed.',
+        { cause },
+      );
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       // The request is piped, not put in a pipeline: a pipeline would destroy it, and with it the socket the
@@ -137,14 +151,24 @@ export function streamUpload(opts: UploadOptions): RequestHandler {
       if (err instanceof Esp32CamError) throw err;
       const code = systemErrorCode(err);
       if (code === 'ENOSPC' || code === 'EDQUOT') {
-        throw new Esp32CamError('E_DISK_FULL', `The disk is full: the ${opts.what} upload could not be kept`, 'Free some space on the Pi, then send it again.', { cause: err });
+        throw new Esp32CamError(
+          'E_DISK_FULL',
+          `The disk is full: the ${opts.what} upload could not be kept`,
+          'Free some space on the Pi, then send it again.',
+          { cause: err },
+        );
       }
-      throw new Esp32CamError('E_STORE_IO', `The ${opts.what} upload could not be written to ${dir}`, 'Check that the data directory is writable.', { cause: err });
+      throw new Esp32CamError('E_STORE_IO', `The ${opts.what} upload could not be written to ${dir}`, 'Check that the data directory is writable.', {
+        cause: err,
+      });
     }
     if (declared !== undefined && limit.count !== Number(declared)) {
       res.set('Connection', 'close');
-      throw new Esp32CamError('E_UPLOAD_INCOMPLETE', `The ${opts.what} upload ended after ${limit.count} of ${declared} bytes`,
-        'Send the whole file again; nothing was changed.');
+      throw new Esp32CamError(
+        'E_UPLOAD_INCOMPLETE',
+        `The ${opts.what} upload ended after ${limit.count} of ${declared} bytes`,
+        'Send the whole file again; nothing was changed.',
+      );
     }
     res.locals.upload = { path, size: limit.count } satisfies StreamedUpload;
     next();

@@ -34,7 +34,10 @@ export class AccessToken extends EventEmitter<AccessTokenEvents> {
   private stamp: FileStamp | undefined;
   private watcher: FSWatcher | undefined;
 
-  private constructor(token: string, private readonly file: string | undefined) {
+  private constructor(
+    token: string,
+    private readonly file: string | undefined,
+  ) {
     super();
     this.token = token;
     if (file) this.stamp = stampOf(file);

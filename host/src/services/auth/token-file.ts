@@ -23,13 +23,20 @@ export async function readTokenFile(dataDir: string): Promise<string | undefined
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (systemErrorCode(err) === 'ENOENT') return undefined;
-    throw new Esp32CamError('E_CONFIG', `Cannot read the access token in ${path}: ${describeFsError(err)}`,
-      'Run the service as the user that owns the data directory, or remove the file to have a new token made.', { cause: err });
+    throw new Esp32CamError(
+      'E_CONFIG',
+      `Cannot read the access token in ${path}: ${describeFsError(err)}`,
+      'Run the service as the user that owns the data directory, or remove the file to have a new token made.',
+      { cause: err },
+    );
   }
   const token = text.trim();
   if (!TOKEN_SHAPE.test(token)) {
-    throw new Esp32CamError('E_CONFIG', `${path} does not hold a token (16 to 256 letters, digits and . _ ~ -)`,
-      'Run `esp32cam token --rotate` to write a new one.');
+    throw new Esp32CamError(
+      'E_CONFIG',
+      `${path} does not hold a token (16 to 256 letters, digits and . _ ~ -)`,
+      'Run `esp32cam token --rotate` to write a new one.',
+    );
   }
   return token;
 }
@@ -42,8 +49,12 @@ export async function writeTokenFile(dataDir: string, token: string): Promise<vo
     // An existing file's mode survives a rename over it only if we set it; the new file is 0600 already.
     await chmod(tokenPath(dataDir), 0o600);
   } catch (err) {
-    throw new Esp32CamError('E_CONFIG', `Cannot write the access token to ${tokenPath(dataDir)}: ${describeFsError(err)}`,
-      'Check that the data directory is writable by this user, or set "auth": {"token": "..."} in the config.', { cause: err });
+    throw new Esp32CamError(
+      'E_CONFIG',
+      `Cannot write the access token to ${tokenPath(dataDir)}: ${describeFsError(err)}`,
+      'Check that the data directory is writable by this user, or set "auth": {"token": "..."} in the config.',
+      { cause: err },
+    );
   }
 }
 

@@ -60,7 +60,15 @@ export type CameraEvents = {
 
 /** Errors that mean the board did not answer at all, as opposed to answering badly. */
 const OFFLINE_CODES: ReadonlySet<ErrorCode> = new Set(['E_NO_ACK', 'E_TIMEOUT', 'E_CLOSED', 'E_BUS_IO', 'E_NO_I2C_DEVICE', 'E_I2C_PERMISSION']);
-const CAMERA_CODES: ReadonlySet<ErrorCode> = new Set([...OFFLINE_CODES, 'E_BAD_STATUS', 'E_BAD_REPLY', 'E_CAMERA_FAILED', 'E_INVALID_JPEG', 'E_BUS_BUSY', 'E_SIM_SCRIPT']);
+const CAMERA_CODES: ReadonlySet<ErrorCode> = new Set([
+  ...OFFLINE_CODES,
+  'E_BAD_STATUS',
+  'E_BAD_REPLY',
+  'E_CAMERA_FAILED',
+  'E_INVALID_JPEG',
+  'E_BUS_BUSY',
+  'E_SIM_SCRIPT',
+]);
 
 export interface CaptureServiceOptions {
   camera: CameraHandle;
@@ -186,7 +194,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     try {
       await this.ping();
     } catch (err) {
-      if (!isEsp32CamError(err)) this.log(`esp32cam: unexpected error in the health ping of camera "${this.name}": ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!isEsp32CamError(err))
+        this.log(`esp32cam: unexpected error in the health ping of camera "${this.name}": ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   }
 
@@ -220,28 +229,31 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     this.emit('capture:start', { camera: this.name, at: takenAt.toISOString() });
     this.changed();
     const started = performance.now();
-    this.shooting = this.camera.client.capture().then(
-      (jpeg) => {
-        const captureMs = performance.now() - started;
-        Object.assign(this.state, {
-          online: true,
-          protocol: this.camera.client.protocolInUse ?? this.state.protocol,
-          lastCaptureAt: takenAt.toISOString(),
-          lastCaptureMs: Math.round(captureMs),
-          // The status says how the camera is now; the failure itself went out as `capture:error`.
-          lastError: null,
-        });
-        return { jpeg, captureMs, takenAt };
-      },
-      (err: unknown) => {
-        this.failed(err);
-        throw err;
-      },
-    ).finally(() => {
-      this.shooting = undefined;
-      this.state.busy = false;
-      this.changed();
-    });
+    this.shooting = this.camera.client
+      .capture()
+      .then(
+        (jpeg) => {
+          const captureMs = performance.now() - started;
+          Object.assign(this.state, {
+            online: true,
+            protocol: this.camera.client.protocolInUse ?? this.state.protocol,
+            lastCaptureAt: takenAt.toISOString(),
+            lastCaptureMs: Math.round(captureMs),
+            // The status says how the camera is now; the failure itself went out as `capture:error`.
+            lastError: null,
+          });
+          return { jpeg, captureMs, takenAt };
+        },
+        (err: unknown) => {
+          this.failed(err);
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.shooting = undefined;
+        this.state.busy = false;
+        this.changed();
+      });
     return this.shooting;
   }
 

@@ -83,12 +83,21 @@ export class PortChoice {
     if (port.startsWith(SIM_PREFIX)) {
       if (this.providedAt(port)) return port;
       const names = this.provided.map((p) => p.path);
-      throw new Esp32CamError('E_PORT_NOT_FOUND', `There is no simulated board at ${port}`,
-        names.length > 0 ? `The simulated boards are ${names.join(', ')}.` : 'The service runs simulated boards only for simulated cameras ("sim"); GET /api/ports lists the ports.');
+      throw new Esp32CamError(
+        'E_PORT_NOT_FOUND',
+        `There is no simulated board at ${port}`,
+        names.length > 0
+          ? `The simulated boards are ${names.join(', ')}.`
+          : 'The service runs simulated boards only for simulated cameras ("sim"); GET /api/ports lists the ports.',
+      );
     }
     const found = await findSerialPort(port, { sysfsRoot: this.opts.sysfsRoot, devRoot: this.opts.devRoot });
     if (!found) {
-      throw new Esp32CamError('E_PORT_NOT_FOUND', `${port} is not a serial port of this machine`, 'Choose one of the ports GET /api/ports lists (`esp32cam ports` on the Pi); check that the board is plugged in.');
+      throw new Esp32CamError(
+        'E_PORT_NOT_FOUND',
+        `${port} is not a serial port of this machine`,
+        'Choose one of the ports GET /api/ports lists (`esp32cam ports` on the Pi); check that the board is plugged in.',
+      );
     }
     try {
       await access(found.path, constants.R_OK | constants.W_OK);
@@ -107,5 +116,4 @@ export class PortChoice {
   private async onlyBoard(): Promise<string> {
     return onlyEspBoard(await this.list(), 'choose its port with ?port=.');
   }
-
 }

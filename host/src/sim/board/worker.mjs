@@ -411,5 +411,5 @@ del sys
 
 main().catch((e) => {
   const { text } = pyError(e);
-  post({ t: 'worker-error', text: e instanceof Error && !('type' in e) ? e.stack ?? text : text });
+  post({ t: 'worker-error', text: e instanceof Error && !('type' in e) ? (e.stack ?? text) : text });
 });

@@ -9,9 +9,7 @@ import { readAppDescriptor, type AppDescriptor } from './firmware-builder.js';
 import type { SimFlash } from './flash-chip.js';
 import { PARTITION_TABLE_OFFSET } from './factory-image.js';
 
-export type AppBoot =
-  | { kind: 'micropython' | 'other'; offset: number; desc: AppDescriptor }
-  | { kind: 'none'; errors: string[] };
+export type AppBoot = { kind: 'micropython' | 'other'; offset: number; desc: AppDescriptor } | { kind: 'none'; errors: string[] };
 
 /** Whether an app is MicroPython: its descriptor names the `micropython` project. */
 export const MICROPYTHON_PROJECT = 'micropython';
@@ -26,7 +24,11 @@ export function findBootApp(flash: SimFlash, ms: number): AppBoot {
     const magic = flash.read(PARTITION_TABLE_OFFSET, 2).readUInt16LE(0);
     return {
       kind: 'none',
-      errors: [e('flash_parts', `partition 0 invalid magic number ${hex(magic)}`), e('boot', 'Failed to verify partition table'), e('boot', 'load partition table error!')],
+      errors: [
+        e('flash_parts', `partition 0 invalid magic number ${hex(magic)}`),
+        e('boot', 'Failed to verify partition table'),
+        e('boot', 'load partition table error!'),
+      ],
     };
   }
   const part = defaultAppPartition(table.entries);
@@ -37,12 +39,19 @@ export function findBootApp(flash: SimFlash, ms: number): AppBoot {
   const image = readImage(bytes, 0, 'esp32');
   const desc = image.ok && image.header.segments[0] ? readAppDescriptor(bytes, image.header.segments[0].fileOffset) : undefined;
   if (!image.ok || !desc || image.header.chipId !== 0) {
-    const why = bytes[0] !== 0xe9
-      ? `image at ${hex(part.offset)} has invalid magic byte (nothing flashed here?)`
-      : image.ok ? `image at ${hex(part.offset)} is not a valid app for this chip` : `image at ${hex(part.offset)} is corrupt: ${image.message}`;
+    const why =
+      bytes[0] !== 0xe9
+        ? `image at ${hex(part.offset)} has invalid magic byte (nothing flashed here?)`
+        : image.ok
+          ? `image at ${hex(part.offset)} is not a valid app for this chip`
+          : `image at ${hex(part.offset)} is corrupt: ${image.message}`;
     return {
       kind: 'none',
-      errors: [e('esp_image', why), e('boot', `${part.subtype === 0 ? 'Factory' : 'OTA'} app partition is not bootable`), e('boot', 'No bootable app partitions in the partition table')],
+      errors: [
+        e('esp_image', why),
+        e('boot', `${part.subtype === 0 ? 'Factory' : 'OTA'} app partition is not bootable`),
+        e('boot', 'No bootable app partitions in the partition table'),
+      ],
     };
   }
   return { kind: desc.projectName === MICROPYTHON_PROJECT ? 'micropython' : 'other', offset: part.offset, desc };

@@ -44,8 +44,7 @@ export function flashLoadLines(flashMode: number, segments: Array<{ address: num
 }
 
 /** MicroPython's friendly-REPL banner as freshev's camera build prints it, with the first prompt. */
-export const MICROPYTHON_BANNER =
-  'MicroPython v1.20.0 on 2023-04-26; ESP32 module (camera) with ESP32\r\nType "help()" for more information.\r\n>>> ';
+export const MICROPYTHON_BANNER = 'MicroPython v1.20.0 on 2023-04-26; ESP32 module (camera) with ESP32\r\nType "help()" for more information.\r\n>>> ';
 
 export const WRONG_CHIP_PANIC = "Guru Meditation Error: Core  0 panic'ed (IllegalInstruction). Exception was unhandled.\r\n";
 

@@ -86,7 +86,10 @@ export function buildPartitionTable(partitions: PartitionSpec[], withMd5 = true)
     view.setUint32(at + 4, p.offset, true);
     view.setUint32(at + 8, p.size, true);
     out.fill(0, at + 12, at + 28);
-    out.set(Array.from(p.label, (c) => c.charCodeAt(0)), at + 12);
+    out.set(
+      Array.from(p.label, (c) => c.charCodeAt(0)),
+      at + 12,
+    );
     view.setUint32(at + 28, 0, true);
   });
   if (withMd5) {

@@ -55,7 +55,9 @@ export class SimFlash {
   }
 
   md5(offset: number, length: number): Buffer {
-    return createHash('md5').update(this.bytes.subarray(offset, offset + length)).digest();
+    return createHash('md5')
+      .update(this.bytes.subarray(offset, offset + length))
+      .digest();
   }
 
   /** Erases whole sectors covering [offset, offset+length). */
@@ -84,7 +86,8 @@ export class SimFlash {
       weak[victim] = weak[victim]! | (~weak[victim]! & -~weak[victim]! & 0xff);
       data = weak;
     }
-    if (!this.contains(offset, data.length)) throw new RangeError(`write of ${data.length} bytes at 0x${offset.toString(16)} is outside the ${this.size}-byte flash`);
+    if (!this.contains(offset, data.length))
+      throw new RangeError(`write of ${data.length} bytes at 0x${offset.toString(16)} is outside the ${this.size}-byte flash`);
     for (let i = 0; i < data.length; i++) this.bytes[offset + i]! &= data[i]!;
     this.persist(offset, offset + data.length);
   }

@@ -34,7 +34,7 @@ export const REALISTIC_TIMING: FlashTiming = {
     return ms;
   },
   chipEraseMs: (size) => (10_000 * size) / (4 * 1024 * 1024),
-  programMs: (length) => (Math.ceil(length / 256) * 0.7),
+  programMs: (length) => Math.ceil(length / 256) * 0.7,
   readMs: (length) => length / 10_000,
 };
 

@@ -46,7 +46,10 @@ export class PtySerialLink {
     const child = spawn(opts.socat ?? 'socat', ['-d', '-d', `pty,raw,echo=0,link=${path}`, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`socat did not create ${path} within ${opts.startTimeoutMs ?? 5000} ms: ${stderr.trim()}`)), opts.startTimeoutMs ?? 5000);
+      const timer = setTimeout(
+        () => reject(new Error(`socat did not create ${path} within ${opts.startTimeoutMs ?? 5000} ms: ${stderr.trim()}`)),
+        opts.startTimeoutMs ?? 5000,
+      );
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
         // socat logs this once both ends are open, after the link exists.

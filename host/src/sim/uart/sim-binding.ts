@@ -1,12 +1,4 @@
-import type {
-  BindingInterface,
-  BindingPortInterface,
-  OpenOptions,
-  PortInfo,
-  PortStatus,
-  SetOptions,
-  UpdateOptions,
-} from '@serialport/bindings-cpp';
+import type { BindingInterface, BindingPortInterface, OpenOptions, PortInfo, PortStatus, SetOptions, UpdateOptions } from '@serialport/bindings-cpp';
 import { garble as garbleFor } from './baud-mismatch.js';
 import type { SimSerialBoard } from './sim-serial-board.js';
 import { UartWire } from './uart-wire.js';
@@ -92,7 +84,8 @@ export class SimPort implements BindingPortInterface {
   isOpen = true;
   private baudRate: number;
   private readonly rx: Buffer[] = [];
-  private pendingRead: { buffer: Buffer; offset: number; length: number; resolve: (r: { buffer: Buffer; bytesRead: number }) => void; reject: (e: Error) => void } | undefined;
+  private pendingRead:
+    { buffer: Buffer; offset: number; length: number; resolve: (r: { buffer: Buffer; bytesRead: number }) => void; reject: (e: Error) => void } | undefined;
   private readonly toBoard: UartWire;
   private lost: Error | undefined;
   private readonly onBoardOutput = (chunk: Uint8Array): void => this.fromBoard(chunk);
@@ -218,4 +211,3 @@ export class SimPort implements BindingPortInterface {
     for (const [path, port] of openPorts) if (port === this) openPorts.delete(path);
   }
 }
-

@@ -119,7 +119,11 @@ export class SimSerialBoard extends EventEmitter {
     this.bootHeld = opts.downloadMode ?? false;
     this.timing = flashTiming(opts.flashTiming ?? 'realistic');
     this.runtime = opts.runtime;
-    this.registers = new ChipRegisters(W25Q32_JEDEC_ID, () => this.uartBaud, () => this.strap);
+    this.registers = new ChipRegisters(
+      W25Q32_JEDEC_ID,
+      () => this.uartBaud,
+      () => this.strap,
+    );
     this.tx = new UartWire((chunk) => this.emit('uart-out', chunk), ROM_BAUD);
     this.encoder.on('data', (frame: Buffer) => {
       const entry = this.encoded.shift();
@@ -278,13 +282,13 @@ export class SimSerialBoard extends EventEmitter {
   /** What the running app may do to the chip, bound to this boot. */
   private chipHandle(): ChipHandle {
     const gen = this.gen;
-    const board = this;
+    const alive = (): boolean => gen === this.gen;
     const resetAt = performance.timeOrigin + performance.now();
     return {
       flash: this.flash,
       resetAt,
       get alive() {
-        return gen === board.gen;
+        return alive();
       },
       print: (bytes) => (gen === this.gen ? this.print(bytes) : Promise.resolve()),
       restart: ({ reason, cause, text, offMs = 0 }) => {

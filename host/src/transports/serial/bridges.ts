@@ -4,21 +4,21 @@
  */
 
 export type BridgeKind =
-  | 'cp210x'
-  | 'ch340'
-  | 'ch9102'
-  | 'ch343'
-  | 'wch-other'
-  | 'ftdi'
-  | 'esp-usb-jtag'
-  | 'esp-tinyusb-cdc'
-  | 'esp-usb-other'
-  | 'usb-other'
-  | 'not-usb'
-  | 'unknown';
+  'cp210x' | 'ch340' | 'ch9102' | 'ch343' | 'wch-other' | 'ftdi' | 'esp-usb-jtag' | 'esp-tinyusb-cdc' | 'esp-usb-other' | 'usb-other' | 'not-usb' | 'unknown';
 
 export const BRIDGE_KINDS: readonly BridgeKind[] = [
-  'cp210x', 'ch340', 'ch9102', 'ch343', 'wch-other', 'ftdi', 'esp-usb-jtag', 'esp-tinyusb-cdc', 'esp-usb-other', 'usb-other', 'not-usb', 'unknown',
+  'cp210x',
+  'ch340',
+  'ch9102',
+  'ch343',
+  'wch-other',
+  'ftdi',
+  'esp-usb-jtag',
+  'esp-tinyusb-cdc',
+  'esp-usb-other',
+  'usb-other',
+  'not-usb',
+  'unknown',
 ];
 
 /** The levels DTR and RTS are held at whenever nobody is deliberately resetting the board. */
@@ -57,21 +57,21 @@ const BRIDGES: Record<BridgeKind, Omit<BridgeInfo, 'kind'>> = {
   },
   ch9102: {
     label: 'WCH CH9102',
-    resetNote: 'auto-reset through the board\'s DTR/RTS transistors; idle with DTR and RTS low',
+    resetNote: "auto-reset through the board's DTR/RTS transistors; idle with DTR and RTS low",
     idleSignals: BOTH_LOW,
     likelyEsp: true,
     linuxDriver: 'cdc_acm',
   },
   ch343: {
     label: 'WCH CH343',
-    resetNote: 'auto-reset through the board\'s DTR/RTS transistors; idle with DTR and RTS low',
+    resetNote: "auto-reset through the board's DTR/RTS transistors; idle with DTR and RTS low",
     idleSignals: BOTH_LOW,
     likelyEsp: true,
     linuxDriver: 'cdc_acm',
   },
   'wch-other': {
     label: 'WCH CH34x/CH910x',
-    resetNote: 'auto-reset through the board\'s DTR/RTS transistors, if it has them; idle with DTR and RTS low',
+    resetNote: "auto-reset through the board's DTR/RTS transistors, if it has them; idle with DTR and RTS low",
     idleSignals: BOTH_LOW,
     likelyEsp: true,
     linuxDriver: 'ch341',
@@ -85,7 +85,7 @@ const BRIDGES: Record<BridgeKind, Omit<BridgeInfo, 'kind'>> = {
   },
   'esp-usb-jtag': {
     label: 'Espressif USB-Serial/JTAG',
-    resetNote: 'the chip\'s own USB (ESP32-S3/C3): it resets with its own sequence (--before usb-jtag)',
+    resetNote: "the chip's own USB (ESP32-S3/C3): it resets with its own sequence (--before usb-jtag)",
     idleSignals: BOTH_LOW,
     likelyEsp: true,
     linuxDriver: 'cdc_acm',
@@ -112,7 +112,8 @@ const BRIDGES: Record<BridgeKind, Omit<BridgeInfo, 'kind'>> = {
   },
   'not-usb': {
     label: 'not USB',
-    resetNote: 'a UART with no DTR/RTS to the board (e.g. the Pi\'s GPIO UART): hold GPIO0 to GND and press RST to flash; disable any serial login console on it',
+    resetNote:
+      "a UART with no DTR/RTS to the board (e.g. the Pi's GPIO UART): hold GPIO0 to GND and press RST to flash; disable any serial login console on it",
     idleSignals: BOTH_LOW,
     likelyEsp: false,
   },

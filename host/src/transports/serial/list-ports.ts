@@ -118,7 +118,10 @@ async function firstInterfaceDriver(deviceDir: string): Promise<string | undefin
   const entries = await readdir(deviceDir).catch(() => [] as string[]);
   const iface = entries.filter((e) => /^\d+-[\d.]+:\d+\.\d+$/.test(e)).sort()[0];
   if (!iface) return undefined;
-  return readlink(join(deviceDir, iface, 'driver')).then((t) => basename(t), () => undefined);
+  return readlink(join(deviceDir, iface, 'driver')).then(
+    (t) => basename(t),
+    () => undefined,
+  );
 }
 
 function comparePorts(a: SerialPortInfo, b: SerialPortInfo): number {
@@ -129,6 +132,10 @@ function comparePorts(a: SerialPortInfo, b: SerialPortInfo): number {
   return a.path.localeCompare(b.path, 'en', { numeric: true });
 }
 
-const exists = (path: string): Promise<boolean> => lstat(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
 
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');

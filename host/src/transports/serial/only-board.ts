@@ -10,8 +10,11 @@ export function onlyEspBoard(ports: SerialPortInfo[], chooseHint: string): strin
   const boards = ports.filter((p) => p.likelyEsp);
   if (boards.length === 1) return boards[0]!.path;
   if (boards.length === 0) {
-    throw new Esp32CamError('E_PORT_NOT_FOUND', 'No ESP board found on a USB-serial port',
-      `Plug the board in (ESP32-CAM-MB or a USB-serial adapter), check that the cable carries data and \`esp32cam ports\` lists it, then ${chooseHint}`);
+    throw new Esp32CamError(
+      'E_PORT_NOT_FOUND',
+      'No ESP board found on a USB-serial port',
+      `Plug the board in (ESP32-CAM-MB or a USB-serial adapter), check that the cable carries data and \`esp32cam ports\` lists it, then ${chooseHint}`,
+    );
   }
   throw new Esp32CamError('E_BAD_INPUT', `Several boards are plugged in: ${boards.map((p) => p.path).join(', ')}`, `Choose one: ${chooseHint}`);
 }

@@ -26,7 +26,8 @@ const STRERROR: Array<[RegExp, string]> = [
   [/Input\/output error/i, 'EIO'],
 ];
 
-const PORTS_HINT = 'Run `esp32cam ports` to see the serial ports; check that the cable carries data (not a charge-only cable) and that the board is plugged in.';
+const PORTS_HINT =
+  'Run `esp32cam ports` to see the serial ports; check that the cable carries data (not a charge-only cable) and that the board is plugged in.';
 
 /** Turns a failed open into advice. `busyHolders` names who has the port, when a /proc scan found out. */
 export function openError(displayPath: string, err: unknown, busyHolders?: string): Esp32CamError {
@@ -74,7 +75,9 @@ function deviceGroup(path: string): string | undefined {
   try {
     const gid = statSync(path).gid;
     if (gid === 0) return undefined;
-    const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === String(gid));
+    const line = readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(gid));
     return line?.split(':')[0] || undefined;
   } catch {
     return undefined;

@@ -67,7 +67,7 @@ export async function openSerialPort(options: OpenSerialPortOptions): Promise<Se
   const isFile = path.startsWith('/');
   if (!isFile && !options.binding) {
     const hint = path.startsWith('sim:')
-      ? 'The simulated board\'s port exists only inside esp32cam; use it through `esp32cam` commands, or start `esp32cam sim --serial-link PATH` and open PATH.'
+      ? "The simulated board's port exists only inside esp32cam; use it through `esp32cam` commands, or start `esp32cam sim --serial-link PATH` and open PATH."
       : 'Give the full path of the port, e.g. /dev/ttyUSB0; run `esp32cam ports` to see them.';
     throw new Esp32CamError('E_PORT_NOT_FOUND', `${path} is not a serial port path`, hint);
   }
@@ -142,9 +142,7 @@ async function finishOpen(port: SerialPortStream, path: string, bridge: BridgeIn
   // Without a listener, a write failing after an unplug would throw 'error' at the top level and end the
   // process; the disconnect is reported through `closed` instead.
   port.on('error', () => undefined);
-  const stopWatch = devicePath
-    ? watchDeviceNode(devicePath, () => port._disconnected(new Error(`${devicePath} disappeared`)))
-    : () => undefined;
+  const stopWatch = devicePath ? watchDeviceNode(devicePath, () => port._disconnected(new Error(`${devicePath} disappeared`))) : () => undefined;
   const closed = new Promise<Esp32CamError | undefined>((resolve) => {
     port.once('close', (err?: { disconnected?: boolean; message?: string } | null) => {
       stopWatch();
@@ -155,9 +153,7 @@ async function finishOpen(port: SerialPortStream, path: string, bridge: BridgeIn
 
   const setSignals = async (signals: ModemSignals): Promise<boolean> => {
     try {
-      await new Promise<void>((resolve, reject) =>
-        port.set({ dtr: signals.dtr, rts: signals.rts, brk: false }, (err) => (err ? reject(err) : resolve())),
-      );
+      await new Promise<void>((resolve, reject) => port.set({ dtr: signals.dtr, rts: signals.rts, brk: false }, (err) => (err ? reject(err) : resolve())));
       return true;
     } catch (err) {
       const errno = serialErrno(err);
@@ -191,7 +187,12 @@ async function finishOpen(port: SerialPortStream, path: string, bridge: BridgeIn
       try {
         await new Promise<void>((resolve, reject) => port.update({ baudRate }, (err) => (err ? reject(err) : resolve())));
       } catch (err) {
-        throw new Esp32CamError('E_PORT_IO', `${path} could not be set to ${baudRate} baud: ${(err as Error).message}`, 'Use a rate the adapter supports, such as 115200 or 460800.', { cause: err });
+        throw new Esp32CamError(
+          'E_PORT_IO',
+          `${path} could not be set to ${baudRate} baud: ${(err as Error).message}`,
+          'Use a rate the adapter supports, such as 115200 or 460800.',
+          { cause: err },
+        );
       }
     },
     close(): Promise<void> {
@@ -218,5 +219,10 @@ function disconnectedError(path: string, err: { message?: string }): Esp32CamErr
 function signalError(path: string, err: unknown): Esp32CamError {
   const errno = serialErrno(err);
   if (errno === 'EIO' || errno === 'ENODEV' || errno === 'ENXIO') return disconnectedError(path, { message: (err as Error).message });
-  return new Esp32CamError('E_PORT_IO', `Could not set DTR/RTS on ${path}: ${(err as Error).message}`, 'Unplug the adapter and plug it in again; run `esp32cam ports` to check it.', { cause: err });
+  return new Esp32CamError(
+    'E_PORT_IO',
+    `Could not set DTR/RTS on ${path}: ${(err as Error).message}`,
+    'Unplug the adapter and plug it in again; run `esp32cam ports` to check it.',
+    { cause: err },
+  );
 }

@@ -32,7 +32,11 @@ export interface AcquireOptions {
 export async function acquirePortLock(key: string, options: AcquireOptions): Promise<PortLock> {
   const holder = heldInProcess.get(key);
   if (holder !== undefined) {
-    throw new Esp32CamError('E_PORT_BUSY', `${options.displayPath} is already open in this program (by the ${holder})`, `Close the ${holder} first; only one user of a serial port at a time.`);
+    throw new Esp32CamError(
+      'E_PORT_BUSY',
+      `${options.displayPath} is already open in this program (by the ${holder})`,
+      `Close the ${holder} first; only one user of a serial port at a time.`,
+    );
   }
   const lockDir = options.lockDir === undefined ? defaultLockDir() : options.lockDir;
   const lockFile = key.startsWith('/') && lockDir ? join(lockDir, lockFileName(key)) : undefined;
