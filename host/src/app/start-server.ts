@@ -1,6 +1,7 @@
 import { resolveConfig } from '../config/load-config.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { serveHttp } from '../http/server.js';
+import { localUrl, removeRuntimeFile, writeRuntimeFile } from '../services/runtime-file.js';
 import { startServices, type ServiceOptions, type Services } from '../services/start-services.js';
 import type { SimulatedEsp32Cam } from '../sim/index.js';
 import type { I2cTransaction } from '../transports/shared-i2c-bus.js';
@@ -60,6 +61,19 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     await services.close();
     throw err;
   }
+  // A CLI on this machine finds the service here, and goes through it instead of touching the bus.
+  try {
+    await writeRuntimeFile(config.dataDir, {
+      pid: process.pid,
+      url: localUrl(config.host, http.port),
+      startedAt: new Date().toISOString(),
+      cameras: config.cameras.map((c) => ({ name: c.name, camera: c.camera })),
+    });
+  } catch (err) {
+    await http.close();
+    await services.close();
+    throw err;
+  }
   const first = config.cameras[0].name;
   let closing: Promise<void> | undefined;
   return {
@@ -76,6 +90,7 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     simPort: services.cameras.first.camera.serialPort?.startsWith('sim:') ? services.cameras.first.camera.serialPort : undefined,
     close() {
       closing ??= (async () => {
+        await removeRuntimeFile(config.dataDir);
         await http.close();
         await services.close();
       })();

@@ -5,6 +5,7 @@ import { DEFAULT_CAMERA_NAME, type CameraConfig, type Config } from '../config/s
 import { Esp32CamError } from '../errors.js';
 
 export interface CameraFlags {
+  dataDir?: string;
   /** Every --camera given: `NAME=SPEC`, a bare `SPEC`, or (for one-camera commands) a configured `NAME`. */
   camera?: string[];
   protocol?: string;
@@ -17,7 +18,6 @@ export interface ServeFlags extends CameraFlags {
   auth?: boolean;
   host?: string;
   port?: string;
-  dataDir?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -33,6 +33,11 @@ export function addCameraOptions(command: Command, use: 'many' | 'one' = 'one'):
     .addOption(new Option('--protocol <protocol>', 'slave protocol: auto detects, legacy forces the original script').choices(['auto', 'legacy']))
     .option('--config <file>', 'JSON config file (default: $ESP32CAM_CONFIG)')
     .option('--sim-script <path>', 'MicroPython slave script for the simulated board');
+}
+
+/** One-camera commands also take the data folder: a service running there is used instead of the bus. */
+export function addOneCameraOptions(command: Command): Command {
+  return addCameraOptions(command, 'one').option('--data-dir <dir>', 'the data folder of a service to go through, when one runs (default ./data)');
 }
 
 interface CameraChoice {
@@ -86,12 +91,23 @@ export function configFromFlags(flags: ServeFlags): Promise<Config> {
   return loadConfig({ file: flags.config, flags: flagsLayer(flags, defined) });
 }
 
-/** For commands that talk to one camera: the config, and the camera the flags mean (the first by default). */
-export async function oneCameraFromFlags(flags: CameraFlags): Promise<{ config: Config; camera: CameraConfig }> {
+/**
+ * For commands that talk to one camera: the config, and the camera the flags mean (the first by default).
+ * A name is looked up in the config, then among `alsoKnown` (the cameras of a service running on the data
+ * folder, which the CLI's own config need not list).
+ */
+export async function oneCameraFromFlags(
+  flags: CameraFlags,
+  alsoKnown: (config: Config) => Promise<Array<{ name: string; camera: string }>> = async () => [],
+): Promise<{ config: Config; camera: CameraConfig }> {
   const { defined, picked } = cameraChoice(flags.camera ?? [], 'one');
   const config = await loadConfig({ file: flags.config, flags: flagsLayer(flags, defined) });
   if (picked === undefined) return { config, camera: config.cameras[0] };
-  const camera = config.cameras.find((c) => c.name === picked);
+  let camera = config.cameras.find((c) => c.name === picked);
+  if (!camera) {
+    const known = (await alsoKnown(config)).find((c) => c.name === picked);
+    if (known) camera = { name: known.name, camera: known.camera, protocol: config.protocol, sim: {} };
+  }
   if (!camera) {
     throw new Esp32CamError(
       'E_CONFIG',

@@ -1,7 +1,7 @@
 import { Argument, Command } from 'commander';
 import { configureLogging, LOG_ENV, parseLogLevels, verbosityLevel } from '../log/index.js';
 import { packageVersion } from '../services/version.js';
-import { addCameraOptions } from './camera-options.js';
+import { addCameraOptions, addOneCameraOptions } from './camera-options.js';
 import { captureCommand } from './commands/capture.js';
 import { registerDeviceFileCommands } from './commands/device-files.js';
 import { registerFlashCommand } from './commands/flash.js';
@@ -41,13 +41,13 @@ function buildProgram(): Command {
     .option('--no-auth', 'never ask for the access token (only behind your own authenticating proxy)')
     .action((flags) => serveCommand(flags));
 
-  addCameraOptions(program.command('capture').description('take one photo and write it to a file'))
+  addOneCameraOptions(program.command('capture').description('take one photo and write it to a file'))
     .option('-o, --output <file>', 'where to write the JPEG (default photo-<time>.jpg)')
     .action((flags) => captureCommand(flags));
 
-  addCameraOptions(program.command('ping').description('check that the camera answers, and which protocol it speaks')).action((flags) => pingCommand(flags));
+  addOneCameraOptions(program.command('ping').description('check that the camera answers, and which protocol it speaks')).action((flags) => pingCommand(flags));
 
-  addCameraOptions(program.command('flash-led').description('turn the flash LED on or off'))
+  addOneCameraOptions(program.command('flash-led').description('turn the flash LED on or off'))
     .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))
     .action((state: 'on' | 'off', flags) => flashLedCommand(state, flags));
 

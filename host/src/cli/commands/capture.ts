@@ -7,7 +7,7 @@ import { jpegSize } from '../../services/thumbnail.js';
 import type { CameraFlags } from '../camera-options.js';
 import { formatBytes, formatMs } from '../format.js';
 import { showProgress } from '../progress.js';
-import { withCamera } from './with-camera.js';
+import { withCameraAccess } from '../camera-access.js';
 
 export interface CaptureFlags extends CameraFlags {
   output?: string;
@@ -33,12 +33,13 @@ async function checkOutputFolder(path: string): Promise<void> {
 export async function captureCommand(flags: CaptureFlags): Promise<void> {
   const output = resolve(flags.output ?? defaultOutput());
   await checkOutputFolder(output);
-  const { jpeg, captureMs, protocol, camera } = await withCamera(flags, async (handle) => {
-    const stop = showProgress(handle.client);
+  const { jpeg, captureMs, protocol, camera, via } = await withCameraAccess(flags, async (access) => {
+    const stop = access.client ? showProgress(access.client) : () => undefined;
     const started = performance.now();
     try {
-      const photo = await handle.client.capture();
-      return { jpeg: photo, captureMs: performance.now() - started, protocol: handle.client.protocolInUse, camera: handle.specText };
+      const photo = await access.capture();
+      const captureMs = performance.now() - started;
+      return { jpeg: photo, captureMs, protocol: await access.protocol(), camera: access.specText, via: access.client ? '' : `, ${access.route}` };
     } finally {
       stop();
     }
@@ -51,6 +52,6 @@ export async function captureCommand(flags: CaptureFlags): Promise<void> {
   const { width, height } = await jpegSize(jpeg);
   process.stdout.write(
     `saved ${flags.output ?? output}: ${formatBytes(jpeg.length)}, ${width}x${height}, ${formatMs(captureMs)}, ` +
-      `protocol ${protocol ?? 'unknown'}, camera ${camera}\n`,
+      `protocol ${protocol ?? 'unknown'}, camera ${camera}${via}\n`,
   );
 }

@@ -1,11 +1,12 @@
 import type { CameraFlags } from '../camera-options.js';
+import { withCameraAccess } from '../camera-access.js';
 import { formatMs } from '../format.js';
-import { withCamera } from './with-camera.js';
 
 export async function pingCommand(flags: CameraFlags): Promise<void> {
-  await withCamera(flags, async (camera) => {
-    const result = await camera.client.ping();
+  await withCameraAccess(flags, async (camera) => {
+    const result = await camera.ping();
     const firmware = result.firmware ? `, firmware ${result.firmware}` : '';
-    process.stdout.write(`camera ${camera.specText} answered in ${formatMs(result.roundTripMs)} (protocol ${result.protocol}${firmware})\n`);
+    const via = camera.client ? '' : `, ${camera.route}`;
+    process.stdout.write(`camera ${camera.specText} answered in ${formatMs(result.roundTripMs)} (protocol ${result.protocol}${firmware}${via})\n`);
   });
 }

@@ -1,0 +1,102 @@
+import { openHardware } from '../app/hardware.js';
+import type { CameraConfig, Config } from '../config/schema.js';
+import type { CameraClient } from '../devices/camera/camera-client.js';
+import type { PingResult } from '../devices/camera/types.js';
+import { Esp32CamError } from '../errors.js';
+import { readTokenFile } from '../services/auth/token-file.js';
+import { readRuntimeFile, runtimePath, type RuntimeInfo } from '../services/runtime-file.js';
+import { oneCameraFromFlags, type CameraFlags } from './camera-options.js';
+
+/** What the one-camera commands do with a camera, whether they hold its bus or a service does. */
+export interface CameraAccess {
+  /** The camera's name and spec, for messages. */
+  name: string;
+  specText: string;
+  /** `directly` or `through the service at http://…`. */
+  route: string;
+  /** The client, when this process holds the bus (progress bars listen to it). */
+  client?: CameraClient;
+  ping(): Promise<PingResult>;
+  capture(): Promise<Buffer>;
+  setLed(on: boolean): Promise<void>;
+  /** The protocol the camera answered in, once known. */
+  protocol(): Promise<string | undefined>;
+}
+
+/**
+ * Runs `job` on the camera the flags mean. When a service on this machine runs that camera (its
+ * `service.json` is in the data folder), the job goes through the service's HTTP API, since the service owns
+ * the bus; otherwise this process opens the bus (or the simulated board) for the job and closes it after.
+ */
+export async function withCameraAccess<T>(flags: CameraFlags, job: (camera: CameraAccess) => Promise<T>): Promise<T> {
+  const { config, camera } = await oneCameraFromFlags(flags, async (cfg) => (await readRuntimeFile(cfg.dataDir))?.cameras ?? []);
+  const service = await readRuntimeFile(config.dataDir);
+  const served = service && servedName(service, camera);
+  if (service && served !== undefined) return job(await remoteAccess(config, service, served, camera));
+  const hardware = await openHardware([camera], config, { owner: 'esp32cam CLI' });
+  try {
+    const handle = hardware.cameras[0];
+    const client = handle.client;
+    return await job({
+      name: handle.name,
+      specText: handle.specText,
+      route: 'directly',
+      client,
+      ping: () => client.ping(),
+      capture: () => client.capture(),
+      setLed: (on) => client.setLed(on),
+      protocol: async () => client.protocolInUse,
+    });
+  } finally {
+    await hardware.close();
+  }
+}
+
+/** The service's name for this camera: the same name, or whatever name it gives the same spec. */
+function servedName(service: RuntimeInfo, camera: CameraConfig): string | undefined {
+  return (service.cameras.find((c) => c.name === camera.name && c.camera === camera.camera) ?? service.cameras.find((c) => c.camera === camera.camera))?.name;
+}
+
+async function remoteAccess(config: Config, service: RuntimeInfo, name: string, camera: CameraConfig): Promise<CameraAccess> {
+  const token = config.auth.token ?? (await readTokenFile(config.dataDir).catch(() => undefined));
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, service.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      throw new Esp32CamError(
+        'E_BUS_CLAIMED',
+        `The esp32cam service (pid ${service.pid}) runs camera "${name}" but does not answer at ${service.url}: ${(err as Error).message}`,
+        `The service owns the bus, so this command goes through it. Check the service (its log, or \`kill ${service.pid}\` to stop it); ${runtimePath(config.dataDir)} says where it listens.`,
+        { cause: err },
+      );
+    }
+    if (!res.ok) throw await remoteError(res);
+    return res;
+  };
+  const path = (tail: string): string => `/api/cameras/${encodeURIComponent(name)}${tail}`;
+  return {
+    name,
+    specText: camera.camera,
+    route: `through the service at ${service.url}`,
+    ping: async () => (await (await call('POST', path('/ping'))).json()) as PingResult,
+    capture: async () => Buffer.from(await (await call('GET', `/capture?camera=${encodeURIComponent(name)}`)).arrayBuffer()),
+    setLed: async (on) => void (await call('POST', path('/led'), { on })),
+    protocol: async () => ((await (await call('GET', path(''))).json()) as { protocol: string | null }).protocol ?? undefined,
+  };
+}
+
+async function remoteError(res: Response): Promise<Esp32CamError> {
+  let payload: { error?: { code?: string; message?: string; hint?: string } } = {};
+  try {
+    payload = (await res.json()) as typeof payload;
+  } catch {
+    // not JSON: described by the status below
+  }
+  const e = payload.error;
+  if (e?.code && e.message) return new Esp32CamError(e.code as never, e.message, e.hint ?? 'See the service log.');
+  return new Esp32CamError('E_INTERNAL', `The service answered HTTP ${res.status}`, 'See the service log.');
+}
