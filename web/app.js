@@ -10,11 +10,16 @@ import { formatTakenLong } from './lib/format.js';
 import { initFirmwarePanel } from './lib/firmware-panel.js';
 import { initConsolePanel } from './lib/console-panel.js';
 import { initScriptsPanel } from './lib/scripts-panel.js';
+import { CameraGrid } from './lib/camera-grid.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
 
 const state = {
+  /** The camera whose view is open; null on the grid. */
+  camera: null,
+  /** Every camera's status, as the service last sent it. */
+  cameras: [],
   ownCapture: false,
   remoteCapture: false,
   /** The user picked an older photo; new photos then do not take over the viewer. */
@@ -26,6 +31,10 @@ const state = {
 };
 
 const gallery = new Gallery($('gallery'), { onOpen: openPhoto, onDelete: confirmDelete });
+const grid = new CameraGrid($('camera-grid-list'), { onOpen: (name) => (window.location.hash = `#/cameras/${encodeURIComponent(name)}`) });
+
+/** The camera an event is about is the open one. */
+const isOpen = (camera) => state.camera !== null && camera === state.camera;
 
 function openPhoto(photo) {
   state.pinned = photo.id !== gallery.newest()?.id;
@@ -81,7 +90,7 @@ async function capture() {
   updateBusy();
   showStarting();
   try {
-    const photo = await api.capture();
+    const photo = await api.capture(state.camera);
     addPhoto(photo, { show: true });
     showProgress({ phase: 'done', bytes: photo.size, total: photo.size, attempt: 1 });
   } catch (err) {
@@ -99,7 +108,7 @@ async function toggleFlash(event) {
   state.flashPending = true;
   input.disabled = true;
   try {
-    const res = await api.setFlash(wanted);
+    const res = await api.setLed(state.camera, wanted);
     input.checked = Boolean(res?.on);
   } catch (err) {
     input.checked = !wanted;
@@ -111,9 +120,15 @@ async function toggleFlash(event) {
 }
 
 function applyStatus(status) {
-  renderStatus(status);
+  state.cameras = Array.isArray(status.cameras) ? status.cameras : [status.camera].filter(Boolean);
+  grid.render(state.cameras);
+  $('to-grid').hidden = state.cameras.length < 2;
+  showRoute({ load: false });
+  const camera = state.cameras.find((c) => c.name === state.camera);
+  if (!camera) return;
+  renderStatus({ ...status, camera });
   // `busy` also covers captures whose start this page missed (opened mid-capture, or just reconnected).
-  const busy = status.camera?.busy;
+  const busy = camera.busy;
   if (busy === true && !state.ownCapture && !state.remoteCapture) {
     state.remoteCapture = true;
     updateBusy();
@@ -122,12 +137,58 @@ function applyStatus(status) {
   } else if (busy === false && state.remoteCapture) {
     captureFinished();
   }
-  const flash = status.camera?.led;
-  if (typeof flash === 'boolean' && !state.flashPending) $('flash-toggle').checked = flash;
-  if (Number.isInteger(status.store?.photos)) {
-    gallery.total = status.store.photos;
+  const led = camera.led;
+  if (typeof led === 'boolean' && !state.flashPending) $('flash-toggle').checked = led;
+  if (Number.isInteger(camera.photos)) {
+    gallery.total = camera.photos;
     refreshGalleryChrome();
   }
+}
+
+/** Each tile shows its camera's newest photo. */
+async function refreshLatest(name) {
+  try {
+    const page = await api.listPhotos({ camera: name, limit: 1 });
+    grid.setLatest(name, page.items[0]);
+  } catch {
+    // The tile keeps what it showed; the next event or reconnect tries again.
+  }
+}
+
+/**
+ * Which view the address asks for: `#/cameras/NAME` opens that camera; otherwise the grid, except with a
+ * single camera, whose view opens at once (there is nothing to choose).
+ */
+function route() {
+  const m = /^#\/cameras\/([^/]+)$/.exec(window.location.hash);
+  const names = state.cameras.map((c) => c.name);
+  if (m) {
+    const name = decodeURIComponent(m[1]);
+    if (names.includes(name)) return name;
+  }
+  return names.length === 1 ? names[0] : null;
+}
+
+/** Shows the grid or a camera's view; `load` fetches the photos of the view it changed to. */
+function showRoute({ load = true } = {}) {
+  const wanted = route();
+  document.body.dataset.view = wanted === null ? 'grid' : 'camera';
+  if (wanted === state.camera) return;
+  state.camera = wanted;
+  state.pinned = false;
+  state.remoteCapture = false;
+  hideProgress();
+  hideError();
+  gallery.reset({ items: [], next: null, total: 0 });
+  showPhoto(undefined);
+  refreshGalleryChrome();
+  if (wanted !== null) {
+    $('camera-name').textContent = wanted;
+    document.title = `${wanted} · ESP32-CAM`;
+  } else {
+    document.title = 'ESP32-CAM';
+  }
+  if (load) catchUp();
 }
 
 function confirmDelete(photo) {
@@ -153,10 +214,10 @@ function confirmDelete(photo) {
 async function loadMore() {
   const button = $('load-more');
   const before = gallery.cursor();
-  if (!before) return;
+  if (!before || state.camera === null) return;
   button.disabled = true;
   try {
-    gallery.appendPage(await api.listPhotos({ limit: PAGE, before }));
+    gallery.appendPage(await api.listPhotos({ camera: state.camera, limit: PAGE, before }));
   } catch (err) {
     showError(err);
   } finally {
@@ -172,7 +233,18 @@ async function loadMore() {
  */
 async function resync() {
   try {
-    const [status, page] = await Promise.all([api.getStatus(), api.listPhotos({ limit: PAGE })]);
+    const status = await api.getStatus();
+    applyStatus(status);
+    const camera = state.camera;
+    if (camera === null) {
+      for (const c of state.cameras) await refreshLatest(c.name);
+      state.loaded = true;
+      hideErrorIf(api.E_OFFLINE);
+      return;
+    }
+    const page = await api.listPhotos({ camera, limit: PAGE });
+    // The user opened another camera meanwhile: its own catch-up fills the gallery.
+    if (camera !== state.camera) return;
     const oldest = page.items.at(-1);
     const shownNewest = gallery.newest();
     const complete = page.next === null;
@@ -187,7 +259,6 @@ async function resync() {
       gallery.reset(page);
     }
     state.loaded = true;
-    applyStatus(status);
     refreshViewer();
     refreshGalleryChrome();
     hideErrorIf(api.E_OFFLINE);
@@ -239,6 +310,7 @@ async function start() {
   $('flash-toggle').addEventListener('change', toggleFlash);
   $('load-more').addEventListener('click', loadMore);
   $('error-dismiss').addEventListener('click', hideError);
+  window.addEventListener('hashchange', () => showRoute());
   initFirmwarePanel();
   initConsolePanel();
   initScriptsPanel();
@@ -252,8 +324,8 @@ async function start() {
     },
     handlers: {
       status: applyStatus,
-      'capture:start': () => {
-        if (!state.ownCapture) {
+      'capture:start': ({ camera }) => {
+        if (isOpen(camera) && !state.ownCapture) {
           state.remoteCapture = true;
           updateBusy();
           clearTimeout(state.hideProgressTimer);
@@ -261,16 +333,22 @@ async function start() {
         }
       },
       'capture:progress': (p) => {
+        if (!isOpen(p.camera)) return;
         clearTimeout(state.hideProgressTimer);
         showProgress(p);
       },
       'photo:new': (photo) => {
+        grid.setLatest(photo.camera, photo);
+        if (!isOpen(photo.camera)) return;
         addPhoto(photo);
         if (state.remoteCapture) captureFinished();
       },
-      'photo:deleted': ({ id }) => removePhoto(id),
+      'photo:deleted': ({ id, camera }) => {
+        if (grid.latestId(camera) === id) refreshLatest(camera);
+        removePhoto(id);
+      },
       'capture:error': (err) => {
-        if (state.remoteCapture) {
+        if (isOpen(err.camera) && state.remoteCapture) {
           hideProgress();
           showError(err);
           captureFinished();

@@ -75,8 +75,15 @@ describe('PhotoStore', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const open = (extra: Partial<{ maxPhotos: number; maxBytes: number; fs: FsPort }> = {}) =>
-    PhotoStore.open({ dataDir, maxPhotos: 100, maxBytes: 100 * 1024 * 1024, log: quiet, ...extra });
+  const open = (
+    extra: Partial<{
+      maxPhotos: number;
+      maxBytes: number;
+      fs: FsPort;
+      perCamera: { maxPhotos?: number; maxBytes?: number };
+      nameOfSpec: (spec: string) => string | undefined;
+    }> = {},
+  ) => PhotoStore.open({ dataDir, maxPhotos: 100, maxBytes: 100 * 1024 * 1024, log: quiet, ...extra });
 
   it('saves a photo with its metadata and a thumbnail that decodes', async () => {
     const store = await open();
@@ -249,5 +256,39 @@ describe('PhotoStore', () => {
     const after = await store.save(jpeg, { camera: 'sim', captureMs: 1 });
     expect(store.list().items.map((r) => r.id)).toEqual([after.id, before.id]);
     expect((await store.readJpeg(after.id)).equals(jpeg)).toBe(true);
+  });
+
+  it("keeps each camera's photos apart, and applies each camera's own limit before the overall one", async () => {
+    const store = await open({ maxPhotos: 5, perCamera: { maxPhotos: 2 } });
+    const deleted: Array<{ id: string; camera: string }> = [];
+    store.on('deleted', (e) => deleted.push(e));
+    const front: string[] = [];
+    const back: string[] = [];
+    for (let i = 0; i < 3; i++) front.push((await store.save(await makeJpeg(64, 48, i), { camera: 'front', spec: 'sim', captureMs: 1 })).id);
+    // front's third photo pushed out front's first, never another camera's.
+    expect(deleted).toEqual([{ id: front[0], camera: 'front' }]);
+    for (let i = 0; i < 2; i++) back.push((await store.save(await makeJpeg(64, 48, 10 + i), { camera: 'back', spec: 'sim@0x2d', captureMs: 1 })).id);
+    expect(store.list({ camera: 'front' }).items.map((r) => r.id)).toEqual([front[2], front[1]]);
+    expect(store.list({ camera: 'back' }).items.map((r) => r.id)).toEqual([back[1], back[0]]);
+    expect(store.list({ camera: 'garden' })).toEqual({ items: [], total: 0, next: null });
+    expect([store.count('front'), store.count('back'), store.stats().photos]).toEqual([2, 2, 4]);
+    // The overall limit (5) still holds across cameras: the oldest photo of all goes, whoever took it.
+    const third = await store.save(await makeJpeg(64, 48, 20), { camera: 'garden', spec: 'sim:2@0x2c', captureMs: 1 });
+    const fourth = await store.save(await makeJpeg(64, 48, 21), { camera: 'garden', spec: 'sim:2@0x2c', captureMs: 1 });
+    expect(store.stats().photos).toBe(5);
+    expect(store.has(front[1])).toBe(false);
+    expect([store.count('front'), store.count('back'), store.count('garden')]).toEqual([1, 2, 2]);
+    expect(store.list({ camera: 'garden' }).items.map((r) => r.id)).toEqual([fourth.id, third.id]);
+    // After a restart the shelves are rebuilt from disk.
+    const again = await open({ maxPhotos: 5, perCamera: { maxPhotos: 2 } });
+    expect([again.count('front'), again.count('back'), again.count('garden')]).toEqual([1, 2, 2]);
+  });
+
+  it('names the camera of records kept from before cameras had names', async () => {
+    const old = await open();
+    const { id } = await old.save(await makeJpeg(64, 48, 1), { camera: 'i2c:1@0x2c', captureMs: 1 });
+    const store = await open({ nameOfSpec: (spec) => (spec === 'i2c:1@0x2c' ? 'front' : undefined) });
+    expect(store.get(id)).toMatchObject({ camera: 'front', spec: 'i2c:1@0x2c' });
+    expect(store.list({ camera: 'front' }).items.map((r) => r.id)).toEqual([id]);
   });
 });

@@ -227,7 +227,7 @@ describe('web UI in Chromium', () => {
     // Fill the store past one page through the service's own store, as photos kept from earlier runs would.
     const { body: first } = await api<{ items: PhotoRecord[] }>('/api/photos');
     const jpeg = await srv.services.store.readJpeg(first.items[0].id);
-    for (let i = 0; i < 21; i++) await srv.services.store.save(jpeg, { camera: 'sim', captureMs: 1000 });
+    for (let i = 0; i < 21; i++) await srv.services.store.save(jpeg, { camera: 'cam', spec: 'sim', captureMs: 1000 });
     const { body: all } = await api<{ items: PhotoRecord[]; total: number }>('/api/photos?limit=100');
 
     const fresh = await openPage({ width: 1280, height: 860 }, 'light');

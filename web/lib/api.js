@@ -67,15 +67,18 @@ function request(method, path, body) {
   });
 }
 
+const cameraPath = (camera, tail) => `/api/cameras/${encodeURIComponent(camera)}${tail}`;
+
 export const getStatus = () => request('GET', '/api/status');
-export const capture = () => request('POST', '/api/capture');
-export const setFlash = (on) => request('POST', '/api/flash', { on });
+export const capture = (camera) => request('POST', cameraPath(camera, '/capture'));
+export const setLed = (camera, on) => request('POST', cameraPath(camera, '/led'), { on });
 export const deletePhoto = (id) => request('DELETE', `/api/photos/${encodeURIComponent(id)}`);
 
-export function listPhotos({ limit = 20, before } = {}) {
+/** One camera's photos, newest first. */
+export function listPhotos({ camera, limit = 20, before } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
   if (before) q.set('before', before);
-  return request('GET', `/api/photos?${q}`);
+  return request('GET', `${cameraPath(camera, '/photos')}?${q}`);
 }
 
 /** The download link is built here, not taken from the record, so it always asks for an attachment. */
