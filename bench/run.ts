@@ -22,6 +22,17 @@ async function main(): Promise<void> {
   console.log(row(await clientThroughput('esp32cam-host, protocol 2 (auto) vs device-scripts/main.py', { protocol: 'auto', busHz, photos: PHOTOS }), limit));
   console.log(row(await clientThroughput('esp32cam-host, legacy vs the field script', { protocol: 'legacy', script: 'field', busHz, photos: PHOTOS }), limit));
   console.log(row(await referenceThroughput(busHz, PHOTOS), limit));
+  const { multiCamera } = await import('./multi-camera.js');
+  const m = await multiCamera(PHOTOS, busHz);
+  console.log(
+    `\nThree simulated cameras capturing at once (${m.photosPerCamera} QVGA photos each, ${busHz / 1000} kHz): front and back share bus 1, garden has bus 2:`,
+  );
+  for (const b of m.buses) {
+    console.log(
+      `  ${b.bus} (${b.cameras.join(' + ')}): ${kb(b.photoBytesPerSecond)}/s of photos, ${((b.photoBytesPerSecond / m.limit) * 100).toFixed(1)}% of the bus limit, wire busy ${(b.busy * 100).toFixed(0)}% of the time`,
+    );
+  }
+  console.log(`  all ${m.photosPerCamera * 3} photos in ${m.seconds.toFixed(2)} s`);
   const { flashThroughput } = await import('./flash-throughput.js');
   console.log('\nFlashing a 1.5 MB firmware-like image into the simulated board (wire-time pacing, realistic flash timing):');
   for (const baud of [460800, 921600]) {
