@@ -41,7 +41,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-scripts-'));
   server = await startServer({ port: 0, dataDir, camera: 'sim' }, { healthIntervalMs: 0, log: () => undefined });
   socket = connect(server.url, { transports: ['websocket'], forceNew: true });
-  for (const event of ['push:started', 'push:progress', 'push:log', 'push:done', 'push:failed']) {
+  for (const event of ['job:started', 'job:progress', 'job:log', 'job:done', 'job:failed']) {
     socket.on(event, (data: Record<string, unknown> & { id: string; job?: { id: string } }) =>
       received.push({ event, data: { ...data, id: data.id ?? data.job!.id } }),
     );
@@ -55,21 +55,21 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function push<T>(query: string, body: Uint8Array | string | object, type?: string): Promise<{ status: number; body: T }> {
+async function push<T>(query: string, body: Uint8Array | string | object, type?: string): Promise<{ status: number; body: T; location: string | null }> {
   const json = typeof body === 'object' && !(body instanceof Uint8Array);
   const res = await fetch(new URL(`/api/scripts/push${query ? `?${query}` : ''}`, server.url), {
     method: 'POST',
     headers: { 'content-type': type ?? (json ? 'application/json' : 'text/x-python') },
     body: json ? JSON.stringify(body) : typeof body === 'string' ? body : Buffer.from(body),
   });
-  return { status: res.status, body: (await res.json()) as T };
+  return { status: res.status, body: (await res.json()) as T, location: res.headers.get('location') };
 }
 
 function finished(id: string, timeoutMs = 90_000): Promise<{ event: string; data: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`push job ${id} did not finish`)), timeoutMs);
     const poll = setInterval(() => {
-      const end = received.find((r) => r.data.id === id && (r.event === 'push:done' || r.event === 'push:failed'));
+      const end = received.find((r) => r.data.id === id && (r.event === 'job:done' || r.event === 'job:failed'));
       if (end) {
         clearTimeout(timer);
         clearInterval(poll);
@@ -140,9 +140,9 @@ describe('pushing to the board', () => {
     const res = await push<{ job: PushJobJson }>('', { config: { I2C_ADDRESS: '0x2c' }, force: true });
     expect(res.status).toBe(202);
     const end = await finished(res.body.job.id);
-    expect(end.event).toBe('push:done');
+    expect(end.event).toBe('job:done');
     const events = received.filter((r) => r.data.id === res.body.job.id);
-    expect(events.some((e) => e.event === 'push:progress' && e.data.phase === 'write')).toBe(true);
+    expect(events.some((e) => e.event === 'job:progress' && e.data.phase === 'write')).toBe(true);
     const result = end.data.result as PushJobJson['result'];
     expect(result!.summary.pushed).toBe(2);
     expect(result!.listing.map((f) => f.name)).toEqual(expect.arrayContaining(['camconfig.py', 'main.py']));
@@ -153,7 +153,7 @@ describe('pushing to the board', () => {
   it('pushes an uploaded .py into a folder', async () => {
     const res = await push<{ job: PushJobJson }>('name=util.py&to=lib', 'def answer():\n    return 42\n');
     expect(res.status).toBe(202);
-    expect((await finished(res.body.job.id)).event).toBe('push:done');
+    expect((await finished(res.body.job.id)).event).toBe('job:done');
     const listed = (await (await fetch(new URL('/api/device/files?dir=/lib', server.url))).json()) as { files: Array<{ name: string }> };
     expect(listed.files.map((f) => f.name)).toContain('util.py');
   });
@@ -163,7 +163,7 @@ describe('pushing with run=1', () => {
   it("resets the board, sees the slave script start and pings it over I2C through the service's camera", async () => {
     const res = await push<{ job: PushJobJson }>('run=1', { force: true });
     const end = await finished(res.body.job.id);
-    expect(end.event).toBe('push:done');
+    expect(end.event).toBe('job:done');
     const run = (end.data.result as { run: { reset: string; banner: string; address: number; ping: { protocol: string } } }).run;
     expect(run.reset).toBe('rts');
     expect(run.banner).toMatch(/^esp32cam-slave\/\S+ .*: I2C 0x2C/);
@@ -173,10 +173,10 @@ describe('pushing with run=1', () => {
   it("fails the job, naming both addresses, when a pushed setting moves the slave away from the service's camera", async () => {
     const res = await push<{ job: PushJobJson }>('run=1', { config: { I2C_ADDRESS: '0x2d' } });
     const end = await finished(res.body.job.id);
-    expect(end.event).toBe('push:failed');
+    expect(end.event).toBe('job:failed');
     expect(end.data.error).toMatchObject({ code: 'E_CONFIG', message: expect.stringMatching(/0x2d.*0x2c/) });
     // Put it back for the tests after this one.
-    expect((await finished((await push<{ job: PushJobJson }>('run=1', { config: { I2C_ADDRESS: '0x2c' } })).body.job.id)).event).toBe('push:done');
+    expect((await finished((await push<{ job: PushJobJson }>('run=1', { config: { I2C_ADDRESS: '0x2c' } })).body.job.id)).event).toBe('job:done');
   });
 });
 
@@ -200,11 +200,21 @@ describe('a board without MicroPython (its flash erased, so the ROM loops on "in
     expect(res.status).toBe(202);
     expect(res.body.job).toMatchObject({ port: simPath(), state: 'running', source: 'bundled slave script', files: 2 });
     const end = await finished(res.body.job.id);
-    expect(end.event).toBe('push:failed');
+    expect(end.event).toBe('job:failed');
     expect(end.data.error).toMatchObject({ code: 'E_NOT_MICROPYTHON' });
     const job = (await (await fetch(new URL(`/api/scripts/jobs/${res.body.job.id}`, server.url))).json()) as { job: PushJobJson };
     expect(job.job).toMatchObject({ state: 'failed', error: { code: 'E_NOT_MICROPYTHON' } });
     expect(job.job.log[0]).toMatch(/Pushing \/camconfig\.py, \/main\.py to sim:cam/);
+    // The one job API has it too, with its kind, as does every event of it.
+    expect(res.location).toBe(`/api/jobs/${res.body.job.id}`);
+    const one = (await (await fetch(new URL(`/api/jobs/${res.body.job.id}`, server.url))).json()) as { job: PushJobJson & { kind: string } };
+    expect(one.job).toMatchObject({ id: res.body.job.id, kind: 'push', state: 'failed' });
+    const all = (await (await fetch(new URL('/api/jobs', server.url))).json()) as { jobs: Array<{ id: string; kind: string }> };
+    expect(all.jobs.find((j) => j.id === res.body.job.id)?.kind).toBe('push');
+    const flashOnly = (await (await fetch(new URL('/api/jobs?kind=flash', server.url))).json()) as { jobs: Array<{ id: string }> };
+    expect(flashOnly.jobs.some((j) => j.id === res.body.job.id)).toBe(false);
+    expect((await fetch(new URL('/api/jobs?kind=reboot', server.url))).status).toBe(400);
+    expect(received.filter((r) => r.data.id === res.body.job.id).every((r) => r.data.kind === 'push')).toBe(true);
     // The port is free again.
     expect(server.services.serial.claims.holder(simPath())).toBeUndefined();
   });

@@ -349,7 +349,8 @@ export function initFirmwarePanel(root = document.getElementById('firmware-panel
 
   if (socket) {
     for (const name of ['job:started', 'job:progress', 'job:log', 'job:done', 'job:failed']) {
-      socket.on(name, (data) => onEvent(name, data));
+      // Pushes run as jobs too; this panel follows the flash jobs only.
+      socket.on(name, (data) => data?.kind === 'flash' && onEvent(name, data));
     }
     let connectedBefore = false;
     socket.on('connect', () => {

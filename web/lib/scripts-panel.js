@@ -109,12 +109,12 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
   }
 
   function apply(event, data) {
-    if (event === 'push:progress') {
+    if (event === 'job:progress') {
       ui.progress.hidden = false;
       ui.bar.max = Math.max(1, data.total);
       ui.bar.value = Math.min(data.sent, data.total);
       ui.progressText.textContent = `${data.sourceName} (${data.index + 1} of ${data.count}): ${PHASE[data.phase] ?? data.phase} ${formatBytes(data.sent)} / ${formatBytes(data.total)}`;
-    } else if (event === 'push:done') {
+    } else if (event === 'job:done') {
       const { summary, listing, run } = data.result;
       jobId = null;
       setBusy(false);
@@ -128,7 +128,7 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
       showFiles('/', listing);
       ui.state.textContent = 'Pushed';
       root.dataset.state = 'done';
-    } else if (event === 'push:failed') {
+    } else if (event === 'job:failed') {
       jobId = null;
       setBusy(false);
       ui.progress.hidden = true;
@@ -139,7 +139,7 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
   }
 
   function onEvent(event, data) {
-    const id = event === 'push:started' ? data.job.id : data.id;
+    const id = event === 'job:started' ? data.job.id : data.id;
     if (id === jobId) apply(event, data);
     else if (jobId === 'pending') early.push([event, data]);
   }
@@ -206,7 +206,10 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
   });
   ui.list.addEventListener('click', listFiles);
   ui.form.addEventListener('submit', push);
-  if (socket) for (const name of ['push:started', 'push:progress', 'push:log', 'push:done', 'push:failed']) socket.on(name, (data) => onEvent(name, data));
+  // Flash jobs share the job events; this panel follows the push jobs only.
+  if (socket)
+    for (const name of ['job:started', 'job:progress', 'job:log', 'job:done', 'job:failed'])
+      socket.on(name, (data) => data?.kind === 'push' && onEvent(name, data));
   root.dataset.ready = 'true';
   return { listFiles };
 }

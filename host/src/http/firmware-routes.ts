@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Router, type RequestHandler } from 'express';
-import type { Server as SocketServer } from 'socket.io';
 import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
-import type { FlashJobRequest, FlashJobs } from '../services/flash-jobs.js';
+import type { FlashJobRequest } from '../services/flash-jobs.js';
 import type { Services } from '../services/start-services.js';
 import { streamUpload, uploadOf, type UploadGate } from './upload/index.js';
 
@@ -108,22 +107,5 @@ export function firmwareRoutes(services: Services, gate: UploadGate): Router {
   };
   router.post('/api/firmware', parseFirmwareQuery, requireBinaryBody, upload, startJob);
 
-  router.get('/api/jobs', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ jobs: jobs.list() });
-  });
-
-  router.get('/api/jobs/:id', (req, res) => {
-    res.set('Cache-Control', 'no-store').json({ job: jobs.get(req.params.id) });
-  });
-
   return router;
-}
-
-/** Forwards every flash job's events to every page: job:started, job:progress, job:log, job:done, job:failed. */
-export function relayFlashJobs(io: SocketServer, jobs: FlashJobs): void {
-  jobs.on('job:started', (event) => io.emit('job:started', event));
-  jobs.on('job:progress', (event) => io.emit('job:progress', event));
-  jobs.on('job:log', (event) => io.emit('job:log', event));
-  jobs.on('job:done', (event) => io.emit('job:done', event));
-  jobs.on('job:failed', (event) => io.emit('job:failed', event));
 }

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { Router, type RequestHandler } from 'express';
-import type { Server as SocketServer } from 'socket.io';
 import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
 import type { PushJobRequest, PushJobs } from '../services/push-jobs.js';
@@ -116,12 +115,13 @@ export function scriptRoutes(jobs: PushJobs, opts: { dataDir: string; limitBytes
     const job = await jobs.start(request);
     res
       .status(202)
-      .set('Location', `/api/scripts/jobs/${job.id}`)
+      .set('Location', `/api/jobs/${job.id}`)
       .set('Cache-Control', 'no-store')
       .json({ job: { id: job.id, port: job.port, state: job.state, source: job.source, files: job.files } });
   };
   router.post('/api/scripts/push', parsePushQuery, requireScriptType, uploadUnlessJson, startPush);
 
+  // The push jobs alone, where they were before the one job API (/api/jobs).
   router.get('/api/scripts/jobs', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ jobs: jobs.list() });
   });
@@ -137,13 +137,4 @@ export function scriptRoutes(jobs: PushJobs, opts: { dataDir: string; limitBytes
   });
 
   return router;
-}
-
-/** Every push job's events to every page, under names of their own (the firmware panel follows job:*). */
-export function relayPushJobs(io: SocketServer, jobs: PushJobs): void {
-  jobs.on('job:started', (event) => io.emit('push:started', event));
-  jobs.on('job:progress', (event) => io.emit('push:progress', event));
-  jobs.on('job:log', (event) => io.emit('push:log', event));
-  jobs.on('job:done', (event) => io.emit('push:done', event));
-  jobs.on('job:failed', (event) => io.emit('push:failed', event));
 }

@@ -7,10 +7,11 @@ import type { Services } from '../services/start-services.js';
 import { cameraRoutes } from './camera-routes.js';
 import { attachConsole } from './console-socket.js';
 import { apiNotFound, errorHandler } from './error-responses.js';
-import { firmwareRoutes, relayFlashJobs } from './firmware-routes.js';
+import { firmwareRoutes } from './firmware-routes.js';
+import { jobRoutes, relayJobs } from './job-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
-import { relayPushJobs, scriptRoutes } from './script-routes.js';
+import { scriptRoutes } from './script-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
 import { requestLog } from './request-log.js';
 import { logger } from '../log/index.js';
@@ -66,6 +67,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use(photoRoutes(services.cameras));
   app.use(cameraRoutes(services.cameras));
   app.use(firmwareRoutes(services, doors.uploads));
+  app.use(jobRoutes(services.flashJobs, services.pushJobs));
   app.use(scriptRoutes(services.pushJobs, { dataDir: services.config.dataDir, limitBytes: services.config.limits.scriptBytes, gate: doors.uploads }));
   app.use('/api', apiNotFound);
   app.use(vendorRoutes());
@@ -135,8 +137,7 @@ export async function serveHttp(services: Services, opts: { log?: (line: string)
   const server = createServer(buildApp(services, doors, log));
   const io = attachRealtime(server, services.cameras, socketAdmission(doors.allowsHost, doors.gate));
   dropRotatedSockets(io, doors.gate);
-  relayFlashJobs(io, services.flashJobs);
-  relayPushJobs(io, services.pushJobs);
+  relayJobs(io, services.flashJobs, services.pushJobs);
   attachConsole(io, services.consoles);
   try {
     await listen(server, config.port, config.host);

@@ -42,6 +42,7 @@ export class FlashJobs extends EventEmitter<FlashJobEvents> {
     const claims = opts.ports.claims;
     this.runner = new JobRunner({
       events: this,
+      kind: 'flash',
       noun: 'flash job',
       idSource: 'the id that POST /api/firmware returned',
       claims,

@@ -10,9 +10,13 @@ const jobLog = logger('service');
 
 export type JobState = 'running' | 'done' | 'failed';
 
+/** What a job does: write firmware, or push scripts. Every job and every job event says which. */
+export type JobKind = 'flash' | 'push';
+
 /** A job as GET …/jobs/:id returns it; `X` adds the kind's own facts (a flash job's image size). */
 export type JobSnapshot<P, R, X extends object = object> = {
   id: string;
+  kind: JobKind;
   port: string;
   state: JobState;
   startedAt: string;
@@ -23,13 +27,13 @@ export type JobSnapshot<P, R, X extends object = object> = {
   log: string[];
 } & X;
 
-/** The events a runner emits, which socket.io forwards to every page (under the kind's own names). */
+/** The events a runner emits, which socket.io forwards to every page as they are; each names its job's kind. */
 export interface JobEvents<P, R, S> {
-  'job:started': [{ job: S }];
-  'job:progress': [{ id: string } & P];
-  'job:log': [{ id: string; line: string }];
-  'job:done': [{ id: string; result: R }];
-  'job:failed': [{ id: string; error: ErrorPayload }];
+  'job:started': [{ kind: JobKind; job: S }];
+  'job:progress': [{ id: string; kind: JobKind } & P];
+  'job:log': [{ id: string; kind: JobKind; line: string }];
+  'job:done': [{ id: string; kind: JobKind; result: R }];
+  'job:failed': [{ id: string; kind: JobKind; error: ErrorPayload }];
 }
 
 /** What a job's work reports through. */
@@ -44,6 +48,7 @@ export interface JobContext<P> {
 export interface JobRunnerOptions<P, R, S> {
   /** Where the job events go: the owner (FlashJobs, PushJobs) is the EventEmitter the service relays. */
   events: EventEmitter<JobEvents<P, R, S>>;
+  kind: JobKind;
   /** "flash job", "push job": named in errors and in the service log. */
   noun: string;
   /** Where an id comes from, for the "not an id" hint: "the id that POST /api/firmware returned". */
@@ -73,6 +78,7 @@ class JobRecord<P, R, X extends object> {
 
   constructor(
     readonly id: string,
+    readonly kind: JobKind,
     readonly port: string,
     readonly extra: X,
   ) {}
@@ -85,6 +91,7 @@ class JobRecord<P, R, X extends object> {
   snapshot(): JobSnapshot<P, R, X> {
     return {
       id: this.id,
+      kind: this.kind,
       port: this.port,
       ...this.extra,
       state: this.state,
@@ -133,10 +140,10 @@ export class JobRunner<P extends object, R, X extends object = object> {
       busyMessage: (p) => this.opts.busyMessage(p, id),
       busyHint: this.opts.busyHint,
     });
-    const job = new JobRecord<P, R, X>(id, path, extra);
+    const job = new JobRecord<P, R, X>(id, this.opts.kind, path, extra);
     this.jobs.set(id, job);
     this.forgetOldJobs();
-    this.emit('job:started', { job: job.snapshot() });
+    this.emit('job:started', { kind: this.opts.kind, job: job.snapshot() });
     if (lines.first) this.line(job, lines.first);
     const done = this.run(job, work, lines.done).finally(() => {
       release();
@@ -189,7 +196,7 @@ export class JobRunner<P extends object, R, X extends object = object> {
         if (phase !== lastPhase || last || now - lastSent >= PROGRESS_EVERY_MS) {
           lastSent = now;
           lastPhase = phase;
-          this.emit('job:progress', { id: job.id, ...progress });
+          this.emit('job:progress', { id: job.id, kind: this.opts.kind, ...progress });
         }
       },
       line: (text) => this.line(job, text),
@@ -200,7 +207,7 @@ export class JobRunner<P extends object, R, X extends object = object> {
       job.state = 'done';
       job.finishedAt = new Date();
       if (doneLine) this.line(job, doneLine(result));
-      this.emit('job:done', { id: job.id, result });
+      this.emit('job:done', { id: job.id, kind: this.opts.kind, result });
     } catch (err) {
       const error = errorPayload(err);
       if (!(err instanceof Esp32CamError)) {
@@ -211,13 +218,13 @@ export class JobRunner<P extends object, R, X extends object = object> {
       job.error = error;
       job.state = 'failed';
       job.finishedAt = new Date();
-      this.emit('job:failed', { id: job.id, error });
+      this.emit('job:failed', { id: job.id, kind: this.opts.kind, error });
     }
   }
 
   private line(job: JobRecord<P, R, X>, line: string): void {
     job.addLine(line);
-    this.emit('job:log', { id: job.id, line });
+    this.emit('job:log', { id: job.id, kind: this.opts.kind, line });
   }
 
   private newId(): string {

@@ -73,6 +73,7 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
     this.opts = opts;
     this.runner = new JobRunner({
       events: this,
+      kind: 'push',
       noun: 'push job',
       idSource: 'the id that POST /api/scripts/push returned',
       claims: opts.ports.claims,
