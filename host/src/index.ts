@@ -9,7 +9,7 @@ export { startServer, type RunningServer } from './app/index.js';
 export { PhotoStore } from './services/photo-store.js';
 export { loadConfig } from './config/index.js';
 export { flashFirmware, type FlashOptions, type FlashEvent, type FlashResult } from './devices/flasher/flasher.js';
-export type { BeforeOption } from './devices/flasher/reset.js';
+export type { BeforeOption } from './devices/board-reset/reset-lines.js';
 export { listSerialPorts, openSerialPort, type SerialPortInfo, type SerialPortHandle } from './transports/serial/index.js';
 export { SimSerialBoard, SimSerialBinding, registerSimSerialBoard, unregisterSimSerialBoard, SIM_PORT_PATH } from './sim/uart/index.js';
 export { inspectImage, planFlash } from '../../protocol/src/esp-image/index.js';

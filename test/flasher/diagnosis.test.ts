@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseBootLog } from '../../host/src/devices/flasher/boot-log.js';
 import { connectError } from '../../host/src/devices/flasher/connect.js';
-import { classicReset, noReset } from '../../host/src/devices/flasher/reset.js';
+import { classicReset, noReset } from '../../host/src/devices/board-reset/reset-lines.js';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 const DOWNLOAD_LOG =

@@ -107,6 +107,24 @@ describe('the serial console over socket.io', () => {
     expect(Buffer.concat(received).toString('latin1')).toBe('print(6*7)\r\x03');
   });
 
+  it("resets the board through the port's RTS line, with the reset sequence flashing uses, and every tab sees it boot", async () => {
+    const booted = new Promise<unknown>((resolve) => board().once('boot', resolve));
+    // The slave script runs again after the boot: it has started once it arms its watchdog.
+    const scriptUp = new Promise<unknown>((resolve) => server.sim!.once('watchdog', resolve));
+    const before = b.output().length;
+    expect(await a.emitWithAck('console:reset', {})).toEqual({ ok: true });
+    await booted;
+    await until(() => /rst:0x1 \(POWERON_RESET\)/.test(b.output().slice(before)), 'the boot log in the other tab');
+    // Back to the prompt for the tests that follow: stop the script again.
+    await scriptUp;
+    const stopped = a.output().length;
+    expect(await a.emitWithAck('console:input', Buffer.from([0x03]))).toEqual({ ok: true });
+    await until(() => /KeyboardInterrupt: \r\n[^]*>>> $/.test(a.output().slice(stopped)), 'the prompt after the reset');
+    const stranger = await tab();
+    expect(await stranger.emitWithAck('console:reset', {})).toMatchObject({ error: { code: 'E_BAD_INPUT', message: expect.stringMatching(/not connected/) } });
+    stranger.close();
+  });
+
   it('holds the port: a flash or another opener is refused naming the web console', async () => {
     const res = await fetch(new URL(`/api/firmware?port=${simPath()}`, server.url), {
       method: 'POST',

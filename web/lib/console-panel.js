@@ -31,6 +31,7 @@ const PANEL_HTML = `
       <button type="button" class="secondary" data-testid="con-ctrl-c" data-bytes="03" title="Interrupt the running program">Ctrl-C</button>
       <button type="button" class="secondary" data-testid="con-ctrl-d" data-bytes="04" title="Soft reset (at the REPL prompt)">Ctrl-D</button>
       <button type="button" class="secondary" data-testid="con-ctrl-b" data-bytes="02" title="Leave the raw REPL">Ctrl-B</button>
+      <button type="button" class="secondary" data-testid="con-reset" id="con-reset" title="Press RST through the port's RTS line">Reset board</button>
     </div>
     <form class="con-raw" id="con-raw" novalidate>
       <label for="con-raw-input">Raw bytes (hex)</label>
@@ -188,6 +189,12 @@ export function initConsolePanel(root = document.getElementById('console-panel')
   });
   ui.refresh.addEventListener('click', loadPorts);
   ui.connect.addEventListener('click', () => (connected ? disconnect() : connect()));
+  root.querySelector('#con-reset').addEventListener('click', async () => {
+    if (!socket || !connected) return;
+    const reply = await socket.emitWithAck('console:reset', {});
+    if (reply?.error) errors.show(reply.error);
+    term?.focus();
+  });
   for (const button of root.querySelectorAll('[data-bytes]')) {
     button.addEventListener('click', () => {
       emitInput(parseHexBytes(button.dataset.bytes));

@@ -99,6 +99,17 @@ function handleSocket(socket: Socket, consoles: SerialConsoles): void {
     }
   });
 
+  socket.on('console:reset', async (...args: unknown[]) => {
+    const ack = ackOf(args);
+    try {
+      if (watching === undefined) throw new Esp32CamError('E_BAD_INPUT', 'This page is not connected to a console', 'Press Connect first.');
+      await consoles.resetBoard(socket.id, watching);
+      ack?.({ ok: true });
+    } catch (err) {
+      fail(err, ack);
+    }
+  });
+
   socket.on('console:leave', (...args: unknown[]) => {
     leave();
     ackOf(args)?.({ ok: true });

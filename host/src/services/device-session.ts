@@ -5,10 +5,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BindingInterface } from '@serialport/bindings-cpp';
-import { hardReset } from '../devices/flasher/reset.js';
+import { wasReset, type BoardSession } from '../devices/board-reset/reset-board.js';
 import { RawReplClient, duplexLink, type RawReplOptions } from '../devices/repl/index.js';
 import { Esp32CamError, isEsp32CamError } from '../errors.js';
-import { openSerialPort, type BridgeKind, type SerialPortHandle } from '../transports/serial/index.js';
+import { openSerialPort, type BridgeKind } from '../transports/serial/index.js';
 
 /** MicroPython's REPL runs at 115200 baud on the ESP32's UART0. */
 export const REPL_BAUD = 115200;
@@ -22,10 +22,7 @@ export interface PortSpec {
   bridge?: BridgeKind;
 }
 
-export interface ReplSession {
-  client: RawReplClient;
-  handle: SerialPortHandle;
-}
+export type ReplSession = BoardSession;
 
 export interface ReplSessionOptions {
   repl?: RawReplOptions;
@@ -34,9 +31,6 @@ export interface ReplSessionOptions {
   /** Leave the board at the raw prompt instead of returning it to the friendly REPL (default false). */
   stayRaw?: boolean;
 }
-
-/** Sessions whose board was reset: their client no longer knows the board's state. */
-const resetSessions = new WeakSet<ReplSession>();
 
 /**
  * Opens `spec.path`, runs `fn` with a RawReplClient on it, and closes the port whatever happens. `owner`
@@ -60,7 +54,7 @@ export async function withReplSession<T>(spec: PortSpec, owner: string, fn: (ses
   // Back at `>>> ` after success or failure, the board is what a terminal opened next expects (a board left
   // in the raw REPL echoes nothing). Not after a reset, nor when the board stopped answering.
   const leave = async (): Promise<void> => {
-    if (!opts.stayRaw && !lost && client.inRawRepl && !resetSessions.has(session)) await client.exitRaw().catch(() => undefined);
+    if (!opts.stayRaw && !lost && client.inRawRepl && !wasReset(session)) await client.exitRaw().catch(() => undefined);
   };
   try {
     const result = await fn(session);
@@ -78,99 +72,4 @@ export async function withReplSession<T>(spec: PortSpec, owner: string, fn: (ses
   }
 }
 
-export type ResetMode = 'hard' | 'soft';
-
-export interface ResetOptions {
-  /** Stop collecting boot output once it matches (e.g. the slave script's banner). */
-  until?: RegExp;
-  /** Collect boot output at most this long (default 5 s). */
-  waitMs?: number;
-  /** Stop once the board has been quiet this long after printing something (default 1.5 s). */
-  quietMs?: number;
-}
-
-export interface ResetResult {
-  mode: ResetMode;
-  /** How it was done: the DTR/RTS lines, machine.reset(), or Ctrl-D at the friendly REPL. */
-  how: 'rts' | 'machine.reset' | 'ctrl-d';
-  /** What the board printed after the reset, as text. */
-  output: string;
-}
-
-/**
- * Resets the board and returns what it printed. Hard: EN pulled low through RTS (the flasher's sequence,
- * GPIO0 left high) when the port has modem lines, else `machine.reset()` through the REPL. Soft: Ctrl-D at
- * the friendly REPL, which restarts MicroPython and runs boot.py and main.py. The session's client must not
- * be used for REPL work afterwards: open a new session.
- */
-export async function resetBoard(session: ReplSession, mode: ResetMode, opts: ResetOptions = {}): Promise<ResetResult> {
-  const { client, handle } = session;
-  resetSessions.add(session);
-  if (mode === 'soft') {
-    // enterRaw stops main.py and re-arms the watchdog, so the board cannot bite before Ctrl-D.
-    await client.enterRaw();
-    await client.exitRaw();
-    const capture = captureOutput(handle, opts);
-    await write(handle, Uint8Array.of(0x04));
-    return { mode, how: 'ctrl-d', output: await capture.done };
-  }
-  if (handle.hasModemLines) {
-    const capture = captureOutput(handle, opts);
-    await hardReset({ set: async (lines) => void (await handle.setSignals(lines)) });
-    return { mode, how: 'rts', output: await capture.done };
-  }
-  await client.enterRaw();
-  const capture = captureOutput(handle, opts);
-  try {
-    const r = await client.exec('import machine\nmachine.reset()\n', { timeoutMs: 3000 });
-    if (r.error) {
-      capture.cancel();
-      throw new Esp32CamError(
-        'E_NOT_MICROPYTHON',
-        `machine.reset() failed on the board: ${r.error.trim().split('\n').pop() ?? ''}`,
-        "Press the board's RST button to reset it; a port with DTR/RTS (a USB bridge, not a pty) lets esp32cam reset it by itself.",
-      );
-    }
-  } catch (err) {
-    // The reset cuts the exec short: the reboot it reports is the expected outcome.
-    if (!isEsp32CamError(err, 'E_BOARD_REBOOTED') && !isEsp32CamError(err, 'E_REPL_TIMEOUT')) {
-      capture.cancel();
-      throw err;
-    }
-  }
-  return { mode, how: 'machine.reset', output: await capture.done };
-}
-
-async function write(handle: SerialPortHandle, bytes: Uint8Array): Promise<void> {
-  await new Promise<void>((resolve, reject) => handle.port.write(bytes, (err) => (err ? reject(err) : resolve())));
-}
-
-const MAX_CAPTURE_CHARS = 64 * 1024;
-
-/** Collects what the board prints until `until` matches, it goes quiet after speaking, or the wait ends. */
-function captureOutput(handle: SerialPortHandle, opts: ResetOptions): { done: Promise<string>; cancel(): void } {
-  const waitMs = opts.waitMs ?? 5000;
-  const quietMs = opts.quietMs ?? 1500;
-  let text = '';
-  let finish: () => void = () => undefined;
-  const done = new Promise<string>((resolve) => {
-    let quietTimer: NodeJS.Timeout | undefined;
-    const onData = (chunk: Buffer): void => {
-      // A script that prints forever must not grow this without bound: the end is what explains the boot.
-      text = (text + chunk.toString('latin1')).slice(-MAX_CAPTURE_CHARS);
-      if (opts.until?.test(text)) return finish();
-      clearTimeout(quietTimer);
-      quietTimer = setTimeout(finish, quietMs);
-    };
-    const deadline = setTimeout(() => finish(), waitMs);
-    finish = () => {
-      clearTimeout(deadline);
-      clearTimeout(quietTimer);
-      handle.port.off('data', onData);
-      resolve(Buffer.from(text, 'latin1').toString('utf8'));
-    };
-    handle.port.on('data', onData);
-    void handle.closed.then(() => finish());
-  });
-  return { done, cancel: () => finish() };
-}
+export { resetBoard, type ResetMode, type ResetOptions, type ResetResult } from '../devices/board-reset/reset-board.js';

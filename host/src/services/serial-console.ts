@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Esp32CamError } from '../errors.js';
+import { hardReset } from '../devices/board-reset/index.js';
 import { openSerialPort, type SerialPortHandle } from '../transports/serial/index.js';
 import { errorPayload, type ErrorPayload } from './error-payload.js';
 import type { SerialPorts } from './serial/index.js';
@@ -162,6 +163,26 @@ export class SerialConsoles extends EventEmitter<ConsoleEvents> {
     }
     if (bytes.length === 0) return;
     await new Promise<void>((resolve) => handle.port.write(Buffer.from(bytes), () => resolve()));
+  }
+
+  /**
+   * Presses RST through the console's own port (the reset sequence flashing and pushing use), so the viewers
+   * see the board boot. A port without modem lines (a pty, a loose adapter) cannot do it.
+   */
+  async resetBoard(viewer: string, port: string): Promise<void> {
+    const session = this.sessions.get(port);
+    const handle = session?.handle;
+    if (!session || !handle || session.ending || !session.viewers.has(viewer)) {
+      throw new Esp32CamError('E_BAD_INPUT', `The console on ${port} is not connected`, 'Press Connect first.');
+    }
+    if (!handle.hasModemLines) {
+      throw new Esp32CamError(
+        'E_BAD_INPUT',
+        `${port} has no DTR/RTS lines to reset the board with`,
+        "Press the board's RST button, or type Ctrl-D at the >>> prompt for a soft reset.",
+      );
+    }
+    await hardReset({ set: async (lines) => void (await handle.setSignals(lines)) });
   }
 
   async close(): Promise<void> {

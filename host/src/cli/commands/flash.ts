@@ -5,7 +5,7 @@ import { DEFAULTS } from '../../config/load-config.js';
 import { inspectImage } from '../../../../protocol/src/esp-image/index.js';
 import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/flasher/flasher.js';
 import { refusalToError } from '../../devices/flasher/image-check.js';
-import type { BeforeOption } from '../../devices/flasher/reset.js';
+import type { BeforeOption } from '../../devices/board-reset/reset-lines.js';
 import { Esp32CamError, systemErrorCode } from '../../errors.js';
 import { withSerialPort } from '../serial-port-choice.js';
 import { formatBytes } from '../format.js';

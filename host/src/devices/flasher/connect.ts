@@ -2,7 +2,7 @@ import type { SerialPortStream } from '@serialport/stream';
 import { ESPLoader, Transport } from 'esptool-js';
 import { Esp32CamError } from '../../errors.js';
 import { BootLogCapture, diagnoseBootLog, type BootDiagnosis } from './boot-log.js';
-import { classicReset, hardReset, MANUAL_INSTRUCTIONS, type ModemLines, type ResetStep } from './reset.js';
+import { classicReset, hardReset, MANUAL_INSTRUCTIONS, type ModemLines, type ResetStep } from '../board-reset/reset-lines.js';
 import type { WebSerialAdapter } from './webserial-adapter.js';
 
 export const ROM_BAUD = 115200;

@@ -7,7 +7,7 @@ import type { BridgeKind } from '../../transports/serial/bridges.js';
 import { BootLogCapture, printable } from './boot-log.js';
 import { connect, ROM_BAUD, type Connection } from './connect.js';
 import { checkFirmware, refusalToError } from './image-check.js';
-import { hardReset, resetPlan, type BeforeOption, type ModemLines } from './reset.js';
+import { hardReset, resetPlan, type BeforeOption, type ModemLines } from '../board-reset/reset-lines.js';
 import { WebSerialAdapter } from './webserial-adapter.js';
 import { writeImage } from './write-image.js';
 
