@@ -22,6 +22,13 @@ export function encodeLegacyCommand(command: LegacyCommand): Uint8Array {
   return ascii.encode(command);
 }
 
+/** A slice's header and data: what follows a 201. */
+export type LegacySlice =
+  | { kind: 'data'; data: Uint8Array; length: number }
+  /** Fewer bytes than the slice needs, so far. */
+  | { kind: 'incomplete'; need: number }
+  | { kind: 'malformed'; reason: string };
+
 export type LegacyReply =
   | { kind: 'ok' }
   | { kind: 'failed' }
@@ -32,9 +39,21 @@ export type LegacyReply =
   | { kind: 'malformed'; reason: string };
 
 /**
- * Decodes one reply from the start of `bytes`. `maxData` bounds a 201 length: anything larger cannot be a
- * real slice, which is how a read of garbage (a repeated byte) is told from a real header.
+ * Decodes the part of a 201 reply after its status byte: a u16 little-endian length, then that many bytes.
+ * `maxData` bounds the length: anything larger cannot be a real slice, which is how a read of garbage (a
+ * repeated byte) is told from a real header.
  */
+export function decodeLegacySlice(bytes: Uint8Array, maxData = LEGACY_CHUNK): LegacySlice {
+  if (bytes.length < 2) return { kind: 'incomplete', need: 2 };
+  const length = bytes[0]! | (bytes[1]! << 8);
+  if (length > maxData) {
+    return { kind: 'malformed', reason: `slice length ${length} exceeds the ${maxData}-byte maximum` };
+  }
+  if (bytes.length < 2 + length) return { kind: 'incomplete', need: 2 + length };
+  return { kind: 'data', data: bytes.subarray(2, 2 + length), length };
+}
+
+/** Decodes one reply from the start of `bytes`: a status, and for 201 its slice (see decodeLegacySlice). */
 export function decodeLegacyReply(bytes: Uint8Array, maxData = LEGACY_CHUNK): LegacyReply {
   if (bytes.length < 1) return { kind: 'incomplete', need: 1 };
   const status = bytes[0];
@@ -43,37 +62,8 @@ export function decodeLegacyReply(bytes: Uint8Array, maxData = LEGACY_CHUNK): Le
   if (status !== STATUS_DATA) {
     return { kind: 'malformed', reason: `status byte 0x${hex(status!)} is not 200, 201 or 100` };
   }
-  if (bytes.length < 3) return { kind: 'incomplete', need: 3 };
-  const length = bytes[1]! | (bytes[2]! << 8);
-  if (length > maxData) {
-    return { kind: 'malformed', reason: `slice length ${length} exceeds the ${maxData}-byte maximum` };
-  }
-  if (bytes.length < 3 + length) return { kind: 'incomplete', need: 3 + length };
-  return { kind: 'data', data: bytes.subarray(3, 3 + length), length };
-}
-
-/** The bytes a legacy slave queues for a reply; the simulator's tests and fixtures compare against these. */
-export function encodeLegacyReply(reply: { kind: 'ok' } | { kind: 'failed' } | { kind: 'data'; data: Uint8Array }): Uint8Array {
-  if (reply.kind === 'ok') return Uint8Array.of(STATUS_OK);
-  if (reply.kind === 'failed') return Uint8Array.of(STATUS_FAILED);
-  if (reply.data.length > 0xffff) throw new RangeError('a legacy slice is at most 65535 bytes');
-  const out = new Uint8Array(3 + reply.data.length);
-  out[0] = STATUS_DATA;
-  out[1] = reply.data.length & 0xff;
-  out[2] = reply.data.length >> 8;
-  out.set(reply.data, 3);
-  return out;
-}
-
-/**
- * Splits a photo into the slices a legacy slave sends for successive `get`s, ending with the empty slice.
- * A size that is an exact multiple of the slice size ends with a full slice and then the empty one.
- */
-export function legacySlices(photo: Uint8Array, chunk = LEGACY_CHUNK): Uint8Array[] {
-  const slices: Uint8Array[] = [];
-  for (let at = 0; at < photo.length; at += chunk) slices.push(photo.subarray(at, Math.min(at + chunk, photo.length)));
-  slices.push(new Uint8Array(0));
-  return slices;
+  const slice = decodeLegacySlice(bytes.subarray(1), maxData);
+  return slice.kind === 'incomplete' ? { kind: 'incomplete', need: 1 + slice.need } : slice;
 }
 
 function hex(n: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLegacyReply, encodeLegacyCommand, encodeLegacyReply, legacySlices, LEGACY_COMMANDS } from '../../protocol/src/index.js';
+import { decodeLegacyReply, decodeLegacySlice, encodeLegacyCommand, LEGACY_COMMANDS } from '../../protocol/src/index.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 
@@ -65,28 +65,11 @@ describe('legacy replies', () => {
     expect(decodeLegacyReply(Uint8Array.from([0xc9, 100, 0, ...new Uint8Array(100)])).kind).toBe('data');
   });
 
-  it('encodes replies exactly as the slave queues them', () => {
-    expect([...encodeLegacyReply({ kind: 'ok' })]).toEqual([0xc8]);
-    expect([...encodeLegacyReply({ kind: 'failed' })]).toEqual([0x64]);
-    expect([...encodeLegacyReply({ kind: 'data', data: bytes(1, 2) })]).toEqual([0xc9, 2, 0, 1, 2]);
-    expect([...encodeLegacyReply({ kind: 'data', data: bytes() })]).toEqual([0xc9, 0, 0]);
-  });
-});
-
-describe('legacy slicing', () => {
-  it('cuts a 250-byte photo into 100, 100, 50 and the empty slice', () => {
-    const photo = Uint8Array.from({ length: 250 }, (_, i) => i & 0xff);
-    const slices = legacySlices(photo);
-    expect(slices.map((s) => s.length)).toEqual([100, 100, 50, 0]);
-    expect([...slices[2]!]).toEqual([...photo.subarray(200)]);
-  });
-
-  it('ends a photo of exactly 200 bytes with a full slice and then the empty one', () => {
-    const slices = legacySlices(new Uint8Array(200));
-    expect(slices.map((s) => s.length)).toEqual([100, 100, 0]);
-  });
-
-  it('sends only the empty slice for an empty photo', () => {
-    expect(legacySlices(new Uint8Array(0)).map((s) => s.length)).toEqual([0]);
+  it('decodes a slice on its own, as read after a 201 that came in an earlier read', () => {
+    expect(decodeLegacySlice(bytes(0x02, 0x00, 0xaa, 0xbb, 0xcc))).toEqual({ kind: 'data', data: bytes(0xaa, 0xbb), length: 2 });
+    expect(decodeLegacySlice(bytes(0x00, 0x00))).toEqual({ kind: 'data', data: bytes(), length: 0 });
+    expect(decodeLegacySlice(bytes(0x05))).toEqual({ kind: 'incomplete', need: 2 });
+    expect(decodeLegacySlice(bytes(0x05, 0x00, 1))).toEqual({ kind: 'incomplete', need: 7 });
+    expect(decodeLegacySlice(bytes(0xc9, 0xc9)).kind).toBe('malformed');
   });
 });

@@ -1,4 +1,16 @@
-import { checkJpeg, encodeLegacyCommand, LEGACY_CHUNK, STATUS_DATA, STATUS_FAILED, STATUS_OK, type LegacyCommand } from '../../../../protocol/src/index.js';
+import {
+  checkJpeg,
+  decodeLegacyReply,
+  decodeLegacySlice,
+  encodeLegacyCommand,
+  LEGACY_CHUNK,
+  STATUS_DATA,
+  STATUS_FAILED,
+  STATUS_OK,
+  type LegacyCommand,
+  type LegacyReply,
+  type LegacySlice,
+} from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { BusLink, sleep } from './bus-link.js';
 import type { CaptureProgress } from './types.js';
@@ -230,24 +242,15 @@ export class LegacySession {
       const idle = this.link.idleByte;
       if (!haveStatus) {
         const bytes = await this.link.read(3 + this.maxSlice);
-        const status = bytes[0]!;
         const garbage = bytes.every((b) => b === idle || b === 0xff);
-        if (status === STATUS_FAILED && !garbage) {
-          throw new Esp32CamError(
-            'E_CAMERA_FAILED',
-            'The camera has no photo to send (status 100 to "get")',
-            'The capture failed on the board; check the camera ribbon cable and PSRAM, then try again.',
-          );
-        }
-        if (!garbage) {
-          if (status !== STATUS_DATA) throw new Desync(`status byte 0x${status.toString(16)} to "get"`);
-          if (bytes[1] === STATUS_DATA && bytes[2] === STATUS_DATA)
-            haveStatus = true; // length not queued yet
-          else return this.sliceData(bytes.subarray(1));
-        }
+        // A lone 201 followed by its own repeat: the length is not queued yet, and the 201 is consumed.
+        if (!garbage && bytes[0] === STATUS_DATA && bytes[1] === STATUS_DATA && bytes[2] === STATUS_DATA) haveStatus = true;
+        else if (!garbage) return this.finishSlice(this.checkedReply(decodeLegacyReply(bytes, this.maxSlice)), bytes);
       } else {
         const bytes = await this.link.read(2 + this.maxSlice);
-        if (!(bytes[0] === STATUS_DATA && bytes[1] === STATUS_DATA)) return this.sliceData(bytes);
+        if (!(bytes[0] === STATUS_DATA && bytes[1] === STATUS_DATA)) {
+          return this.finishSlice(this.checkedReply(decodeLegacySlice(bytes, this.maxSlice)), Buffer.concat([Buffer.of(STATUS_DATA), bytes]));
+        }
       }
       if (Date.now() - started > this.options.commandTimeoutMs) {
         this.needsDrain = true;
@@ -269,17 +272,37 @@ export class LegacySession {
     }
   }
 
-  /** `bytes` starts at a slice's length; the 201 before it is already consumed. */
-  private async sliceData(bytes: Buffer): Promise<Buffer> {
-    const length = bytes[0]! | (bytes[1]! << 8);
-    if (length > this.maxSlice) throw new Desync(`slice length ${length} exceeds the ${this.maxSlice}-byte maximum`);
-    const data = bytes.subarray(2, 2 + length);
-    const last = bytes[1]!;
-    if (length === 0 || !data.every((b) => b === last)) return Buffer.from(data);
-    // The data looks like garbage repeating the length's high byte: it may not have been queued yet. Should it
-    // still be missing after this wait, it arrives later as stale bytes, and the next `get` sees them (every
-    // slice is followed by at least the empty one), so the photo is taken again rather than returned.
+  /** A decoded answer to `get` that must be a slice: anything else is the camera's failure or a desync. */
+  private checkedReply(reply: LegacyReply | LegacySlice): { data: Uint8Array; length: number } {
+    switch (reply.kind) {
+      case 'data':
+        return reply;
+      case 'failed':
+        throw new Esp32CamError(
+          'E_CAMERA_FAILED',
+          'The camera has no photo to send (status 100 to "get")',
+          'The capture failed on the board; check the camera ribbon cable and PSRAM, then try again.',
+        );
+      case 'ok':
+        throw new Desync('status 200 to "get"');
+      case 'malformed':
+        throw new Desync(`${reply.reason} (answer to "get")`);
+      case 'incomplete':
+        // A read always asks for the longest possible slice, so this is a length the slave cannot have sent.
+        throw new Desync(`a "get" answer cut short (${reply.need} bytes needed)`);
+    }
+  }
+
+  /**
+   * `read` is the whole read that held the slice, starting at its 201. When the data looks like filler
+   * repeating the header's last byte, it may not have been queued yet: read it again after a pause. Should
+   * it still be missing then, it arrives later as stale bytes, and the next `get` sees them (every slice is
+   * followed by at least the empty one), so the photo is taken again rather than returned.
+   */
+  private async finishSlice(slice: { data: Uint8Array; length: number }, read: Buffer): Promise<Buffer> {
+    const last = read[2]!;
+    if (slice.length === 0 || !slice.data.every((b) => b === last)) return Buffer.from(slice.data);
     await sleep(LEGACY_TIMING.settleMs);
-    return this.link.read(length);
+    return this.link.read(slice.length);
   }
 }
