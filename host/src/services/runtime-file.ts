@@ -2,6 +2,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
+import { isProcessAlive } from '../process-alive.js';
 
 /** In the data folder while a service runs: how a CLI on the same machine finds it. */
 export const RUNTIME_FILE = 'service.json';
@@ -52,15 +53,6 @@ export async function readRuntimeFile(dataDir: string): Promise<RuntimeInfo | un
     return undefined;
   }
   const info = runtimeSchema.safeParse(parsed);
-  if (!info.success || !isAlive(info.data.pid)) return undefined;
+  if (!info.success || !isProcessAlive(info.data.pid)) return undefined;
   return info.data;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -90,29 +90,17 @@ export class SharedI2cBus {
   private run<R>(address: number, op: 'read' | 'write', length: number, buffer: Buffer, transfer: () => Promise<R>): Promise<R> {
     const job = async (): Promise<R> => {
       const startedAt = performance.now();
+      let outcome: Pick<I2cTransaction, 'bytes' | 'error'> = {};
       try {
         const result = await transfer();
-        this.note({
-          bus: this.name,
-          address,
-          op,
-          length,
-          startedAt,
-          ms: performance.now() - startedAt,
-          bytes: this.opts.onTransaction || log.enabled('trace') ? Buffer.from(buffer.subarray(0, length)) : undefined,
-        });
+        // Bytes are copied only for someone who looks at them (the trace log, a test's hook).
+        if (this.opts.onTransaction || log.enabled('trace')) outcome = { bytes: Buffer.from(buffer.subarray(0, length)) };
         return result;
       } catch (err) {
-        this.note({
-          bus: this.name,
-          address,
-          op,
-          length,
-          startedAt,
-          ms: performance.now() - startedAt,
-          error: (err as NodeJS.ErrnoException).code ?? String(err),
-        });
+        outcome = { error: (err as NodeJS.ErrnoException).code ?? String(err) };
         throw err;
+      } finally {
+        this.note({ bus: this.name, address, op, length, startedAt, ms: performance.now() - startedAt, ...outcome });
       }
     };
     const result = this.tail.then(job, job);

@@ -2,6 +2,7 @@ import { accessSync, closeSync, constants, openSync, readFileSync, unlinkSync, w
 import { basename, join } from 'node:path';
 import { Esp32CamError } from '../../errors.js';
 import { processName } from './port-holders.js';
+import { isProcessAlive } from '../../process-alive.js';
 
 /**
  * One owner per serial port. Inside this process a registry refuses a second open of the same port; across
@@ -103,7 +104,7 @@ async function createLockFile(lockFile: string, displayPath: string): Promise<bo
       if (code !== 'EEXIST') return false;
     }
     const pid = readLockPid(lockFile);
-    if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
+    if (pid !== undefined && pid !== process.pid && isProcessAlive(pid)) {
       const name = await processName(pid);
       const who = name ? `${name} (pid ${pid})` : `pid ${pid}`;
       throw new Esp32CamError(
@@ -124,16 +125,6 @@ function readLockPid(lockFile: string): number | undefined {
     return /^\d+$/.test(text) ? Number(text) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
