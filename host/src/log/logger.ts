@@ -36,7 +36,8 @@ export interface LoggingOptions {
   destination?: NodeJS.WritableStream;
 }
 
-const DEFAULT_LEVELS: LogLevels = { default: 'info', namespaces: {} };
+/** A program that uses the library without setting up logging hears only of problems. */
+const DEFAULT_LEVELS: LogLevels = { default: 'warn', namespaces: {} };
 
 let root: PinoLogger | undefined;
 let levels: LogLevels = DEFAULT_LEVELS;

@@ -6,8 +6,6 @@ import { errorPayload, type ErrorPayload } from './error-payload.js';
 import type { PortClaims } from './serial/port-claims.js';
 import { logger } from '../log/index.js';
 
-const jobLog = logger('service');
-
 export type JobState = 'running' | 'done' | 'failed';
 
 /** What a job does: write firmware, or push scripts. Every job and every job event says which. */
@@ -184,6 +182,9 @@ export class JobRunner<P extends object, R, X extends object = object> {
   }
 
   private async run(job: JobRecord<P, R, X>, work: (ctx: JobContext<P>) => Promise<R>, doneLine?: (result: R) => string): Promise<void> {
+    // Jobs log in their kind's namespace: `flash` or `push`.
+    const jobLog = logger(this.opts.kind);
+    jobLog.info(`${this.opts.noun} ${job.id} started on ${job.port}`);
     let lastSent = 0;
     let lastPhase: unknown;
     const ctx: JobContext<P> = {
@@ -207,6 +208,7 @@ export class JobRunner<P extends object, R, X extends object = object> {
       job.state = 'done';
       job.finishedAt = new Date();
       if (doneLine) this.line(job, doneLine(result));
+      jobLog.info(`${this.opts.noun} ${job.id} on ${job.port} done`);
       this.emit('job:done', { id: job.id, kind: this.opts.kind, result });
     } catch (err) {
       const error = errorPayload(err);
@@ -215,6 +217,7 @@ export class JobRunner<P extends object, R, X extends object = object> {
           this.opts.log(`esp32cam: ${this.opts.noun} ${job.id} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         else jobLog.error(`${this.opts.noun} ${job.id} failed unexpectedly`, err);
       }
+      jobLog.info(`${this.opts.noun} ${job.id} on ${job.port} failed: ${error.message} (${error.code})`);
       job.error = error;
       job.state = 'failed';
       job.finishedAt = new Date();
@@ -224,6 +227,7 @@ export class JobRunner<P extends object, R, X extends object = object> {
 
   private line(job: JobRecord<P, R, X>, line: string): void {
     job.addLine(line);
+    logger(this.opts.kind).debug(() => `${this.opts.noun} ${job.id}: ${line}`);
     this.emit('job:log', { id: job.id, kind: this.opts.kind, line });
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { logger } from '../log/index.js';
 import { Esp32CamError } from '../errors.js';
 import type { I2cTransport } from '../transports/i2c-transport.js';
 import { SimCamera } from './camera-model.js';
@@ -47,6 +48,7 @@ const RED_LED_PIN = 33; // active-low
 /** How long start() waits for a script that neither creates a slave nor ends. */
 const READY_GRACE_MS = 3000;
 const WDT_POLL_MS = 10;
+const simLog = logger('sim');
 
 /**
  * A simulated AI-Thinker ESP32-CAM: one board with its USB-serial side (`serial`: ROM, flash, auto-reset,
@@ -228,7 +230,10 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.chip = chip;
     this.console.endLine();
     this.bootCount++;
-    if (this.bootCount > 1) this.emit('reboot', { cause });
+    if (this.bootCount > 1) {
+      simLog.debug(() => `simulated board rebooted: ${cause}`);
+      this.emit('reboot', { cause });
+    }
     const previous = this.ready;
     this.ready = deferred();
     // Whoever waited on an interrupted boot now waits on this one.
@@ -417,6 +422,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     const chip = this.chip;
     if (!this.worker || this.closed || !chip) return;
     if (this.wdt.bite()) {
+      simLog.info("the simulated board's watchdog bit: the script stopped feeding it");
       const panic = taskWatchdogPanic(Math.round(absNow() - this.resetAt));
       this.console.push(Buffer.from(panic, 'latin1'));
       chip.restart({ reason: 'SW_CPU', cause: 'WDT_RESET', text: panic });
