@@ -11,6 +11,7 @@ import { initFirmwarePanel } from './lib/firmware-panel.js';
 import { initConsolePanel } from './lib/console-panel.js';
 import { initScriptsPanel } from './lib/scripts-panel.js';
 import { CameraGrid } from './lib/camera-grid.js';
+import { setPreferredPort } from './lib/ports.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
@@ -183,6 +184,8 @@ function showRoute({ load = true } = {}) {
   showPhoto(undefined);
   refreshGalleryChrome();
   if (wanted !== null) {
+    // The board tools (firmware, console, scripts) default to this camera's board.
+    setPreferredPort(state.cameras.find((c) => c.name === wanted)?.serialPort);
     $('camera-name').textContent = wanted;
     document.title = `${wanted} · ESP32-CAM`;
   } else {

@@ -70,6 +70,9 @@ describe('the page with three cameras', () => {
       expect(page.url()).toMatch(/#\/cameras\/back$/);
       expect(await page.getByTestId('camera-name').textContent()).toBe('back');
       expect(await galleryIds(page)).toEqual([]);
+      // The board tools default to this camera's own board.
+      await page.getByTestId('firmware-panel').locator('summary').click();
+      await expect.poll(() => page.getByTestId('fw-port').inputValue()).toBe('sim:back');
       await page.getByTestId('capture-button').click();
       await page.waitForSelector('[data-testid="gallery-item"]');
       const [backPhoto] = await galleryIds(page);

@@ -8,8 +8,19 @@ export function refreshButtonHtml(prefix) {
         </button>`;
 }
 
+/** The open camera's serial port, chosen in every port list that has not been given another choice. */
+let preferred = null;
+const lists = new Set();
+
+export function setPreferredPort(path) {
+  preferred = path ?? null;
+  for (const select of lists) {
+    if (preferred && [...select.options].some((o) => o.value === preferred)) select.value = preferred;
+  }
+}
+
 export function portLabel(port) {
-  if (port.simulated) return 'Simulated ESP32-CAM';
+  if (port.simulated) return `Simulated ESP32-CAM (${port.path})`;
   const name = port.product || port.manufacturer || port.bridgeLabel;
   return `${port.byId ? port.byId.split('/').pop() : port.path} — ${name}`;
 }
@@ -32,6 +43,8 @@ export async function loadPortsInto(select) {
       return option;
     }),
   );
+  lists.add(select);
   if (ports.some((p) => p.path === chosen)) select.value = chosen;
+  else if (preferred && ports.some((p) => p.path === preferred)) select.value = preferred;
   return ports;
 }
