@@ -59,7 +59,8 @@ async function pushCommand(files: string[], flags: PushFlags): Promise<void> {
   // Everything that can be wrong with the input is found before a port is opened or a byte is sent.
   const items = await checkPushItems(bundled ? bundledScriptItems(deviceSettings(config, flags.set)) : fileItems(files, flags.to));
   const view = new PushView();
-  await withSerialPort(flags, (spec, sim) =>
+  // A camera tied to its serial port (`serialPort` in the config) is pushed to there unless --port says otherwise.
+  await withSerialPort({ ...flags, port: flags.port ?? camera.serialPort }, (spec, sim) =>
     withReplSession(spec, 'esp32cam push', async (session) => {
       try {
         const results = await pushScripts(session.client, items, {
