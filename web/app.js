@@ -126,7 +126,12 @@ function applyStatus(status) {
   $('to-grid').hidden = state.cameras.length < 2;
   showRoute({ load: false });
   const camera = state.cameras.find((c) => c.name === state.camera);
-  if (!camera) return;
+  if (!camera) {
+    // The grid: the header says how many cameras there are, and how many answer.
+    const online = state.cameras.filter((c) => c.online === true).length;
+    $('camera-kind').textContent = `${state.cameras.length} cameras, ${online} online`;
+    return;
+  }
   renderStatus({ ...status, camera });
   // `busy` also covers captures whose start this page missed (opened mid-capture, or just reconnected).
   const busy = camera.busy;

@@ -62,6 +62,7 @@ describe('the page with three cameras', () => {
       expect(await front.locator('img').isVisible()).toBe(true);
       expect(await page.getByTestId('camera-tile-back').locator('.tile-empty').isVisible()).toBe(true);
       expect(await page.getByTestId('camera-tile-front').locator('.tile-state').textContent()).toBe('Online');
+      expect(await page.getByTestId('camera-kind').textContent()).toBe('3 cameras, 3 online');
       // The camera views are hidden on the grid.
       expect(await page.getByTestId('capture-button').isVisible()).toBe(false);
 
