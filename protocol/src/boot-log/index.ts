@@ -1,0 +1,1 @@
+export { recogniseBoardFault, type BoardFault } from './board-faults.js';
