@@ -29,7 +29,7 @@ export interface FlashOptions {
   interactive?: boolean;
   /** How long the manual reset waits for the buttons. Default 30 s. */
   manualWindowMs?: number;
-  /** How long to listen to the board after the final reset. Default 1500 ms. */
+  /** The longest to listen to the board after the final reset (it stops once the boot has spoken). Default 6 s. */
   bootWatchMs?: number;
   onEvent?: (event: FlashEvent) => void;
 }
@@ -131,7 +131,7 @@ export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
     writing = false;
     emit({ type: 'progress', phase: 'verify', written: image.length, total: image.length, bytesPerSecond: image.length / writeSeconds });
 
-    const bootLog = await unplugged.race(resetIntoFirmware(handle, lines, opts.bootWatchMs ?? 1500));
+    const bootLog = await unplugged.race(resetIntoFirmware(handle, lines, opts.bootWatchMs ?? 6000));
     if (bootLog) emit({ type: 'boot-log', text: bootLog });
     return {
       path: opts.path,
@@ -168,8 +168,32 @@ async function resetIntoFirmware(handle: SerialPortHandle, lines: ModemLines, wa
   await handle.update(ROM_BAUD);
   const capture = new BootLogCapture(handle.port);
   await hardReset(lines);
-  await sleep(watchMs);
+  // Listen until the boot has said what it is going to say (MicroPython's banner, or the ROM's second
+  // complaint in a boot loop), at most watchMs: a slow start must not cut the banner off.
+  const end = Date.now() + watchMs;
+  let size = 0;
+  let grewAt = Date.now();
+  while (watchMs > 0 && Date.now() < end) {
+    const bytes = capture.bytes;
+    if (bytes.length !== size) {
+      size = bytes.length;
+      grewAt = Date.now();
+    }
+    if (bootHasSpoken(bytes.toString('latin1'), Date.now() - grewAt)) break;
+    await sleep(25);
+  }
   return printable(capture.stop().toString('latin1'));
+}
+
+/**
+ * Whether the boot has said what identifies it: MicroPython's banner; a ROM boot loop seen twice; the ROM
+ * waiting for a download; or another ESP-IDF app's start-up lines, once they have stopped coming.
+ */
+function bootHasSpoken(text: string, quietMs: number): boolean {
+  if (/MicroPython v\S+ on [^\n]*\n/.test(text)) return true;
+  if ((text.match(/invalid header: 0x[0-9a-f]+/gi) ?? []).length >= 2) return true;
+  if (/waiting for download/.test(text)) return true;
+  return /cpu_start: ESP-IDF:/.test(text) && quietMs >= 500;
 }
 
 /** Races each step against the port going away, so an unplugged board is reported within moments, not after a read timeout. */
