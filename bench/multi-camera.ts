@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { openHardware } from '../host/src/app/hardware.js';
+import { busKey } from '../host/src/config/camera-spec.js';
 import type { CameraConfig } from '../host/src/config/schema.js';
 import { busLimit } from './capture-throughput.js';
 
@@ -48,7 +49,7 @@ export async function multiCamera(photos: number, busHz = 100_000): Promise<Mult
     );
     const seconds = (performance.now() - started) / 1000;
     const buses: BusFigure[] = [...hardware.buses].map(([key, bus]) => {
-      const on = hardware.cameras.filter((c) => `${c.spec.kind}:${c.spec.bus}` === key);
+      const on = hardware.cameras.filter((c) => busKey(c.spec) === key);
       const photoBytes = on.reduce((sum, c) => sum + (bytes.get(c.name) ?? 0), 0);
       // Each bus over the time its own cameras took: a bus that finished early is not charged for the wait.
       const busSeconds = (Math.max(...on.map((c) => doneAt.get(c.name)!)) - started) / 1000;

@@ -59,10 +59,6 @@ export class Cameras extends EventEmitter<CamerasEvents> {
     return [...this.byName.keys()];
   }
 
-  has(name: string): boolean {
-    return this.byName.has(name);
-  }
-
   /** The camera called `name`; the first camera when `name` is undefined. */
   get(name?: string): CaptureService {
     if (name === undefined) return this.first;
