@@ -51,7 +51,7 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
       });
       return hardware;
     },
-    { ...opts, log },
+    opts,
   );
   const opened = hardware!;
   let http: Awaited<ReturnType<typeof serveHttp>>;
