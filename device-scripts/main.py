@@ -18,6 +18,11 @@ from machine import I2C, WDT, Pin, Timer
 
 import camconfig as cfg
 
+try:
+    import esp32     # NVS, for the boot count
+except ImportError:  # a firmware built without it: the count is then reported as 0
+    esp32 = None
+
 FIRMWARE = 'esp32cam-slave/1 (MicroPython %d.%d.%d)' % sys.implementation.version[:3]
 
 OK = 200
@@ -30,6 +35,7 @@ OP_CAPTURE = 0x02
 OP_READ = 0x03
 OP_FLASH = 0x04
 OP_STATUS = 0x05
+OP_RESYNC = 0x06
 
 REPLY_OVERHEAD = 10      # magic, seq, status, len16 ... crc32
 BLINK_MS = 150
@@ -37,6 +43,38 @@ BLINK_PAUSE_STEPS = 8    # dark steps between repeats of the fault pattern
 START_BLINKS = 2
 ERROR_BLINKS = 3
 FAULT_BLINKS = 5         # repeated while the camera is unusable
+LAST_ERROR_MAX = 64      # bytes of the last error text STATUS carries
+# freshev's slave task notices a deleted driver on its next poll and only then clears its handle; a callback()
+# registered before that starts no new task. Its own I2C.init() waits 100 ms after deleting the driver.
+RESYNC_SETTLE_MS = 100
+NVS_NAMESPACE = 'esp32cam'
+NVS_BOOTS = 'boots'
+
+
+def count_boot():
+    """Counts chip boots in NVS and returns the count, or 0 when NVS cannot keep one; never raises.
+
+    A soft reset (Ctrl-D, machine.soft_reset(), mpremote after a file copy) restarts the VM but not the chip:
+    ticks_ms, the I2C driver and the watchdog all carry on, so it is not counted. The host reads a rising count
+    as a reboot, and counting soft resets would report reboots that the uptime contradicts.
+    """
+    if esp32 is None:
+        return 0
+    try:
+        nvs = esp32.NVS(NVS_NAMESPACE)
+        try:
+            boots = nvs.get_i32(NVS_BOOTS)
+        except OSError:
+            boots = 0    # never counted yet: get_i32 raises OSError(-ESP_ERR_NVS_NOT_FOUND)
+        if machine.reset_cause() != machine.SOFT_RESET:
+            boots = (boots + 1) & 0x7FFFFFFF
+            nvs.set_i32(NVS_BOOTS, boots)
+            nvs.commit()
+        return boots
+    except OSError as e:
+        # NVS partition missing, full or failing: 0 tells the host there is no count, and the slave still runs.
+        print('boot count unavailable:', e)
+        return 0
 
 
 def crc8(buf, start, end):
@@ -89,6 +127,7 @@ class Blinker:
 class Slave:
     def __init__(self):
         self.wdt = WDT(timeout=cfg.WDT_TIMEOUT_MS)
+        self.boots = count_boot()
         self.flash_pin = Pin(cfg.FLASH_PIN, Pin.OUT, value=0)
         self.led = Blinker(Pin(cfg.LED_PIN, Pin.OUT, value=1), Timer(0))
         self.led.start(START_BLINKS)
@@ -99,6 +138,8 @@ class Slave:
         self.slice = 0
         self.captures = 0
         self.errors = 0
+        self.last_error = ''
+        self.resync_seq = -1     # seq of a RESYNC the idle loop has yet to carry out
         # One reusable reply buffer: setdata copies it into the ring, and a READ allocates nothing.
         self.tx = bytearray(cfg.CHUNK + REPLY_OVERHEAD)
         self.txv = memoryview(self.tx)
@@ -115,10 +156,12 @@ class Slave:
             OP_READ: self.op_read,
             OP_FLASH: self.op_flash,
             OP_STATUS: self.op_status,
+            OP_RESYNC: self.op_resync,
         }
         self.camera_error = self.init_camera()
         if self.camera_error:
             print('camera unusable:', self.camera_error)
+            self.last_error = 'camera: ' + self.camera_error
             self.led.set_fault(FAULT_BLINKS)
         self.i2c = self.init_i2c()
         self.i2c.callback(self.on_i2c)
@@ -214,6 +257,7 @@ class Slave:
 
     def fail(self, why):
         self.errors += 1
+        self.last_error = why
         self.led.start(ERROR_BLINKS)
         print('error:', why)
 
@@ -332,9 +376,40 @@ class Slave:
         self.reply(seq, OK)
 
     def op_status(self, seq, args):
+        # The first 18 bytes are STATUS as the first hosts read it; the rest only ever grows at the end.
+        why = self.last_error.encode()[:LAST_ERROR_MAX]
+        gc.collect()     # free heap then measures what is really held, so a leak shows as a steady fall
         self.reply(seq, OK_DATA, struct.pack(
-            '<IIIBBI', utime.ticks_ms() & 0xFFFFFFFF, self.captures, self.errors,
-            machine.reset_cause(), self.flash, cfg.WDT_TIMEOUT_MS))
+            '<IIIBBIIIBB', utime.ticks_ms() & 0xFFFFFFFF, self.captures, self.errors,
+            machine.reset_cause(), self.flash, cfg.WDT_TIMEOUT_MS, self.boots & 0xFFFFFFFF,
+            gc.mem_free(), 0 if self.camera_error else 1, len(why)) + why)
+
+    def op_resync(self, seq, args):
+        # Tearing the driver down from its own callback is unsafe: the idle loop does it (service()).
+        self.resync_seq = seq
+
+    # ---- idle loop ------------------------------------------------------------------------------
+
+    def service(self):
+        """The idle loop's work between sleeps; a cheap check unless a RESYNC is waiting."""
+        if self.resync_seq >= 0:
+            self.resync()
+
+    def resync(self):
+        """Rebuilds the I2C slave, the one way to empty its TX ring, then queues OK into the fresh ring."""
+        seq = self.resync_seq
+        self.resync_seq = -1
+        try:
+            I2C.deinit_all()
+            utime.sleep_ms(RESYNC_SETTLE_MS)
+            self.i2c = self.init_i2c()
+            self.i2c.callback(self.on_i2c)
+        except Exception as e:
+            # Nothing answers now; the watchdog, no longer fed, reboots the board.
+            self.fail('resync: %r' % e)
+            return
+        self.wdt.feed()
+        self.reply(seq, OK)
 
 
 def start():
@@ -344,9 +419,10 @@ def start():
 
 
 def run():
-    start()
+    slave = start()
     while True:
         utime.sleep_ms(100)   # callbacks are dispatched between sleeps
+        slave.service()
 
 
 if __name__ == '__main__':

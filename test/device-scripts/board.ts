@@ -1,6 +1,6 @@
 /**
  * Runs the real device-scripts/main.py in real MicroPython (WebAssembly), with the Python test doubles of
- * `machine`, `camera` and `utime` from ./fakes installed through sys.modules. The test plays the I2C master:
+ * `machine`, `camera`, `utime` and `esp32` from ./fakes installed through sys.modules. The test plays the I2C master:
  * `command()` hands bytes to the slave's callback and returns what it queued with setdata.
  */
 import { readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ type LoadMicroPython = (options: {
 const MICROPYTHON_PACKAGE = '@micropython/micropython-webassembly-pyscript';
 
 const FAKES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fakes');
-const FAKE_MODULES = ['machine', 'camera', 'utime'] as const;
+const FAKE_MODULES = ['machine', 'camera', 'utime', 'esp32'] as const;
 
 export interface Board {
   /** Everything the script printed, one entry per line. */

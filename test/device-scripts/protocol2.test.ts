@@ -133,7 +133,16 @@ describe('protocol 2', () => {
     payload[12] = 3; // WDT_RESET
     payload[13] = 1; // flash on
     payload.writeUInt32LE(60000, 14);
-    expect(board.command(requestFrame(24, STATUS))).toEqual([replyFrame(24, 201, payload)]);
+    const [reply] = board.command(requestFrame(24, STATUS));
+    // After the 18 bytes the first hosts read: boot count, free heap, camera ok, last error (u8 length + text).
+    const freeHeap = reply!.readUInt32LE(6 + 22);
+    expect(freeHeap).toBeGreaterThan(0);
+    const extension = Buffer.alloc(10);
+    extension.writeUInt32LE(1, 0); // the first boot NVS has seen
+    extension.writeUInt32LE(freeHeap, 4);
+    extension[8] = 1;
+    extension[9] = 'unknown command'.length;
+    expect(reply).toEqual(replyFrame(24, 201, Buffer.concat([payload, extension, Buffer.from('unknown command')])));
   });
 
   it('answers an unknown op with 100', async () => {
