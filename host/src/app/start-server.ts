@@ -6,6 +6,7 @@ import { startServices, type ServiceOptions, type Services } from '../services/s
 import type { SimulatedEsp32Cam } from '../sim/index.js';
 import type { I2cTransaction } from '../transports/shared-i2c-bus.js';
 import { openHardware, type OpenedHardware } from './hardware.js';
+import { startSystemdNotify, type SystemdNotifyOptions, type Watchdog } from './systemd-notify.js';
 
 export interface RunningServer {
   /** `http://127.0.0.1:8080` (the address actually bound, with the port actually chosen). */
@@ -23,13 +24,20 @@ export interface RunningServer {
   sim: SimulatedEsp32Cam | undefined;
   /** The serial port of the first camera's simulated board (`sim:cam`), when there is one. */
   simPort: string | undefined;
-  /** Stops accepting requests, drops sockets, closes the cameras, the buses and the simulated boards. */
+  /**
+   * systemd's watchdog: a check added here runs before every WATCHDOG=1 ping, which is withheld while any
+   * check fails. Does nothing unless systemd started the service with NOTIFY_SOCKET (and WatchdogSec).
+   */
+  watchdog: Watchdog;
+  /** Tells systemd STOPPING=1, stops accepting requests, drops sockets, closes the cameras, the buses and the simulated boards. */
   close(): Promise<void>;
 }
 
 export interface ServerOptions extends ServiceOptions {
   /** Sees every I2C transaction of every bus (the trace log; tests check whose turn it was). */
   onTransaction?: (t: I2cTransaction) => void;
+  /** READY=1, STOPPING=1 and the watchdog pings; by default read from process.env (NOTIFY_SOCKET, WATCHDOG_USEC). */
+  systemd?: SystemdNotifyOptions;
 }
 
 /**
@@ -39,6 +47,8 @@ export interface ServerOptions extends ServiceOptions {
 export async function startServer(input: ConfigInput | Config = {}, opts: ServerOptions = {}): Promise<RunningServer> {
   const { log } = opts;
   const config = resolveConfig([{ name: 'server options', values: input, baseDir: process.cwd() }]);
+  // Made first, so that whatever starts below can add its watchdog check before READY=1.
+  const systemd = startSystemdNotify(opts.systemd);
   let hardware: OpenedHardware | undefined;
   const services = await startServices(
     config,
@@ -74,6 +84,8 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     await services.close();
     throw err;
   }
+  // Only now does the service serve: the HTTP server listens and a CLI can find it.
+  systemd.ready(`serving ${http.url}`);
   const first = config.cameras[0].name;
   let closing: Promise<void> | undefined;
   return {
@@ -88,8 +100,10 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     hardware: opened,
     sim: opened.boards.get(first),
     simPort: services.cameras.first.camera.serialPort?.startsWith('sim:') ? services.cameras.first.camera.serialPort : undefined,
+    watchdog: systemd,
     close() {
       closing ??= (async () => {
+        await systemd.stop();
         await removeRuntimeFile(config.dataDir);
         await http.close();
         await services.close();
