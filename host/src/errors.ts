@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   E_UPLOAD_BUSY: 'Too many uploads are in progress',
   E_UPLOAD_INCOMPLETE: 'The upload stopped before its end',
   E_UNSUPPORTED_MEDIA: 'The request body has the wrong content type',
+  E_UNSUPPORTED: "The camera's script does not support this",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,6 +16,8 @@ export const Op = {
   READ: 0x03,
   FLASH: 0x04,
   STATUS: 0x05,
+  /** The slave rebuilds its I2C slave, which empties its TX ring; it NACKs meanwhile, then answers 200. */
+  RESYNC: 0x06,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -129,9 +131,39 @@ export interface StatusInfo {
   uptimeMs: number;
   captures: number;
   errors: number;
+  /** MicroPython's machine.reset_cause() number; resetCauseName() names it. */
   resetCause: number;
   flash: boolean;
   wdtTimeoutMs: number;
+  /**
+   * The fields below come after the first 18 bytes and are absent from the replies of older slave scripts.
+   * bootCount: chip boots counted in the board's NVS (soft resets excluded); 0 when the board keeps no count.
+   */
+  bootCount?: number;
+  /** gc.mem_free() after a collection, in bytes. */
+  freeHeap?: number;
+  /** Whether camera.init succeeded at start-up. */
+  cameraOk?: boolean;
+  /** The text of the slave's last error, '' while there was none. */
+  lastError?: string;
+}
+
+/** STATUS as the first slave scripts sent it; whatever a newer script adds comes after these bytes. */
+export const STATUS_BASE_LENGTH = 18;
+/** bootCount u32, freeHeap u32, cameraOk u8, then the last error's length (u8) and that many ASCII bytes. */
+const STATUS_EXTENSION_FIXED = 10;
+
+export type ResetCauseName = 'PWRON_RESET' | 'HARD_RESET' | 'WDT_RESET' | 'DEEPSLEEP_RESET' | 'SOFT_RESET' | 'UNKNOWN';
+
+/**
+ * machine.reset_cause() as numbered by MicroPython's esp32 port (ports/esp32/modmachine.c): PWRON_RESET = 1
+ * and the rest in order. 0 (ESP_RST_UNKNOWN, ESP_RST_SDIO) and anything else is UNKNOWN. See docs/hardware.md
+ * for which ESP-IDF reset reasons land in each: a brownout reads as PWRON_RESET, a panic as HARD_RESET.
+ */
+const RESET_CAUSE_NAMES: readonly ResetCauseName[] = ['UNKNOWN', 'PWRON_RESET', 'HARD_RESET', 'WDT_RESET', 'DEEPSLEEP_RESET', 'SOFT_RESET'];
+
+export function resetCauseName(n: number): ResetCauseName {
+  return (Number.isInteger(n) && RESET_CAUSE_NAMES[n]) || 'UNKNOWN';
 }
 
 export function decodeHello(payload: Uint8Array): HelloInfo {
@@ -151,16 +183,32 @@ export function decodeCaptureInfo(payload: Uint8Array): CaptureInfo {
   return { photoId: view.getUint16(0, true), size: view.getUint32(2, true), crc32: view.getUint32(6, true) };
 }
 
+/**
+ * Decodes STATUS: exactly 18 bytes from an older slave script (the health fields are then absent), or the 18
+ * bytes and the whole extension. An extension cut short is refused rather than half read.
+ */
 export function decodeStatusInfo(payload: Uint8Array): StatusInfo {
-  need(payload, 18, 'STATUS');
+  need(payload, STATUS_BASE_LENGTH, 'STATUS');
   const view = viewOf(payload);
-  return {
+  const base: StatusInfo = {
     uptimeMs: view.getUint32(0, true),
     captures: view.getUint32(4, true),
     errors: view.getUint32(8, true),
     resetCause: payload[12]!,
     flash: payload[13] !== 0,
     wdtTimeoutMs: view.getUint32(14, true),
+  };
+  if (payload.length === STATUS_BASE_LENGTH) return base;
+  need(payload, STATUS_BASE_LENGTH + STATUS_EXTENSION_FIXED, 'STATUS');
+  const at = STATUS_BASE_LENGTH;
+  const textLength = payload[at + 9]!;
+  need(payload, at + STATUS_EXTENSION_FIXED + textLength, 'STATUS');
+  return {
+    ...base,
+    bootCount: view.getUint32(at, true),
+    freeHeap: view.getUint32(at + 4, true),
+    cameraOk: payload[at + 8] !== 0,
+    lastError: decodeReason(payload.subarray(at + STATUS_EXTENSION_FIXED, at + STATUS_EXTENSION_FIXED + textLength)),
   };
 }
 

@@ -115,6 +115,69 @@ describe('protocol-2 replies', () => {
     });
   });
 
+  describe('STATUS with the health extension', () => {
+    const base = Uint8Array.from([0xe8, 3, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 3, 1, 0x60, 0xea, 0, 0]);
+    // bootCount 7, freeHeap 0x00012345, camera ok, last error "bad frame CRC"
+    const error = new TextEncoder().encode('bad frame CRC');
+    const extension = Uint8Array.from([7, 0, 0, 0, 0x45, 0x23, 0x01, 0x00, 1, error.length, ...error]);
+    const full = Uint8Array.from([...base, ...extension]);
+
+    it('decodes boot count, free heap, camera state and the last error after the first 18 bytes', () => {
+      expect(full).toHaveLength(28 + 13);
+      expect(v2.decodeStatusInfo(full)).toEqual({
+        uptimeMs: 1000,
+        captures: 2,
+        errors: 1,
+        resetCause: 3,
+        flash: true,
+        wdtTimeoutMs: 60000,
+        bootCount: 7,
+        freeHeap: 0x12345,
+        cameraOk: true,
+        lastError: 'bad frame CRC',
+      });
+    });
+
+    it('decodes an empty last error and a failed camera', () => {
+      const status = v2.decodeStatusInfo(Uint8Array.from([...base, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]));
+      expect([status.bootCount, status.freeHeap, status.cameraOk, status.lastError]).toEqual([0, 1, false, '']);
+    });
+
+    it("leaves the health fields out of an older script's 18-byte reply", () => {
+      const status = v2.decodeStatusInfo(base);
+      expect(Object.keys(status).sort()).toEqual(['captures', 'errors', 'flash', 'resetCause', 'uptimeMs', 'wdtTimeoutMs']);
+    });
+
+    it('refuses an extension cut short, in its fixed part or in its text', () => {
+      for (const cut of [19, 27, full.length - 1]) {
+        expect(() => v2.decodeStatusInfo(full.subarray(0, cut)), `${cut} bytes`).toThrow(v2.PayloadError);
+      }
+    });
+
+    it('ignores bytes a later script may append after the text', () => {
+      expect(v2.decodeStatusInfo(Uint8Array.from([...full, 9, 9])).lastError).toBe('bad frame CRC');
+    });
+  });
+
+  it("names the reset causes with MicroPython's esp32 numbering", () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 255, -1, 1.5].map((n) => v2.resetCauseName(n))).toEqual([
+      'UNKNOWN',
+      'PWRON_RESET',
+      'HARD_RESET',
+      'WDT_RESET',
+      'DEEPSLEEP_RESET',
+      'SOFT_RESET',
+      'UNKNOWN',
+      'UNKNOWN',
+      'UNKNOWN',
+      'UNKNOWN',
+    ]);
+  });
+
+  it('frames RESYNC as op 0x06 with no arguments', () => {
+    expect(hex(v2.encodeRequest(0x21, v2.Op.RESYNC))).toBe('a55a21060056');
+  });
+
   it('refuses payloads too short for their operation', () => {
     expect(() => v2.decodeCaptureInfo(new Uint8Array(9))).toThrow(/CAPTURE payload is 9 bytes, needs 10/);
     expect(() => v2.decodeHello(new Uint8Array(2))).toThrow(v2.PayloadError);

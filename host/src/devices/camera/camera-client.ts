@@ -3,7 +3,8 @@ import { Esp32CamError } from '../../errors.js';
 import { BusLink } from './bus-link.js';
 import { LegacySession } from './legacy-session.js';
 import { SerialQueue } from './serial-queue.js';
-import type { CameraClientOptions, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './types.js';
+import { v2 } from '../../../../protocol/src/index.js';
+import type { BoardStatus, CameraClientOptions, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './types.js';
 import { V2Session } from './v2-session.js';
 
 type Session = LegacySession | V2Session;
@@ -74,6 +75,47 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
         roundTripMs,
         ...(session instanceof V2Session && session.firmware ? { firmware: session.firmware } : {}),
       };
+    });
+  }
+
+  /**
+   * The board's health as it reports it: protocol 2's STATUS (uptime, counters, reset cause, watchdog, and from
+   * this version's script on, boot count, free heap, camera state and last error). A legacy slave has nothing of
+   * the kind, so it is pinged and only the round trip comes back.
+   */
+  status(): Promise<BoardStatus> {
+    return this.exclusive(async (session) => {
+      const started = performance.now();
+      if (!(session instanceof V2Session)) {
+        await session.ping();
+        return { protocol: session.protocol, roundTripMs: performance.now() - started };
+      }
+      const s = await session.status();
+      const roundTripMs = performance.now() - started;
+      return {
+        protocol: session.protocol,
+        roundTripMs,
+        uptimeMs: s.uptimeMs,
+        captures: s.captures,
+        errors: s.errors,
+        resetCause: v2.resetCauseName(s.resetCause),
+        wdtTimeoutMs: s.wdtTimeoutMs,
+        // An older script's STATUS has no health fields: they stay absent rather than undefined.
+        ...definedOnly({ firmware: session.firmware, bootCount: s.bootCount, freeHeap: s.freeHeap, cameraOk: s.cameraOk, lastError: s.lastError }),
+      };
+    });
+  }
+
+  /**
+   * Makes a protocol-2 slave rebuild its I2C slave, which empties its TX ring: the cure for a ring that holds
+   * bytes nobody will read (a desync). The session stays valid. A legacy slave cannot do this: only a reset
+   * of the board empties its ring.
+   */
+  resync(): Promise<void> {
+    if (this.options.protocol === 'legacy') return Promise.reject(resyncUnsupported());
+    return this.exclusive(async (session) => {
+      if (!(session instanceof V2Session)) throw resyncUnsupported();
+      await session.resync();
     });
   }
 
@@ -150,6 +192,18 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
     this.emit('protocol', session.protocol);
     return session;
   }
+}
+
+function definedOnly<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function resyncUnsupported(): Esp32CamError {
+  return new Esp32CamError(
+    'E_UNSUPPORTED',
+    "The camera speaks the legacy protocol, which has no RESYNC: only a reset of the board empties its slave's TX ring",
+    'Reset the board (EN, or its serial port), or install the protocol-2 slave script with `esp32cam push`.',
+  );
 }
 
 function closedError(): Esp32CamError {

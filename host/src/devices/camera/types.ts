@@ -37,3 +37,24 @@ export interface PingResult {
   /** What a protocol-2 slave says about itself in HELLO. */
   firmware?: string;
 }
+
+/** What a camera says about its health: `CameraClient.status()`. */
+export interface BoardStatus {
+  protocol: ProtocolInUse;
+  /** Round trip of the question, command write to reply read. */
+  roundTripMs: number;
+  /** What a protocol-2 slave says about itself in HELLO. */
+  firmware?: string;
+  /** The fields below come from protocol 2's STATUS; a legacy slave only answers ping. */
+  uptimeMs?: number;
+  captures?: number;
+  errors?: number;
+  /** machine.reset_cause() named by protocol/'s resetCauseName (PWRON_RESET, WDT_RESET...). */
+  resetCause?: string;
+  wdtTimeoutMs?: number;
+  /** The rest is absent from slave scripts older than the health fields. Boots the board has counted; 0: no count kept. */
+  bootCount?: number;
+  freeHeap?: number;
+  cameraOk?: boolean;
+  lastError?: string;
+}

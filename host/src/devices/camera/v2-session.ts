@@ -1,4 +1,4 @@
-import { checkJpeg, crc32, STATUS_DATA, STATUS_FAILED, v2 } from '../../../../protocol/src/index.js';
+import { checkJpeg, crc32, STATUS_DATA, STATUS_FAILED, STATUS_OK, v2 } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { I2C_DEV_MAX_MESSAGE } from '../../transports/i2c-transport.js';
 import { BusLink, sleep } from './bus-link.js';
@@ -87,6 +87,68 @@ export class V2Session {
   async status(): Promise<v2.StatusInfo> {
     const reply = await this.request(v2.Op.STATUS, undefined, this.options.commandTimeoutMs);
     return decodePayload(v2.decodeStatusInfo, this.expectData(reply, 'STATUS'), 'STATUS');
+  }
+
+  /**
+   * RESYNC: the slave tears down its I2C slave and builds it again, which empties its TX ring (the only way
+   * short of a reset), then queues 200 with the request's seq into the fresh ring. Until then the address
+   * NACKs and reads return stale bytes or filler; all of that is read past. A second RESYNC goes out when
+   * half the budget has passed with no sign that the first one arrived (no NACK window seen): a chunk the
+   * slave overwrote while busy is lost without trace.
+   */
+  async resync(): Promise<void> {
+    const budget = this.options.commandTimeoutMs;
+    const started = Date.now();
+    const asked = new Set<number>();
+    let rebuilding = false;
+    const ask = async (): Promise<void> => {
+      const seq = this.nextSeq();
+      await this.link.write(v2.encodeRequest(seq, v2.Op.RESYNC));
+      asked.add(seq);
+    };
+    let carry: Uint8Array = new Uint8Array(0);
+    for (;;) {
+      const elapsed = Date.now() - started;
+      if (elapsed > budget) break;
+      try {
+        if (asked.size === 0 || (asked.size === 1 && !rebuilding && elapsed > budget / 2)) {
+          await ask();
+          await sleep(V2_TIMING.firstPollMs);
+          continue;
+        }
+        const head = concat(carry, await this.link.read(v2.REPLY_HEADER_LENGTH));
+        carry = new Uint8Array(0);
+        const at = v2.findMagic(head);
+        if (at >= 0) {
+          const reply = await this.finishFrame(head.subarray(at), asked);
+          if (reply?.status === STATUS_OK) return;
+          if (reply) throw this.refusedResync(reply);
+          continue;
+        }
+        if (head[head.length - 1] === v2.MAGIC0) carry = head.subarray(head.length - 1);
+      } catch (err) {
+        if (err instanceof Esp32CamError && err.code === 'E_NO_ACK') rebuilding = true;
+        else if (!(err instanceof Retryable)) throw err;
+      }
+      await sleep(V2_TIMING.pollMs);
+    }
+    throw new Esp32CamError(
+      'E_TIMEOUT',
+      `The camera did not confirm RESYNC within ${budget} ms${rebuilding ? ' (it stopped answering and did not come back)' : ''}`,
+      'Check that the slave script is running and supports RESYNC (device-scripts/main.py from this version); a reset of the board empties the ring too.',
+    );
+  }
+
+  private refusedResync(reply: Reply): Esp32CamError {
+    const reason = v2.decodeReason(reply.payload);
+    if (reply.status === STATUS_FAILED && reason.startsWith('unknown op')) {
+      return new Esp32CamError(
+        'E_UNSUPPORTED',
+        `The camera's script does not know RESYNC (${reason})`,
+        'Install the slave script of this version with `esp32cam push`, or reset the board to empty its ring.',
+      );
+    }
+    return new Esp32CamError('E_BAD_STATUS', `The camera answered ${reply.status} to RESYNC: ${reason}`, 'See the slave script output on the serial console.');
   }
 
   /** One attempt at a photo: CAPTURE, then READ chunk by chunk, then the whole-photo CRC and JPEG checks. */
@@ -225,19 +287,23 @@ export class V2Session {
     }
   }
 
-  /** Reads the rest of a frame whose first bytes are in `start`. Returns undefined for a stale frame. */
-  private async finishFrame(start: Uint8Array, seq: number, onHeader?: () => Promise<void>): Promise<Reply | undefined> {
+  /**
+   * Reads the rest of a frame whose first bytes are in `start`. Returns undefined for a stale frame: one whose
+   * seq is not `seq` (or not in it, when several requests may be answered).
+   */
+  private async finishFrame(start: Uint8Array, seq: number | ReadonlySet<number>, onHeader?: () => Promise<void>): Promise<Reply | undefined> {
     let bytes = start;
     if (bytes.length < v2.REPLY_HEADER_LENGTH) bytes = concat(bytes, await this.link.read(v2.REPLY_HEADER_LENGTH - bytes.length));
     const header = v2.decodeReplyHeader(bytes, I2C_DEV_MAX_MESSAGE);
     if (header.kind !== 'header') throw new Retryable(header.kind === 'bad-header' ? header.reason : 'no frame');
+    const wanted = typeof seq === 'number' ? header.header.seq === seq : seq.has(header.header.seq);
     // The reply is whole in the ring and the slave is idle: a request sent now cannot merge with another.
-    if (header.header.seq === seq && onHeader) await onHeader();
+    if (wanted && onHeader) await onHeader();
     const total = v2.REPLY_OVERHEAD + header.header.length;
     if (bytes.length < total) bytes = concat(bytes, await this.link.read(total - bytes.length));
     const verified = v2.verifyReply(bytes.subarray(0, total), header.header);
     if (!verified.ok) throw new Retryable(verified.reason);
-    if (header.header.seq !== seq) return undefined;
+    if (!wanted) return undefined;
     return { status: header.header.status, payload: verified.payload };
   }
 
