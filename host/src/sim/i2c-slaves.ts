@@ -33,6 +33,8 @@ export interface I2cSlavesOptions {
 export class I2cSlaves {
   private readonly slaves = new Map<number, SlaveEndpoint>();
   private readonly pending = new Map<number, { bytes: number[]; timer: NodeJS.Timeout }>();
+  /** Slaves whose output runs behind their ring: the bytes stuck in the hardware FIFO ahead of it. */
+  private readonly lagging = new Map<SlaveEndpoint, number[]>();
   private lastOut = 0xff;
   private closed = false;
 
@@ -46,12 +48,31 @@ export class I2cSlaves {
     const slave = this.slaves.get(bus);
     if (!slave) return;
     this.slaves.delete(bus);
+    this.lagging.delete(slave);
     this.dropPending(slave.address);
+  }
+
+  /**
+   * The hardware FIFO falls one byte out of step with the TX ring (its refill slipped): from now on each read
+   * first shifts out the byte left over from the previous one, and the last byte it takes from the ring waits
+   * for the next read. Every reply thus arrives one byte late, behind a stale byte. Nothing the master does
+   * realigns it; rebuilding the slave (I2C.deinit_all() and a new I2C object) or a chip reset does.
+   * Returns how many slaves were affected.
+   */
+  desync(): number {
+    for (const slave of this.slaves.values()) if (!this.lagging.has(slave)) this.lagging.set(slave, [this.lastOut]);
+    return this.slaves.size;
+  }
+
+  /** Realigns every slave (a fault cleared from outside). */
+  resync(): void {
+    this.lagging.clear();
   }
 
   /** The chip reset: slaves gone, rings and pending commands lost, the output register cleared. */
   powerCycle(): void {
     this.slaves.clear();
+    this.lagging.clear();
     for (const address of [...this.pending.keys()]) this.dropPending(address);
     this.lastOut = 0xff;
   }
@@ -82,7 +103,8 @@ export class I2cSlaves {
   /** What the slave shifts out for a read of `length` bytes, decided when the read starts. */
   transmit(slave: SlaveEndpoint, length: number): Uint8Array {
     const wire = new Uint8Array(length);
-    const real = slave.ring ? slave.ring.take(length) : new Uint8Array(0);
+    const taken = slave.ring ? slave.ring.take(length) : new Uint8Array(0);
+    const real = this.behind(slave, taken, length);
     wire.set(real);
     if (real.length > 0) this.lastOut = real[real.length - 1];
     wire.fill(this.lastOut, real.length);
@@ -106,6 +128,17 @@ export class I2cSlaves {
     // The RX ring holds rbuflen bytes; what arrives while it is full is lost.
     const room = slave.rbuflen - p.bytes.length;
     for (let i = 0; i < bytes.length && i < room; i++) p.bytes.push(bytes[i]);
+  }
+
+  /** What a lagging slave shifts out of what it just took from its ring; the bytes as they are otherwise. */
+  private behind(slave: SlaveEndpoint, taken: Uint8Array, length: number): Uint8Array {
+    const held = this.lagging.get(slave);
+    // With nothing new from the ring the FIFO has nothing to push the held byte out with: only filler goes.
+    if (!held || taken.length === 0) return taken;
+    const queue = [...held, ...taken];
+    const n = Math.min(length, queue.length - held.length);
+    this.lagging.set(slave, queue.slice(n));
+    return Uint8Array.from(queue.slice(0, n));
   }
 
   private find(address: number): SlaveEndpoint | undefined {

@@ -12,6 +12,8 @@ import { WireClock, sleepUntil } from './wire-clock.js';
 export class SimI2cBus implements I2cTransport {
   private readonly clock: WireClock;
   private readonly boards = new Set<I2cSlaves>();
+  /** Devices holding SDA low (a slave stuck mid-byte). */
+  private readonly sdaHolders = new Set<object>();
   private closed = false;
 
   constructor(readonly busHz: number) {
@@ -29,24 +31,44 @@ export class SimI2cBus implements I2cTransport {
     return this.boards.size;
   }
 
+  /**
+   * A device pulls SDA low and keeps it there until releaseSda. While any does, every transaction on this bus
+   * is garbled: the Pi's bcm2835 controller has no bus-busy or arbitration check, so the address bits and the
+   * ACK bit all read low. Every address seems to ACK (`i2cdetect` then lists them all), a write "succeeds"
+   * and reaches nobody, and a read returns 0x00 bytes. i2c-dev reports no error at all: the host only sees
+   * replies that make no sense (a timeout under protocol 2, a bad status under legacy).
+   */
+  holdSda(holder: object): void {
+    this.sdaHolders.add(holder);
+  }
+
+  releaseSda(holder: object): void {
+    this.sdaHolders.delete(holder);
+  }
+
+  /** Whether some device holds SDA low now. */
+  get sdaStuck(): boolean {
+    return this.sdaHolders.size > 0;
+  }
+
   async i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }> {
     checkArgs(address, length, buffer);
     this.checkOpen();
     const bytes = Buffer.from(buffer.subarray(0, length));
-    const { board, slave, end } = await this.addressPhase(address, length);
-    await sleepUntil(end);
+    const phase = await this.addressPhase(address, length);
+    await sleepUntil(phase.end);
     this.checkOpen();
     // The slave has the bytes at STOP.
-    board.receive(slave, bytes);
+    if (phase.board) phase.board.receive(phase.slave, bytes);
     return { bytesWritten: length, buffer };
   }
 
   async i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }> {
     checkArgs(address, length, buffer);
     this.checkOpen();
-    const { board, slave, end } = await this.addressPhase(address, length);
-    const wire = board.transmit(slave, length);
-    await sleepUntil(end);
+    const phase = await this.addressPhase(address, length);
+    const wire = phase.board ? phase.board.transmit(phase.slave, length) : new Uint8Array(length);
+    await sleepUntil(phase.end);
     this.checkOpen();
     buffer.set(wire, 0);
     return { bytesRead: length, buffer };
@@ -56,11 +78,18 @@ export class SimI2cBus implements I2cTransport {
     this.closed = true;
   }
 
-  /** Books the wire, waits for the transaction's turn and decides the ACK. A NACK ends it after the address byte. */
-  private async addressPhase(address: number, length: number): Promise<{ board: I2cSlaves; slave: SlaveEndpoint; end: number }> {
+  /**
+   * Books the wire, waits for the transaction's turn and decides the ACK. A NACK ends it after the address
+   * byte. With SDA held low nobody is addressed, yet the master sees an ACK (board undefined).
+   */
+  private async addressPhase(
+    address: number,
+    length: number,
+  ): Promise<{ board: I2cSlaves; slave: SlaveEndpoint; end: number } | { board: undefined; end: number }> {
     const slot = this.clock.reserve(length);
     await sleepUntil(slot.start);
     this.checkOpen();
+    if (this.sdaStuck) return { board: undefined, end: slot.end };
     for (const board of this.boards) {
       const slave = board.acknowledge(address);
       if (slave) return { board, slave, end: slot.end };

@@ -68,6 +68,38 @@ export function taskWatchdogPanic(ms: number): string {
   );
 }
 
+/**
+ * A CPU exception in the app, as ESP-IDF's panic handler prints it (components/esp_system/panic.c and the
+ * fatal-errors guide): the reason line, a register dump, the backtrace, then the restart. LoadProhibited (a
+ * read through a bad pointer, EXCVADDR 0) is the usual one; the addresses are plausible values, not a real dump.
+ */
+export function guruMeditationPanic(reason = 'LoadProhibited'): string {
+  return (
+    `Guru Meditation Error: Core  1 panic'ed (${reason}). Exception was unhandled.\r\n\r\n` +
+    'Core  1 register dump:\r\n' +
+    'PC      : 0x400d5b8e  PS      : 0x00060c30  A0      : 0x800d2f1c  A1      : 0x3ffb1f50  \r\n' +
+    'A2      : 0x00000000  A3      : 0x3ffb8a74  A4      : 0x00000001  A5      : 0x3ffb1f70  \r\n' +
+    'EXCVADDR: 0x00000000  LBEG    : 0x4000c2e0  LEND    : 0x4000c2f6  LCOUNT  : 0xffffffff  \r\n\r\n\r\n' +
+    'Backtrace: 0x400d5b8b:0x3ffb1f50 0x400d2f19:0x3ffb1f80 0x400e1a6d:0x3ffb1fb0 0x4008c3e1:0x3ffb1fd0\r\n\r\n\r\n\r\n' +
+    'ELF file SHA256: 4d5c7b8a2f6e1c30\r\n\r\nRebooting...\r\n'
+  );
+}
+
+/**
+ * The brownout detector's interrupt on the ESP32 (ESP-IDF 5.0 components/esp_system/port/brownout.c): it
+ * prints this with esp_rom_printf, no log prefix, sets the reset hint ESP_RST_BROWNOUT and restarts the chip in
+ * software, so the ROM then reports SW_CPU_RESET, not the hardware detector's own RTCWDT_BROWN_OUT_RESET.
+ */
+export const BROWNOUT_TEXT = '\r\nBrownout detector was triggered\r\n\r\n';
+
+/**
+ * A board whose PSRAM does not answer: ESP-IDF 5.0's quad PSRAM driver (esp_psram_impl_quad.c) logs this
+ * early in start-up; MicroPython's SPIRAM builds set CONFIG_SPIRAM_IGNORE_NOTFOUND, so the app starts anyway.
+ */
+export function psramMissingLine(ms: number): string {
+  return `E (${ms}) quad_psram: PSRAM ID read error: 0xffffffff, PSRAM chip not found or not supported, or wrong PSRAM line mode\r\n`;
+}
+
 /** An app that is not MicroPython: what ESP-IDF's app start-up prints about it (cpu_start at INFO level). */
 export function otherAppLines(projectName: string, version: string, idfVersion: string): string {
   return (

@@ -107,6 +107,8 @@ export class SimSerialBoard extends EventEmitter {
   private appRunning = false;
   /** machine.reset_cause() of the boot that runs (or the next one). */
   private cause: ResetCause = 'PWRON_RESET';
+  /** GPIO12 pulled high at reset: boots left to spoil (null: until released), undefined while it is low. */
+  private gpio12High: { left: number | null } | undefined;
 
   /** The fastest rate the host's side of the bridge accepts. */
   readonly bridgeMaxBaud: number;
@@ -199,6 +201,19 @@ export class SimSerialBoard extends EventEmitter {
   /** Bytes the firmware prints (the boot log, MicroPython's output), behind whatever is already queued. */
   print(text: string | Uint8Array): Promise<void> {
     return this.tx.send(typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
+  }
+
+  /**
+   * GPIO12 held high at reset, as the I2C wiring on it does (docs/hardware.md §4, §9): the strapping selects
+   * 1.8 V for the flash, which then reads back as erased, so the ROM loops on `invalid header: 0xffffffff`.
+   * It spoils the next `boots` boots from flash, or every one until released. Takes effect at the next reset.
+   */
+  holdGpio12High(boots: number | null): void {
+    this.gpio12High = { left: boots };
+  }
+
+  releaseGpio12(): void {
+    this.gpio12High = undefined;
   }
 
   /** USB cable out: the board loses power and its port goes away. */
@@ -333,7 +348,7 @@ export class SimSerialBoard extends EventEmitter {
   private bootFromFlash(reason: ResetReason, printed: string): void {
     const gen = this.gen;
     const signal = this.abort.signal;
-    const image = inspectBootImage(this.flash);
+    const image = this.flashUnreadable() ? ({ kind: 'invalid', headerWord: 0xffffffff } as const) : inspectBootImage(this.flash);
     const later = (ms: number, fn: () => void): void => {
       const cancel = (): void => clearTimeout(timer);
       const timer = setTimeout(() => {
@@ -401,6 +416,14 @@ export class SimSerialBoard extends EventEmitter {
       this.setState('running');
       this.emit('boot', { mode: 'flash', reason, log: printed + loads + MICROPYTHON_BANNER } satisfies BootEvent);
     });
+  }
+
+  /** Whether this boot finds the flash unreadable (GPIO12 high); uses up one of the spoiled boots. */
+  private flashUnreadable(): boolean {
+    const held = this.gpio12High;
+    if (!held) return false;
+    if (held.left !== null && --held.left <= 0) this.gpio12High = undefined;
+    return true;
   }
 
   private startLoader(loader: Loader): void {
