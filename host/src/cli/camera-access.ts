@@ -2,9 +2,8 @@ import { openHardware } from '../app/hardware.js';
 import type { CameraConfig, Config } from '../config/schema.js';
 import type { CameraClient } from '../devices/camera/camera-client.js';
 import type { PingResult } from '../devices/camera/types.js';
-import { Esp32CamError } from '../errors.js';
-import { readTokenFile } from '../services/auth/token-file.js';
-import { readRuntimeFile, runtimePath, type RuntimeInfo } from '../services/runtime-file.js';
+import { readRuntimeFile, type RuntimeInfo } from '../services/runtime-file.js';
+import { serviceCall } from './service-call.js';
 import { oneCameraFromFlags, type CameraFlags } from './camera-options.js';
 
 /** What the one-camera commands do with a camera, whether they hold its bus or a service does. */
@@ -58,25 +57,7 @@ function servedName(service: RuntimeInfo, camera: CameraConfig): string | undefi
 }
 
 async function remoteAccess(config: Config, service: RuntimeInfo, name: string, camera: CameraConfig): Promise<CameraAccess> {
-  const token = config.auth.token ?? (await readTokenFile(config.dataDir).catch(() => undefined));
-  const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, service.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (err) {
-      throw new Esp32CamError(
-        'E_BUS_CLAIMED',
-        `The esp32cam service (pid ${service.pid}) runs camera "${name}" but does not answer at ${service.url}: ${(err as Error).message}`,
-        `The service owns the bus, so this command goes through it. Check the service (its log, or \`kill ${service.pid}\` to stop it); ${runtimePath(config.dataDir)} says where it listens.`,
-        { cause: err },
-      );
-    }
-    if (!res.ok) throw await remoteError(res);
-    return res;
-  };
+  const call = await serviceCall(config, service);
   const path = (tail: string): string => `/api/cameras/${encodeURIComponent(name)}${tail}`;
   return {
     name,
@@ -87,16 +68,4 @@ async function remoteAccess(config: Config, service: RuntimeInfo, name: string, 
     setLed: async (on) => void (await call('POST', path('/led'), { on })),
     protocol: async () => ((await (await call('GET', path(''))).json()) as { protocol: string | null }).protocol ?? undefined,
   };
-}
-
-async function remoteError(res: Response): Promise<Esp32CamError> {
-  let payload: { error?: { code?: string; message?: string; hint?: string } } = {};
-  try {
-    payload = (await res.json()) as typeof payload;
-  } catch {
-    // not JSON: described by the status below
-  }
-  const e = payload.error;
-  if (e?.code && e.message) return new Esp32CamError(e.code as never, e.message, e.hint ?? 'See the service log.');
-  return new Esp32CamError('E_INTERNAL', `The service answered HTTP ${res.status}`, 'See the service log.');
 }

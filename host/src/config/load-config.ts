@@ -40,6 +40,8 @@ export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; dev
     allowedHosts: [],
     auth: { ...DEFAULTS.auth },
     limits: { ...DEFAULTS.limits },
+    // The health monitor owns its defaults; the config holds what the user set.
+    health: { thresholds: {}, recovery: {} },
   };
   // A later source's cameras replace an earlier one's whole list: merging lists by position would pair
   // cameras that have nothing to do with each other.
@@ -77,11 +79,16 @@ function validateLayer(source: ConfigSource): ConfigLayer {
 }
 
 function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
-  const { retention, sim, dataDir, device, auth, limits, allowedHosts, camera: _camera, cameras: _cameras, ...flat } = layer;
+  const { retention, sim, dataDir, device, auth, limits, allowedHosts, health, camera: _camera, cameras: _cameras, ...flat } = layer;
   Object.assign(config, flat);
   if (allowedHosts) config.allowedHosts = [...new Set([...config.allowedHosts, ...allowedHosts])];
   if (auth) Object.assign(config.auth, auth);
   if (limits) Object.assign(config.limits, limits);
+  if (health) {
+    if (health.keepAliveMs !== undefined) config.health.keepAliveMs = health.keepAliveMs;
+    Object.assign(config.health.thresholds, health.thresholds);
+    Object.assign(config.health.recovery, health.recovery);
+  }
   if (device) config.device = { ...config.device, ...device };
   if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir);
   if (retention) {

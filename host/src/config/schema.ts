@@ -46,6 +46,26 @@ export interface Config {
   allowedHosts: string[];
   auth: AuthConfig;
   limits: UploadLimits;
+  health: HealthConfig;
+}
+
+/** The health monitor: keep-alive, thresholds and the recovery ladder (README "Camera health"). */
+export interface HealthConfig {
+  /** Keep-alive interval in ms; absent: a quarter of the board's watchdog timeout (protocol 2), else 15 s; 0: off. */
+  keepAliveMs?: number;
+  /** Only what the user set; the monitor fills in its defaults (services/health). */
+  thresholds: Partial<{ degradedAfterFailures: number; offlineAfterFailures: number; slowMs: number; captureWindow: number; retakeShare: number }>;
+  recovery: Partial<{
+    retries: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    jitter: number;
+    resync: boolean;
+    serialReset: boolean;
+    autoRepush: boolean;
+    maxResetsPerHour: number;
+    giveUpRetryMs: number;
+  }>;
 }
 
 /** One camera: its name in URLs and topics, where it is, and how to reach its board over USB serial. */
@@ -102,6 +122,7 @@ export type ConfigInput = {
   allowedHosts?: string[];
   auth?: { mode?: AuthMode; token?: string };
   limits?: { firmwareBytes?: number | string; scriptBytes?: number | string; uploadsInFlight?: number };
+  health?: { keepAliveMs?: number; thresholds?: Partial<HealthConfig['thresholds']>; recovery?: Partial<HealthConfig['recovery']> };
 };
 
 const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {
@@ -224,6 +245,47 @@ const hostName = z.string({ error: 'must be a host name such as "camera.example.
   return name;
 });
 
+const wholeNumber = (min: number, max: number) =>
+  z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be from ${min} to ${max}` })
+    .max(max, { error: `must be from ${min} to ${max}` });
+const share = z.number({ error: 'must be a number' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' });
+const onOff = z.boolean({ error: 'must be true or false' });
+const HOUR = 3_600_000;
+
+const healthSection = z
+  .object({
+    keepAliveMs: z.union([z.literal(0), wholeNumber(250, HOUR)], { error: 'must be 0 (off) or from 250 to 3600000 ms' }),
+    thresholds: z
+      .object({
+        degradedAfterFailures: wholeNumber(1, 100),
+        offlineAfterFailures: wholeNumber(1, 100),
+        slowMs: wholeNumber(10, 60_000),
+        captureWindow: wholeNumber(1, 1000),
+        retakeShare: share,
+      })
+      .partial()
+      .strict(),
+    recovery: z
+      .object({
+        retries: wholeNumber(0, 100),
+        backoffMs: wholeNumber(10, HOUR),
+        maxBackoffMs: wholeNumber(10, HOUR),
+        jitter: share,
+        resync: onOff,
+        serialReset: onOff,
+        autoRepush: onOff,
+        maxResetsPerHour: wholeNumber(0, 60),
+        giveUpRetryMs: wholeNumber(1000, 24 * HOUR),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
 const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
 
 /** Every key optional and unknown keys rejected: a typo in a config file must not be silently ignored. */
@@ -294,6 +356,7 @@ export const configLayerSchema = z
       })
       .partial()
       .strict(),
+    health: healthSection,
   })
   .partial()
   .strict()
@@ -326,6 +389,10 @@ export const CONFIG_HINTS: Record<string, string> = {
   'retention.perCamera.maxBytes': 'Use how many bytes of photos to keep of each camera, such as "200MB".',
   'sim.script': 'Use the path of a MicroPython slave script, or leave it out for the bundled one.',
   'sim.busHz': 'Use the simulated I2C clock in Hz, such as 100000 or 400000.',
+  'health.keepAliveMs': 'Leave it out to follow the board (a quarter of its watchdog timeout), or give 0 to turn the keep-alive off.',
+  health: 'Use {"keepAliveMs": …, "thresholds": {…}, "recovery": {…}}; the README\'s "Camera health" section lists every key.',
+  'health.thresholds': 'The README\'s "Camera health" section lists the thresholds and their defaults.',
+  'health.recovery': 'The README\'s "Camera health" section lists the recovery settings and their defaults.',
   'sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
   'sim.quality': 'Use a JPEG quality from 10 (best) to 63 (smallest).',
   device: 'Use settings of device-scripts/camconfig.py, e.g. {"I2C_ADDRESS": "0x2d", "WDT_TIMEOUT_MS": 60000}.',
@@ -338,7 +405,10 @@ export const CONFIG_HINTS: Record<string, string> = {
 };
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['host', 'port', 'dataDir', 'camera', 'cameras', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits'],
+  '': ['host', 'port', 'dataDir', 'camera', 'cameras', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits', 'health'],
+  health: ['keepAliveMs', 'thresholds', 'recovery'],
+  'health.thresholds': ['degradedAfterFailures', 'offlineAfterFailures', 'slowMs', 'captureWindow', 'retakeShare'],
+  'health.recovery': ['retries', 'backoffMs', 'maxBackoffMs', 'jitter', 'resync', 'serialReset', 'autoRepush', 'maxResetsPerHour', 'giveUpRetryMs'],
   auth: ['mode', 'token'],
   cameras: ['name', 'camera', 'protocol', 'serialPort', 'sim'],
   'cameras.sim': ['script', 'frameSize', 'quality'],

@@ -8,6 +8,7 @@ import { cameraRoutes } from './camera-routes.js';
 import { attachConsole } from './console-socket.js';
 import { apiNotFound, errorHandler } from './error-responses.js';
 import { firmwareRoutes } from './firmware-routes.js';
+import { healthRoutes, relayHealth } from './health-routes.js';
 import { jobRoutes, relayJobs } from './job-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
@@ -66,6 +67,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use('/api', express.json({ limit: '16kb' }));
   app.use(photoRoutes(services.cameras));
   app.use(cameraRoutes(services.cameras));
+  app.use(healthRoutes(services.health, services.cameras));
   app.use(firmwareRoutes(services, doors.uploads));
   app.use(jobRoutes(services.flashJobs, services.pushJobs));
   app.use(scriptRoutes(services.pushJobs, { dataDir: services.config.dataDir, limitBytes: services.config.limits.scriptBytes, gate: doors.uploads }));
@@ -138,6 +140,7 @@ export async function serveHttp(services: Services, opts: { log?: (line: string)
   const io = attachRealtime(server, services.cameras, socketAdmission(doors.allowsHost, doors.gate));
   dropRotatedSockets(io, doors.gate);
   relayJobs(io, services.flashJobs, services.pushJobs);
+  relayHealth(io, services.health);
   attachConsole(io, services.consoles);
   try {
     await listen(server, config.port, config.host);

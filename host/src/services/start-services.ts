@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { Esp32CamError } from '../errors.js';
-import { Cameras, startCaptureService, type CameraHandle, type CaptureService } from './cameras/index.js';
+import { Cameras, CaptureService, type CameraHandle } from './cameras/index.js';
+import { HealthMonitors } from './health/health-monitors.js';
 import { FlashJobs } from './flash-jobs.js';
 import type { FsPort } from './fs-port.js';
 import { PhotoStore } from './photo-store.js';
@@ -29,10 +30,13 @@ export interface Services {
   consoles: SerialConsoles;
   /** Script pushes and the board's file listing, on the same ports and claims. */
   pushJobs: PushJobs;
+  /** Each camera's keep-alive, health state and recovery. */
+  health: HealthMonitors;
   close(): Promise<void>;
 }
 
 export interface ServiceOptions {
+  /** The keep-alive interval over the config's health.keepAliveMs; 0 turns keep-alive and recovery off (tests). */
   healthIntervalMs?: number;
   /** The photo store's file system; tests pass a wrapped one that runs out of space. */
   fs?: FsPort;
@@ -55,18 +59,11 @@ export async function startServices(config: Config, openHardware: () => Promise<
     fs: opts.fs,
   });
   const hardware = await openHardware();
-  let services: CaptureService[];
-  try {
-    services = await Promise.all(
-      hardware.cameras.map((camera) => {
-        const setting = config.cameras.find((c) => c.name === camera.name)?.protocol ?? config.protocol;
-        return startCaptureService({ camera, store, protocolSetting: setting, healthIntervalMs: opts.healthIntervalMs, log: opts.log });
-      }),
-    );
-  } catch (err) {
-    await hardware.close();
-    throw err;
-  }
+  // The health monitors own every periodic check: the services' own ping timer stays off.
+  const services = hardware.cameras.map((camera) => {
+    const setting = config.cameras.find((c) => c.name === camera.name)?.protocol ?? config.protocol;
+    return new CaptureService({ camera, store, protocolSetting: setting, healthIntervalMs: 0, log: opts.log });
+  });
   const cameras = new Cameras(services, store);
   const serial = new SerialPorts({ provided: hardware.ports });
   const flashJobs = new FlashJobs({ ports: serial, log: opts.log, maxImageBytes: config.limits.firmwareBytes });
@@ -86,6 +83,22 @@ export async function startServices(config: Config, openHardware: () => Promise<
       };
     },
   });
+  let health: HealthMonitors;
+  try {
+    const keepAliveMs = opts.healthIntervalMs ?? config.health.keepAliveMs;
+    health = await HealthMonitors.start({
+      cameras,
+      dataDir: config.dataDir,
+      config: { ...config.health, ...(keepAliveMs !== undefined ? { keepAliveMs } : {}) },
+      ports: serial,
+      pushJobs,
+    });
+  } catch (err) {
+    await Promise.allSettled([cameras.close(), pushJobs.close(), flashJobs.close(), consoles.close()]);
+    await serial.close();
+    await hardware.close();
+    throw err;
+  }
   return {
     config,
     store,
@@ -94,7 +107,10 @@ export async function startServices(config: Config, openHardware: () => Promise<
     flashJobs,
     consoles,
     pushJobs,
+    health,
     close: async () => {
+      // The monitors first: a recovery step must not start on a board that is going away.
+      await health.close();
       // Consoles and pushes first: they hold ports that unplugging the simulated boards cuts.
       await consoles.close();
       serial.unplugProvided();

@@ -9,6 +9,10 @@ export interface BoardView {
   info(): unknown;
   on(event: 'reboot', listener: (event: { cause: string }) => void): unknown;
   off(event: 'reboot', listener: (event: { cause: string }) => void): unknown;
+  /** Injects a run-time fault (reboot, hang, brownout…); E_BAD_INPUT naming the problem when it is not one. */
+  injectFault(kind: string, args: { seconds?: number; count?: number; cause?: string }): { fault: string; description: string };
+  /** The fault kinds injectFault takes. */
+  faultKinds(): string[];
 }
 
 /** A connected camera: its name, where it is, the client that talks to it, and its board when simulated. */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from '../../devices/camera/types.js';
+import type { BoardStatus, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from '../../devices/camera/types.js';
 import { isEsp32CamError, type ErrorCode } from '../../errors.js';
 import { errorPayload, type ErrorPayload } from '../error-payload.js';
 import type { PhotoRecord } from '../photo-record.js';
@@ -41,6 +41,8 @@ export interface CameraStatus {
   sim?: unknown;
   /** Photos of this camera in the store. */
   photos: number;
+  /** The health monitor's view: state and when the camera last answered (GET /api/health has the rest). */
+  health?: { state: string; lastSeenAt: string | null };
 }
 
 export interface Shot {
@@ -56,6 +58,8 @@ export type CameraEvents = {
   'capture:progress': [CaptureProgress & { camera: string }];
   'photo:new': [PhotoRecord];
   'capture:error': [ErrorPayload & { camera: string }];
+  /** A photo arrived whole; `attempts` above 1 means corrupt or truncated ones were taken again. */
+  'capture:done': [{ camera: string; attempts: number; captureMs: number }];
 };
 
 /** Errors that mean the board did not answer at all, as opposed to answering badly. */
@@ -94,6 +98,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly log: (line: string) => void;
+  private healthView: (() => CameraStatus['health']) | undefined;
+  private attempts = 1;
 
   constructor(opts: CaptureServiceOptions) {
     super();
@@ -122,7 +128,10 @@ export class CaptureService extends EventEmitter<CameraEvents> {
       lastCaptureMs: null,
       lastError: null,
     };
-    this.camera.client.on('progress', (progress: CaptureProgress) => this.emit('capture:progress', { ...progress, camera: this.name }));
+    this.camera.client.on('progress', (progress: CaptureProgress) => {
+      this.attempts = Math.max(this.attempts, progress.attempt);
+      this.emit('capture:progress', { ...progress, camera: this.name });
+    });
     this.camera.client.on('protocol', (protocol) => {
       this.state.protocol = protocol;
       this.changed();
@@ -140,7 +149,40 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   status(): CameraStatus {
     const camera: CameraStatus = { ...this.state, photos: this.store.count(this.name) };
     if (this.camera.board) camera.sim = this.camera.board.info();
+    const health = this.healthView?.();
+    if (health) camera.health = health;
     return camera;
+  }
+
+  /** Whether a photo is being taken now. */
+  get isBusy(): boolean {
+    return this.shooting !== undefined;
+  }
+
+  /** Lets the health monitor add its state to this camera's status. */
+  setHealthView(view: () => CameraStatus['health']): void {
+    this.healthView = view;
+  }
+
+  /** Asks the board how it is (STATUS under protocol 2, a ping under legacy); the keep-alive's request. */
+  async checkStatus(): Promise<BoardStatus> {
+    try {
+      const result = await this.camera.client.status();
+      Object.assign(this.state, {
+        online: true,
+        protocol: result.protocol,
+        firmware: result.firmware ?? this.state.firmware,
+        lastPingAt: new Date().toISOString(),
+        lastRoundTripMs: Math.round(result.roundTripMs * 10) / 10,
+        lastError: null,
+      });
+      return result;
+    } catch (err) {
+      this.noteError(err);
+      throw err;
+    } finally {
+      this.changed();
+    }
   }
 
   /** Takes a photo and stores it. */
@@ -229,6 +271,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     this.emit('capture:start', { camera: this.name, at: takenAt.toISOString() });
     this.changed();
     const started = performance.now();
+    this.attempts = 1;
     this.shooting = this.camera.client
       .capture()
       .then(
@@ -242,6 +285,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
             // The status says how the camera is now; the failure itself went out as `capture:error`.
             lastError: null,
           });
+          this.emit('capture:done', { camera: this.name, attempts: this.attempts, captureMs });
           return { jpeg, captureMs, takenAt };
         },
         (err: unknown) => {

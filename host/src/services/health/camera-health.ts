@@ -35,7 +35,17 @@ export const DEFAULT_THRESHOLDS: HealthThresholds = {
 
 /** What the service saw. Times are milliseconds on whatever clock the caller uses (tests fake it). */
 export type HealthObservation =
-  | { kind: 'answer'; at: number; roundTripMs: number; uptimeMs?: number; bootCount?: number; resetCause?: string }
+  | {
+      kind: 'answer';
+      at: number;
+      roundTripMs: number;
+      uptimeMs?: number;
+      bootCount?: number;
+      resetCause?: string;
+      /** false when the board says its camera did not initialise; `cameraError` then says why. */
+      cameraOk?: boolean;
+      cameraError?: string;
+    }
   | { kind: 'failure'; at: number; code: string; message: string }
   | { kind: 'capture'; at: number; retakes: number; crcErrors: number }
   | { kind: 'recovering'; at: number; step: string }
@@ -44,8 +54,11 @@ export type HealthObservation =
 
 export interface HealthEvent {
   at: number;
-  /** `state` for a change of state, `reboot` for a reboot seen from its uptime or boot count. */
-  type: 'state' | 'reboot';
+  /**
+   * `state`: a change of state; `reboot`: a reboot seen from its uptime, boot count or a gap in answers;
+   * `recovery`: a step of the recovery ladder and its outcome; `diagnosis`: a fault recognised in the boot log.
+   */
+  type: 'state' | 'reboot' | 'recovery' | 'diagnosis';
   from?: HealthState;
   to?: HealthState;
   /** What happened, in words. */
@@ -53,6 +66,11 @@ export interface HealthEvent {
   /** What the user can do about it; empty when nothing is needed. */
   hint: string;
   resetCause?: string;
+  /** For `recovery`: the ladder's step (retry, resync, reset, repush, give-up) and how it went. */
+  step?: string;
+  outcome?: string;
+  /** For `diagnosis`: the fault's kind (brownout, camera-probe, invalid-header…). */
+  fault?: string;
 }
 
 type Events = { event: [HealthEvent] };
@@ -103,7 +121,9 @@ export class CameraHealth extends EventEmitter<Events> {
     this.failures = 0;
     this.noteReboot(o);
     const slow = o.roundTripMs > this.thresholds.slowMs;
-    if (slow) {
+    if (o.cameraOk === false) {
+      this.change(o.at, 'degraded', `the board answers but its camera did not initialise${o.cameraError ? `: ${o.cameraError}` : ''}`, CAMERA_INIT_HINT);
+    } else if (slow) {
       this.change(
         o.at,
         'degraded',
@@ -176,11 +196,24 @@ export class CameraHealth extends EventEmitter<Events> {
     this.emit('event', { at, type: 'state', from, to, reason, hint });
   }
 
+  /** Adds an event that is not a change of state (a recovery step, a diagnosis) to the camera's stream. */
+  note(event: HealthEvent): void {
+    this.emit('event', event);
+  }
+
+  /** Starts from a state remembered from an earlier run, so a restart does not forget the board's uptime. */
+  restore(memory: { bootCount?: number }): void {
+    if (memory.bootCount !== undefined) this.lastBootCount = memory.bootCount;
+  }
+
   /** The failure that made the camera degraded or offline, if it is. */
   get lastError(): { code: string; message: string } | undefined {
     return this.current === 'online' ? undefined : this.lastFailure;
   }
 }
+
+export const CAMERA_INIT_HINT =
+  'Reseat the camera ribbon cable (contacts towards the board, latch closed) and check the 3.3 V supply; probe error 0x105 means the sensor did not answer at all, 0x20004 that it is not a supported sensor.';
 
 /** What a reset cause asks of the user. */
 export function rebootHint(cause: string): string {

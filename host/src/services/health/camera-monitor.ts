@@ -1,0 +1,373 @@
+import { EventEmitter } from 'node:events';
+import type { BoardStatus } from '../../devices/camera/types.js';
+import { isEsp32CamError } from '../../errors.js';
+import { logger } from '../../log/index.js';
+import { errorPayload } from '../error-payload.js';
+import type { CaptureService } from '../cameras/capture-service.js';
+import { CameraHealth, DEFAULT_THRESHOLDS, type HealthEvent, type HealthState, type HealthThresholds } from './camera-health.js';
+import type { HealthLog } from './health-log.js';
+import { DEFAULT_RECOVERY, RecoveryLadder, type LadderDecision, type RecoverySettings } from './recovery-ladder.js';
+import type { RecoveryActions } from './recovery-actions.js';
+
+const healthLog = logger('service');
+
+/** Without a watchdog timeout from the board (legacy script), a keep-alive every 15 s: a quarter of its 60 s default. */
+export const DEFAULT_KEEP_ALIVE_MS = 15_000;
+/** The keep-alive never runs more often than this, whatever the board's watchdog says. */
+export const MIN_KEEP_ALIVE_MS = 250;
+/** A legacy camera silent this long and then back has probably rebooted (it cannot say so itself). */
+export const LEGACY_REBOOT_GAP_MS = 5_000;
+
+export interface MonitorSettings {
+  /**
+   * The keep-alive interval: undefined derives it (a quarter of the board's watchdog timeout under protocol 2,
+   * else 15 s); 0 turns the keep-alive and the recovery ladder off (the camera is then only checked when used).
+   */
+  keepAliveMs?: number;
+  thresholds?: HealthThresholds;
+  recovery?: RecoverySettings;
+  /** Events listed in the health report. */
+  recentEvents?: number;
+}
+
+export interface MonitorOptions extends MonitorSettings {
+  camera: CaptureService;
+  log: HealthLog;
+  actions: RecoveryActions;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** One camera's health as GET /api/health and the page show it. */
+export interface CameraHealthReport {
+  name: string;
+  state: HealthState;
+  lastSeenAt: string | null;
+  uptimeMs: number | null;
+  bootCount: number | null;
+  resetCause: string | null;
+  firmware: string | null;
+  protocol: string | null;
+  freeHeap: number | null;
+  cameraOk: boolean | null;
+  keepAliveMs: number;
+  counters: { captures: number | null; errors: number | null; reboots: Record<string, number>; resetsLastHour: number };
+  recovering: { step: string; since: string } | null;
+  lastError: { code: string; message: string } | null;
+  events: Array<Omit<HealthEvent, 'at'> & { at: string }>;
+}
+
+type MonitorEvents = { event: [HealthEvent & { camera: string }]; state: [{ camera: string; state: HealthState }] };
+
+/**
+ * Watches one camera: the keep-alive that stops its watchdog from rebooting it, its health from every
+ * answer and failure, and the recovery ladder when it stops answering. Keep-alive checks go through the
+ * camera's own queue and its bus's queue like any command, and only while the camera is idle, so a capture
+ * never waits behind one that could have been skipped.
+ */
+export class CameraMonitor extends EventEmitter<MonitorEvents> {
+  readonly name: string;
+  readonly health: CameraHealth;
+  private readonly camera: CaptureService;
+  private readonly store: HealthLog;
+  private readonly actions: RecoveryActions;
+  private readonly ladder: RecoveryLadder;
+  private readonly now: () => number;
+  private readonly fixedKeepAliveMs: number | undefined;
+  private readonly recentEvents: number;
+  private board: BoardStatus | undefined;
+  private lastActivityAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private recovering: { step: string; since: number } | undefined;
+  private scriptMissing = false;
+  private stopped = false;
+  /** A failure seen since the last answer: a legacy board that comes back from one may have rebooted. */
+  private silentSince: number | undefined;
+  /** Whether the loop ran on time lately: what the host's own watchdog asks before it says all is well. */
+  private lastTickAt: number;
+
+  constructor(opts: MonitorOptions) {
+    super();
+    this.camera = opts.camera;
+    this.name = opts.camera.name;
+    this.store = opts.log;
+    this.actions = opts.actions;
+    this.now = opts.now ?? Date.now;
+    this.health = new CameraHealth(opts.thresholds ?? DEFAULT_THRESHOLDS);
+    this.health.restore({ bootCount: this.store.board.bootCount });
+    this.ladder = new RecoveryLadder(opts.recovery ?? DEFAULT_RECOVERY, opts.random);
+    this.fixedKeepAliveMs = opts.keepAliveMs;
+    this.recentEvents = opts.recentEvents ?? 50;
+    this.lastTickAt = this.now();
+    this.health.on('event', (event) => this.record(event));
+    this.camera.on('photo:new', () => this.activity());
+    this.camera.on('capture:error', (err) => {
+      if (OFFLINE_CODES.has(err.code)) this.health.observe({ kind: 'failure', at: this.now(), code: err.code, message: err.message });
+    });
+    this.camera.on('capture:done', (e) => this.health.observe({ kind: 'capture', at: this.now(), retakes: e.attempts - 1, crcErrors: 0 }));
+    this.camera.setHealthView(() => ({ state: this.health.state, lastSeenAt: iso(this.health.lastSeenAt) }));
+  }
+
+  get enabled(): boolean {
+    return this.fixedKeepAliveMs !== 0;
+  }
+
+  /** The keep-alive interval in force: configured, or a quarter of the board's watchdog, or 15 s. */
+  get keepAliveMs(): number {
+    if (this.fixedKeepAliveMs !== undefined && this.fixedKeepAliveMs > 0) return this.fixedKeepAliveMs;
+    const wdt = this.board?.wdtTimeoutMs;
+    return wdt ? Math.max(MIN_KEEP_ALIVE_MS, Math.floor(wdt / 4)) : DEFAULT_KEEP_ALIVE_MS;
+  }
+
+  /** Checks once now (the camera's first state), then keeps checking while enabled. */
+  async start(): Promise<void> {
+    await this.tick();
+  }
+
+  /** True while the loop runs on time (or is off): the host's watchdog withholds its ping otherwise. */
+  alive(): { ok: boolean; reason?: string } {
+    if (!this.enabled || this.stopped) return { ok: true };
+    const late = this.now() - this.lastTickAt;
+    // A loop waiting out a give-up or a long backoff is on time; one that stopped ticking is not.
+    const allowed = Math.max(this.keepAliveMs, this.ladder.settings.giveUpRetryMs, this.ladder.settings.maxBackoffMs) * 2 + 60_000;
+    return late <= allowed ? { ok: true } : { ok: false, reason: `camera "${this.name}"'s monitor has not run for ${Math.round(late / 1000)} s` };
+  }
+
+  report(): CameraHealthReport {
+    const b = this.board;
+    const mem = this.store.board;
+    return {
+      name: this.name,
+      state: this.health.state,
+      lastSeenAt: iso(this.health.lastSeenAt ?? mem.lastSeenAt),
+      uptimeMs: b?.uptimeMs ?? null,
+      bootCount: b?.bootCount ?? mem.bootCount ?? null,
+      resetCause: b?.resetCause ?? mem.resetCause ?? null,
+      firmware: b?.firmware ?? null,
+      protocol: b?.protocol ?? null,
+      freeHeap: b?.freeHeap ?? null,
+      cameraOk: b?.cameraOk ?? null,
+      keepAliveMs: this.enabled ? this.keepAliveMs : 0,
+      counters: {
+        captures: b?.captures ?? null,
+        errors: b?.errors ?? null,
+        reboots: { ...mem.reboots },
+        resetsLastHour: this.ladder.resetsInLastHour(this.now()),
+      },
+      recovering: this.recovering ? { step: this.recovering.step, since: iso(this.recovering.since)! } : null,
+      lastError: this.health.lastError ?? null,
+      events: this.store.recent(this.recentEvents).map((e) => ({ ...e, at: iso(e.at)! })),
+    };
+  }
+
+  /** Runs one check now, outside the schedule (the CLI's and the tests' "check it now"). */
+  checkNow(): Promise<void> {
+    return this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.store.flush();
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------------
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped || !this.enabled) return;
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref();
+  }
+
+  private tick(): Promise<void> {
+    this.running ??= this.loopOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async loopOnce(): Promise<void> {
+    this.lastTickAt = this.now();
+    if (this.stopped) return;
+    // A camera in use is alive and fed: the keep-alive waits for the next idle moment.
+    const idleFor = this.now() - this.lastActivityAt;
+    if (!this.recovering && (this.camera.isBusy || idleFor < this.keepAliveMs)) {
+      this.schedule(this.camera.isBusy ? this.keepAliveMs : this.keepAliveMs - idleFor);
+      return;
+    }
+    try {
+      const ok = await this.check();
+      if (ok) {
+        this.endRecovery('the camera answers');
+        this.schedule(this.keepAliveMs);
+      } else if (this.enabled) {
+        await this.climb();
+      }
+    } catch (err) {
+      healthLog.error(`camera "${this.name}": the health check failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.schedule(this.keepAliveMs);
+    }
+  }
+
+  /** One status request; true when the camera answered. */
+  private async check(): Promise<boolean> {
+    const at = this.now();
+    try {
+      const status = await this.camera.checkStatus();
+      this.answered(status, at);
+      return true;
+    } catch (err) {
+      if (!isEsp32CamError(err)) throw err;
+      this.silentSince ??= at;
+      const payload = errorPayload(err);
+      this.health.observe({ kind: 'failure', at: this.now(), code: payload.code, message: payload.message });
+      return false;
+    }
+  }
+
+  private answered(status: BoardStatus, at: number): void {
+    const previous = this.board;
+    this.board = { ...previous, ...status };
+    this.lastActivityAt = this.now();
+    if (status.protocol === 'legacy' && this.silentSince !== undefined && at - this.silentSince >= LEGACY_REBOOT_GAP_MS) {
+      const gap = Math.round((at - this.silentSince) / 1000);
+      this.health.note({
+        at,
+        type: 'reboot',
+        reason: `the camera did not answer for ${gap} s and is back: it probably rebooted (a legacy script cannot say)`,
+        hint: 'Push the bundled script (protocol 2) to see its boot count and reset cause.',
+        resetCause: 'unknown',
+      });
+    }
+    this.silentSince = undefined;
+    this.health.observe({
+      kind: 'answer',
+      at: this.now(),
+      roundTripMs: status.roundTripMs,
+      uptimeMs: status.uptimeMs,
+      bootCount: status.bootCount,
+      resetCause: status.resetCause,
+      cameraOk: status.cameraOk,
+      cameraError: status.cameraOk === false ? status.lastError : undefined,
+    });
+    this.store.remember({
+      lastSeenAt: this.health.lastSeenAt,
+      ...(status.bootCount !== undefined ? { bootCount: status.bootCount } : {}),
+      ...(status.resetCause !== undefined ? { resetCause: status.resetCause } : {}),
+    });
+  }
+
+  /** The next rung of the ladder after a failed check, then the check that tells whether it helped. */
+  private async climb(): Promise<void> {
+    const decision = this.ladder.next(this.context());
+    for (const why of decision.skipped) this.step('skip', why, '');
+    if (decision.step === 'retry') {
+      const n = this.ladder.retriesDone;
+      this.step('retry', `check ${n} of ${this.ladder.settings.retries} again in ${(decision.waitMs / 1000).toFixed(1)} s`, 'waiting');
+      this.schedule(decision.waitMs);
+      return;
+    }
+    if (decision.step === 'give-up') {
+      this.recovering = undefined;
+      this.step('give-up', `nothing brought the camera back; the service tries again in ${Math.round(decision.waitMs / 60_000)} min`, 'alert');
+      this.health.observe({
+        kind: 'gave-up',
+        at: this.now(),
+        reason: 'the camera does not answer and recovery gave up for now',
+        hint: giveUpHint(this.actions.describe()),
+      });
+      this.schedule(decision.waitMs);
+      return;
+    }
+    await this.run(decision);
+    this.schedule(0);
+  }
+
+  private async run(decision: LadderDecision): Promise<void> {
+    this.recovering = { step: decision.step, since: this.now() };
+    this.health.observe({ kind: 'recovering', at: this.now(), step: decision.step });
+    try {
+      if (decision.step === 'resync') {
+        await this.actions.resync();
+        this.step('resync', 'the slave rebuilt its I2C slave and flushed its ring', 'done');
+      } else if (decision.step === 'reset') {
+        this.ladder.countReset(this.now());
+        const result = await this.actions.reset();
+        this.scriptMissing = result.scriptMissing;
+        for (const d of result.diagnoses) this.health.note({ at: this.now(), type: 'diagnosis', reason: d.reason, hint: d.hint, fault: d.fault });
+        this.step(
+          'reset',
+          `the board was reset through ${result.how}${result.scriptMissing ? '; it came up at the REPL with no slave script running' : ''}`,
+          'done',
+        );
+        if (result.scriptMissing && !this.ladder.settings.autoRepush) {
+          this.health.note({
+            at: this.now(),
+            type: 'diagnosis',
+            fault: 'script-missing',
+            reason: 'the board answers on its REPL but not on I2C: the slave script is missing or broken',
+            hint: 'Push the bundled script (esp32cam push, or the Scripts panel), or set health.recovery.autoRepush to let the service do it.',
+          });
+        }
+      } else if (decision.step === 'repush') {
+        await this.actions.repush();
+        this.scriptMissing = false;
+        this.step('repush', 'the bundled slave script was pushed again and the board restarted', 'done');
+      }
+    } catch (err) {
+      const p = errorPayload(err);
+      this.step(decision.step, `${decision.step} failed: ${p.message}`, 'failed', p.hint);
+    }
+  }
+
+  private context() {
+    return {
+      protocol2: (this.board?.protocol ?? this.camera.camera.client.protocolInUse) === 'v2',
+      canReset: this.actions.canReset(),
+      scriptMissing: this.scriptMissing,
+      now: this.now(),
+    };
+  }
+
+  private endRecovery(why: string): void {
+    if (this.recovering) this.step(this.recovering.step, `recovered: ${why}`, 'recovered');
+    this.recovering = undefined;
+    this.scriptMissing = false;
+    this.ladder.succeeded();
+  }
+
+  private step(step: string, reason: string, outcome: string, hint = ''): void {
+    healthLog.info(`camera "${this.name}" recovery ${step}: ${reason}`);
+    this.health.note({ at: this.now(), type: 'recovery', step, outcome, reason, hint });
+  }
+
+  private activity(): void {
+    this.lastActivityAt = this.now();
+  }
+
+  private record(event: HealthEvent): void {
+    this.store.append(event);
+    if (event.type === 'reboot') this.store.countReboot(event.resetCause ?? 'unknown');
+    const line = `camera "${this.name}": ${event.type === 'state' ? `${event.from} → ${event.to}: ` : ''}${event.reason}`;
+    if (event.type === 'state' && (event.to === 'offline' || event.to === 'degraded')) healthLog.warn(line);
+    else healthLog.info(line);
+    this.emit('event', { ...event, camera: this.name });
+    if (event.type === 'state') {
+      this.emit('state', { camera: this.name, state: this.health.state });
+      this.camera.changed();
+    }
+  }
+}
+
+const OFFLINE_CODES = new Set(['E_NO_ACK', 'E_TIMEOUT', 'E_BUS_IO', 'E_NO_I2C_DEVICE']);
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+function giveUpHint(actions: string): string {
+  return `Check the board's power and wiring. ${actions}`;
+}

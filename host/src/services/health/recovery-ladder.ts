@@ -1,0 +1,138 @@
+/**
+ * The recovery ladder's policy, apart from the I/O that carries it out: which step comes next, how long to
+ * wait before it, and when resets must stop. Pure and clock-free (the caller passes `now` and a random
+ * source), so every path is tested without a board or a timer.
+ *
+ *   retry (× retries, backoff with jitter) → resync (protocol 2) → reset (EN through RTS or a GPIO, capped
+ *   per hour) → repush (only when the board answers on its REPL but not on I2C, and autoRepush is on)
+ *   → give up (offline with an alert; the ladder starts again after giveUpRetryMs)
+ */
+export type RecoveryStep = 'retry' | 'resync' | 'reset' | 'repush' | 'give-up';
+
+export interface RecoverySettings {
+  /** Checks retried with backoff before the heavier steps. */
+  retries: number;
+  /** The first retry's wait; each next one doubles, up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Each wait is stretched or shrunk at random by up to this share, so cameras on one bus do not retry in step. */
+  jitter: number;
+  /** Step 2: ask a protocol-2 slave to rebuild its I2C slave. */
+  resync: boolean;
+  /** Step 3: pull EN low through the board's serial port (RTS) when the port is known and free. */
+  serialReset: boolean;
+  /** Step 4: push the bundled slave script again when the board answers on its REPL but not on I2C. */
+  autoRepush: boolean;
+  /** No more hardware resets than this in any hour, whatever the ladder wants. */
+  maxResetsPerHour: number;
+  /** After giving up, the ladder starts again this much later. */
+  giveUpRetryMs: number;
+}
+
+export const DEFAULT_RECOVERY: RecoverySettings = {
+  retries: 3,
+  backoffMs: 2_000,
+  maxBackoffMs: 60_000,
+  jitter: 0.2,
+  resync: true,
+  serialReset: true,
+  autoRepush: false,
+  maxResetsPerHour: 3,
+  giveUpRetryMs: 10 * 60_000,
+};
+
+/** What the ladder may use for this camera right now. */
+export interface LadderContext {
+  /** The camera spoke protocol 2 when it last answered. */
+  protocol2: boolean;
+  /** A reset line is available: the board's serial port is known and free, or a GPIO is wired to EN. */
+  canReset: boolean;
+  /** The last reset showed a board at its REPL with no slave on I2C. */
+  scriptMissing: boolean;
+  now: number;
+}
+
+export interface LadderDecision {
+  step: RecoveryStep;
+  /** Wait this long before the step. */
+  waitMs: number;
+  /** Why a step was skipped on the way, for the event (e.g. "no reset: 3 resets in the last hour"). */
+  skipped: string[];
+}
+
+const HOUR_MS = 60 * 60_000;
+
+export class RecoveryLadder {
+  private retries = 0;
+  private resynced = false;
+  private resetDone = false;
+  private repushed = false;
+  private readonly resets: number[] = [];
+
+  constructor(
+    readonly settings: RecoverySettings = DEFAULT_RECOVERY,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Retries made since the camera last answered. */
+  get retriesDone(): number {
+    return this.retries;
+  }
+
+  /** The camera answers again: the next trouble starts from the bottom of the ladder. */
+  succeeded(): void {
+    this.retries = 0;
+    this.resynced = false;
+    this.resetDone = false;
+    this.repushed = false;
+  }
+
+  /** Decides the next step after a failed check or step. */
+  next(ctx: LadderContext): LadderDecision {
+    const s = this.settings;
+    const skipped: string[] = [];
+    if (this.retries < s.retries) {
+      const waitMs = this.backoff(this.retries);
+      this.retries++;
+      return { step: 'retry', waitMs, skipped };
+    }
+    if (!this.resynced) {
+      this.resynced = true;
+      if (!s.resync) skipped.push('resync is turned off');
+      else if (!ctx.protocol2) skipped.push('no resync: the camera does not speak protocol 2');
+      else return { step: 'resync', waitMs: 0, skipped };
+    }
+    if (!this.resetDone) {
+      this.resetDone = true;
+      const recent = this.resetsInLastHour(ctx.now);
+      if (!s.serialReset) skipped.push('hardware reset is turned off');
+      else if (!ctx.canReset) skipped.push('no reset: the board’s serial port is unknown or in use');
+      else if (recent >= s.maxResetsPerHour) skipped.push(`no reset: ${recent} resets in the last hour (at most ${s.maxResetsPerHour})`);
+      else return { step: 'reset', waitMs: 0, skipped };
+    }
+    if (ctx.scriptMissing && !this.repushed) {
+      this.repushed = true;
+      if (s.autoRepush) return { step: 'repush', waitMs: 0, skipped };
+      skipped.push('no re-push: autoRepush is off');
+    }
+    // Back to the bottom after the slow wait: by then a reset may be allowed again.
+    this.succeeded();
+    return { step: 'give-up', waitMs: s.giveUpRetryMs, skipped };
+  }
+
+  /** Records a hardware reset that was done, for the hourly cap. */
+  countReset(now: number): void {
+    this.resets.push(now);
+  }
+
+  resetsInLastHour(now: number): number {
+    while (this.resets.length > 0 && this.resets[0]! <= now - HOUR_MS) this.resets.shift();
+    return this.resets.length;
+  }
+
+  private backoff(n: number): number {
+    const { backoffMs, maxBackoffMs, jitter } = this.settings;
+    const base = Math.min(backoffMs * 2 ** n, maxBackoffMs);
+    return Math.max(0, Math.round(base * (1 + jitter * (2 * this.random() - 1))));
+  }
+}
