@@ -24,7 +24,11 @@ export interface BootData {
   fs: { files: Array<[string, string]>; dirs: string[] };
   i2cUsed: number[];
   wdt: SharedArrayBuffer;
+  /** The board's NVS as its last commit() left it: {namespace: {key: ['i32', n] | ['blob', hex]}}. */
+  nvs: NvsData;
 }
+
+export type NvsData = Record<string, Record<string, [string, number | string]>>;
 
 /** What the worker posts to the host. */
 export type WorkerMessage =
@@ -48,6 +52,7 @@ export type WorkerMessage =
   | { t: 'exec'; code: string; how: 'raw' | 'raw-paste' }
   | { t: 'paste-overrun'; arrived: number; granted: number }
   | ({ t: 'fs' } & FsChange)
+  | { t: 'nvs'; data: NvsData }
   | { t: 'capture'; id: number; width: number; height: number; quality: number; format: number; fbLen: number };
 
 /** What the host posts to the worker: a master's bus write, UART RX bytes, a frame the camera asked for. */

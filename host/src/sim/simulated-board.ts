@@ -4,7 +4,7 @@ import { logger } from '../log/index.js';
 import { Esp32CamError } from '../errors.js';
 import type { I2cTransport } from '../transports/i2c-transport.js';
 import { SimCamera } from './camera-model.js';
-import { ChipWorker, type WorkerMessage } from './chip-worker.js';
+import { ChipWorker, type NvsData, type WorkerMessage } from './chip-worker.js';
 import { deferred, type Deferred } from './deferred.js';
 import { FaultCounters, validateFaults, type SimFaults } from './faults.js';
 import { openFlash, prepareFlash } from './flash-setup.js';
@@ -90,6 +90,8 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   private exiting: Promise<unknown> = Promise.resolve();
   private wdt = new TaskWatchdog();
   private i2cUsed = [-1, -1];
+  /** The nvs partition: what the script's NVS commit()s left, kept across chip and soft resets. */
+  private nvs: NvsData = {};
   private bootCount = 0;
   private resetAt = absNow();
   private resetCause: ResetCause = 'PWRON_RESET';
@@ -282,11 +284,14 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
       fs: fs.snapshot(),
       i2cUsed: this.i2cUsed,
       wdt: this.wdt.buffer,
+      nvs: this.nvs,
     };
     const worker = ChipWorker.start(this.ctl, boot, {
       message: (m) => {
         if (m.t === 'fs')
           this.fs?.apply(m); // a write that completed is in the flash, even if the chip reset since
+        else if (m.t === 'nvs')
+          this.nvs = m.data; // so is a commit
         else if (worker === this.worker) this.onWorkerMessage(m, worker, ready, chip);
       },
       error: (err) => {

@@ -42,6 +42,7 @@ import { UartRepl } from './uart-repl.mjs';
  * @property {number} resetCause MicroPython's machine constant for this boot
  * @property {number} seed
  * @property {number} bootCount
+ * @property {Record<string, Record<string, [string, number|string]>>} nvs what NVS commit()s kept (_sim_esp32.py)
  * @property {Record<string, string|number|boolean>} configOverrides
  * @property {SharedArrayBuffer} ctl
  * @property {SharedArrayBuffer} wdt
@@ -271,6 +272,8 @@ const hw = {
   i2c_state: () => data.i2cUsed.join(','),
   i2c_mode: (bus, mode) => post({ t: 'i2c-mode', bus, mode }),
   fs_seed: () => JSON.stringify(data.fs),
+  nvs_seed: () => JSON.stringify(data.nvs ?? {}),
+  nvs_commit: (json) => post({ t: 'nvs', data: JSON.parse(json) }),
   fs_write: (path, hex) => post({ t: 'fs', op: 'write', path, data: Buffer.from(hex, 'hex') }),
   fs_remove: (path) => post({ t: 'fs', op: 'remove', path }),
   fs_rename: (from, to) => post({ t: 'fs', op: 'rename', from, to }),
@@ -344,7 +347,7 @@ function pyError(e) {
   return { type: 'JsError', text: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
 }
 
-const SIM_MODULES = ['_sim_core.py', '_sim_utime.py', '_sim_machine.py', '_sim_camera.py', '_sim_vfs.py', '_sim_boot.py'];
+const SIM_MODULES = ['_sim_core.py', '_sim_utime.py', '_sim_machine.py', '_sim_camera.py', '_sim_esp32.py', '_sim_vfs.py', '_sim_boot.py'];
 
 async function main() {
   mp = await loadMicroPython({
@@ -360,12 +363,13 @@ async function main() {
   mp.runPython(`
 import sys
 sys.path.insert(0, '/simboard')
-import _sim_core, _sim_utime, _sim_machine, _sim_camera, _sim_vfs, _sim_boot
+import _sim_core, _sim_utime, _sim_machine, _sim_camera, _sim_esp32, _sim_vfs, _sim_boot
 sys.path.pop(0)
 sys.modules['time'] = _sim_utime
 sys.modules['utime'] = _sim_utime
 sys.modules['machine'] = _sim_machine
 sys.modules['camera'] = _sim_camera
+sys.modules['esp32'] = _sim_esp32
 import micropython
 try:
     micropython.schedule = _sim_core.schedule
