@@ -59,7 +59,9 @@ export type CameraEvents = {
   'photo:new': [PhotoRecord];
   'capture:error': [ErrorPayload & { camera: string }];
   /** A photo arrived whole; `attempts` above 1 means corrupt or truncated ones were taken again. */
-  'capture:done': [{ camera: string; attempts: number; captureMs: number }];
+  'capture:done': [{ camera: string; attempts: number; captureMs: number; bytes: number }];
+  /** The camera answered a ping or a status request (the metrics' ping latency). */
+  answer: [{ camera: string; roundTripMs: number }];
 };
 
 /** Errors that mean the board did not answer at all, as opposed to answering badly. */
@@ -176,6 +178,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
         lastRoundTripMs: Math.round(result.roundTripMs * 10) / 10,
         lastError: null,
       });
+      this.emit('answer', { camera: this.name, roundTripMs: result.roundTripMs });
       return result;
     } catch (err) {
       this.noteError(err);
@@ -222,6 +225,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
         lastRoundTripMs: Math.round(result.roundTripMs * 10) / 10,
         lastError: null,
       });
+      this.emit('answer', { camera: this.name, roundTripMs: result.roundTripMs });
       return result;
     } catch (err) {
       this.noteError(err);
@@ -285,7 +289,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
             // The status says how the camera is now; the failure itself went out as `capture:error`.
             lastError: null,
           });
-          this.emit('capture:done', { camera: this.name, attempts: this.attempts, captureMs });
+          this.emit('capture:done', { camera: this.name, attempts: this.attempts, captureMs, bytes: jpeg.length });
           return { jpeg, captureMs, takenAt };
         },
         (err: unknown) => {
