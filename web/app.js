@@ -12,6 +12,7 @@ import { initConsolePanel } from './lib/console-panel.js';
 import { initScriptsPanel } from './lib/scripts-panel.js';
 import { CameraGrid } from './lib/camera-grid.js';
 import { setPreferredPort } from './lib/ports.js';
+import { initHealthPanel } from './lib/health-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
@@ -33,6 +34,7 @@ const state = {
 
 const gallery = new Gallery($('gallery'), { onOpen: openPhoto, onDelete: confirmDelete });
 const grid = new CameraGrid($('camera-grid-list'), { onOpen: (name) => (window.location.hash = `#/cameras/${encodeURIComponent(name)}`) });
+const health = initHealthPanel();
 
 /** The camera an event is about is the open one. */
 const isOpen = (camera) => state.camera !== null && camera === state.camera;
@@ -133,6 +135,7 @@ function applyStatus(status) {
     return;
   }
   renderStatus({ ...status, camera });
+  health?.applyStatus(camera);
   // `busy` also covers captures whose start this page missed (opened mid-capture, or just reconnected).
   const busy = camera.busy;
   if (busy === true && !state.ownCapture && !state.remoteCapture) {
@@ -192,9 +195,14 @@ function showRoute({ load = true } = {}) {
     // The board tools (firmware, console, scripts) default to this camera's board.
     setPreferredPort(state.cameras.find((c) => c.name === wanted)?.serialPort);
     $('camera-name').textContent = wanted;
+    health?.open(
+      wanted,
+      state.cameras.find((c) => c.name === wanted),
+    );
     document.title = `${wanted} · ESP32-CAM`;
   } else {
     document.title = 'ESP32-CAM';
+    health?.close();
   }
   if (load) catchUp();
 }
@@ -327,11 +335,22 @@ async function start() {
     onState: setConnection,
     onConnect: ({ reconnected }) => {
       // The first connect needs no catch-up unless the first load failed (the service was down then).
-      if (reconnected) catchUp();
-      else if (!state.loaded && !syncRun) catchUp();
+      if (reconnected) {
+        catchUp();
+        // Health events missed while disconnected are in the report.
+        health?.refresh();
+      } else if (!state.loaded && !syncRun) catchUp();
     },
     handlers: {
       status: applyStatus,
+      'camera:status': (camera) => {
+        if (camera?.health) grid.setHealth(camera.name, camera.health.state);
+        health?.applyStatus(camera);
+      },
+      'health:event': (event) => {
+        if (event?.type === 'state' && event.to) grid.setHealth(event.camera, event.to);
+        health?.applyEvent(event);
+      },
       'capture:start': ({ camera }) => {
         if (isOpen(camera) && !state.ownCapture) {
           state.remoteCapture = true;

@@ -73,6 +73,10 @@ export const getStatus = () => request('GET', '/api/status');
 export const capture = (camera) => request('POST', cameraPath(camera, '/capture'));
 export const setLed = (camera, on) => request('POST', cameraPath(camera, '/led'), { on });
 export const deletePhoto = (id) => request('DELETE', `/api/photos/${encodeURIComponent(id)}`);
+/** One camera's health report: state, board facts, counters and recent events (GET /api/cameras/:name/health). */
+export const getHealth = (camera) => request('GET', cameraPath(camera, '/health'));
+/** Injects a fault into a simulated camera: `{ kind, seconds?, count?, cause? }`. */
+export const simFault = (camera, fault) => request('POST', cameraPath(camera, '/sim-fault'), fault);
 
 /** One camera's photos, newest first. */
 export function listPhotos({ camera, limit = 20, before } = {}) {

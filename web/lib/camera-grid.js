@@ -1,5 +1,6 @@
 import { cameraLabel } from './status-view.js';
 import { formatTaken } from './format.js';
+import { setBadge } from './health-format.js';
 
 /** A camera's state in two words, for its tile. */
 function stateOf(camera) {
@@ -17,7 +18,7 @@ export class CameraGrid {
   constructor(list, { onOpen }) {
     this.list = list;
     this.onOpen = onOpen;
-    /** name → { tile, img, empty, name, state, taken } */
+    /** name → { item, button, img, empty, state, kind, taken, health } */
     this.tiles = new Map();
   }
 
@@ -37,6 +38,7 @@ export class CameraGrid {
       t.state.dataset.state = s.key;
       t.kind.textContent = `${cameraLabel(camera)} · ${camera.spec}`;
       t.item.dataset.state = s.key;
+      if (camera.health) this.setHealth(camera.name, camera.health.state);
       this.list.append(t.item);
     }
   }
@@ -56,6 +58,17 @@ export class CameraGrid {
       t.img.removeAttribute('src');
       t.taken.textContent = '';
     }
+  }
+
+  /** The health monitor's state for a camera, as a badge on its tile (`health-badge-NAME`). */
+  setHealth(name, state) {
+    const t = this.tiles.get(name);
+    if (!t) return;
+    setBadge(t.health, state);
+    t.health.hidden = false;
+    t.item.dataset.health = t.health.dataset.state;
+    // The button's label is all a screen reader says of the tile, so it carries the state too.
+    t.button.setAttribute('aria-label', `Open camera ${name} (health: ${t.health.textContent})`);
   }
 
   latestId(name) {
@@ -79,7 +92,12 @@ export class CameraGrid {
     const empty = document.createElement('span');
     empty.className = 'tile-empty';
     empty.textContent = 'No photo yet';
-    frame.append(img, empty);
+    // Hidden until the service reports a health state (an older service has no monitor).
+    const health = document.createElement('span');
+    health.className = 'health-badge tile-health';
+    health.dataset.testid = `health-badge-${name}`;
+    health.hidden = true;
+    frame.append(img, empty, health);
     const title = document.createElement('span');
     title.className = 'tile-title';
     const label = document.createElement('strong');
@@ -94,7 +112,7 @@ export class CameraGrid {
     button.append(frame, title, kind, taken);
     button.addEventListener('click', () => this.onOpen(name));
     item.append(button);
-    const t = { item, img, empty, state, kind, taken };
+    const t = { item, button, img, empty, state, kind, taken, health };
     this.tiles.set(name, t);
     return t;
   }
