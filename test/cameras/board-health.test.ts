@@ -3,6 +3,7 @@
  * MicroPython on the simulated board: the boot count kept in its NVS across resets, the health fields of
  * STATUS, and RESYNC emptying a TX ring that holds stale bytes.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CameraClient } from '../../host/src/index.js';
@@ -10,9 +11,19 @@ import { packageRoot } from '../../host/src/paths.js';
 import { SimulatedEsp32Cam, type SimOptions } from '../../host/src/sim/index.js';
 import { v2 } from '../../protocol/src/index.js';
 import { replBoard, type ReplBoard } from '../sim-repl/helpers.js';
+import { tempScript } from '../sim/helpers.js';
 
 const ADDRESS = 0x2c;
 const FIELD_SCRIPT = join(packageRoot(), 'test', 'fixtures', 'legacy_slave.py');
+
+/** This version's slave script without RESYNC, as a board still running the previous version would be. */
+function scriptWithoutResync(): string {
+  const dir = join(packageRoot(), 'device-scripts');
+  const main = readFileSync(join(dir, 'main.py'), 'utf8');
+  const older = main.replace('            OP_RESYNC: self.op_resync,\n', '');
+  if (older === main) throw new Error('main.py no longer registers OP_RESYNC the way this test expects');
+  return tempScript(older, { 'camconfig.py': readFileSync(join(dir, 'camconfig.py'), 'utf8') });
+}
 
 const boards: SimulatedEsp32Cam[] = [];
 const repls: ReplBoard[] = [];
@@ -148,6 +159,13 @@ describe('RESYNC', () => {
     expect(status).toMatchObject({ protocol: 'v2', captures: 1, bootCount: 1 });
     expect((await client.capture()).subarray(0, 2)).toEqual(photo.subarray(0, 2));
     expect(client.protocolInUse).toBe('v2');
+  });
+
+  it('is refused by a protocol-2 script that predates it, which answers unknown op', async () => {
+    const sim = await board({ script: scriptWithoutResync() });
+    const client = new CameraClient({ bus: sim });
+    await expect(client.resync()).rejects.toMatchObject({ code: 'E_UNSUPPORTED', message: expect.stringMatching(/unknown op 6/) });
+    expect((await client.status()).protocol).toBe('v2');
   });
 
   it('is refused under the legacy protocol, forced or found', async () => {
