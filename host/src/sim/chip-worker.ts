@@ -26,6 +26,8 @@ export interface BootData {
   wdt: SharedArrayBuffer;
   /** The board's NVS as its last commit() left it: {namespace: {key: ['i32', n] | ['blob', hex]}}. */
   nvs: NvsData;
+  /** Hardware faults of this chip boot (runtime-faults.ts): a sensor that fails its probe, a missing PSRAM. */
+  hardware?: { sensorDead: boolean; noPsram: boolean };
 }
 
 export type NvsData = Record<string, Record<string, [string, number | string]>>;
@@ -57,7 +59,11 @@ export type WorkerMessage =
 
 /** What the host posts to the worker: a master's bus write, UART RX bytes, a frame the camera asked for. */
 export type HostMessage =
-  { t: 'rx'; addr: number; hex: string } | { t: 'uart'; bytes: Uint8Array } | { t: 'frame'; id: number; outcome: FrameOutcome['outcome']; hex: string | null };
+  | { t: 'rx'; addr: number; hex: string }
+  | { t: 'uart'; bytes: Uint8Array }
+  | { t: 'frame'; id: number; outcome: FrameOutcome['outcome']; hex: string | null }
+  /** Freeze the script until this absNow() time (0 ends a hang early). */
+  | { t: 'hang'; until: number };
 
 export interface ChipWorkerEvents {
   message(m: WorkerMessage): void;

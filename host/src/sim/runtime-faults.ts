@@ -36,6 +36,9 @@ export interface RuntimeFaultArgs {
   cause?: string;
 }
 
+/** A kind with its arguments, defaults left out: what fault() also takes. */
+export type RuntimeFaultRequest = { kind: RuntimeFaultKind } & RuntimeFaultArgs;
+
 type ArgName = keyof RuntimeFaultArgs;
 
 export interface RuntimeFaultInfo {
@@ -119,7 +122,7 @@ export function parseRuntimeFault(kind: string, args: RuntimeFaultArgs = {}): Ru
 }
 
 /** Validates a fault object (from code that built one itself, or from JSON). */
-export function checkRuntimeFault(fault: RuntimeFault): RuntimeFault {
+export function checkRuntimeFault(fault: RuntimeFault | RuntimeFaultRequest): RuntimeFault {
   if (fault === null || typeof fault !== 'object' || typeof fault.kind !== 'string') {
     throw new Esp32CamError('E_BAD_INPUT', 'A fault must be an object with a kind', `Use one of ${RUNTIME_FAULT_KINDS.map((k) => k.kind).join(', ')}.`);
   }

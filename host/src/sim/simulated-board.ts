@@ -15,14 +15,18 @@ import { absNow } from './sim-clock.js';
 import { SimFs } from './sim-fs.js';
 import { checkSimOptions, type SimOptions } from './sim-options.js';
 import { I2cSlaves } from './i2c-slaves.js';
+import { checkRuntimeFault, type RuntimeFault, type RuntimeFaultRequest } from './runtime-faults.js';
 import { SimI2cBus } from './sim-i2c-bus.js';
 import { TaskWatchdog } from './task-watchdog.js';
 import { TxRingReader } from './tx-ring.js';
-import { MICROPYTHON_BANNER, taskWatchdogPanic } from './uart/boot-log.js';
+import { BROWNOUT_TEXT, guruMeditationPanic, MICROPYTHON_BANNER, psramMissingLine, taskWatchdogPanic } from './uart/boot-log.js';
 import { RESET_CAUSES, type ChipHandle, type ChipRuntime, type ResetCause } from './uart/chip-runtime.js';
 import { SimSerialBoard } from './uart/sim-serial-board.js';
 
-export type { SimOptions };
+export type { SimOptions, RuntimeFault };
+
+/** A 'fault' event: a run-time fault was injected, fired (one trip of a brownout loop), or ended. */
+export type FaultEvent = RuntimeFault & { phase: 'injected' | 'tripped' | 'ended' };
 export { RESET_CAUSES, type ResetCause };
 
 export interface SimInfo {
@@ -48,6 +52,12 @@ const RED_LED_PIN = 33; // active-low
 /** How long start() waits for a script that neither creates a slave nor ends. */
 const READY_GRACE_MS = 3000;
 const WDT_POLL_MS = 10;
+/** From main.py starting to the brownout: the load rises as the script brings up the camera and LEDs. */
+const BROWNOUT_AFTER_START_MS = 40;
+/** ESP-IDF's log timestamp of the PSRAM probe, early in start-up. */
+const PSRAM_PROBE_LOG_MS = 292;
+/** Faults that act through the next boot, so fault() resets the board to apply them. */
+const RESET_TO_APPLY: ReadonlySet<RuntimeFault['kind']> = new Set(['camera-init', 'lost-script', 'invalid-header', 'no-psram']);
 const simLog = logger('sim');
 
 /**
@@ -59,7 +69,7 @@ const simLog = logger('sim');
  * ends that worker; a soft reset replaces it.
  *
  * Events: 'console' (each line MicroPython prints), 'frame' ({ sha256, size }: a frame the sensor delivered), 'reboot' ({ cause }: a chip reset's boot), 'soft-reboot'
- * ({ raw }), 'pin' ({ pin, value }), 'watchdog' ({ timeoutMs }: the script started its WDT), 'repl' (the REPL is up), 'repl-exec' ({ code, how }: code the raw REPL
+ * ({ raw }), 'fault' (FaultEvent), 'pin' ({ pin, value }), 'watchdog' ({ timeoutMs }: the script started its WDT), 'repl' (the REPL is up), 'repl-exec' ({ code, how }: code the raw REPL
  * ran), 'paste-overrun' ({ arrived, granted }: a host ignored raw-paste flow control), 'error' (traceback
  * text; only emitted while someone listens, so an unwatched script error cannot crash the host).
  */
@@ -99,6 +109,15 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   private closed = false;
   private ready: Deferred = deferred();
   private pins = new Map<number, number>();
+  // Run-time faults (fault()): what later boots will meet, and what holds now.
+  private brownoutsLeft = 0;
+  private deadSensorBoots = 0;
+  private psramMissingNext = false;
+  /** This chip boot's hardware faults; its soft resets keep them. */
+  private hardware = { sensorDead: false, noPsram: false };
+  private brownoutArmed = false;
+  private hang: { fault: RuntimeFault; timer: NodeJS.Timeout } | undefined;
+  private stuck: { fault: RuntimeFault; timer: NodeJS.Timeout | undefined } | undefined;
   /** Raw-paste windows a host overran, since power-on (must stay 0 for a well-behaved client). */
   pasteOverruns = 0;
 
@@ -177,6 +196,8 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.wdtTimer);
+    this.releaseSda();
+    this.endHang();
     this.bus.close();
     this.unplug();
     if (this.ownsWire) await this.wire.close();
@@ -195,6 +216,96 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.faults.add('corruptReads', f.corruptReads);
     this.faults.add('nacks', f.nacks);
     Atomics.add(this.ctl, CTL.CAM_INIT_FAULTS, f.cameraInitFailures);
+  }
+
+  /**
+   * Injects a fault at run time (runtime-faults.ts lists the kinds, parseRuntimeFault reads them from user
+   * input). Each is what a real board does, and shows both on the I2C side and in what the UART prints.
+   * Emits 'fault' ({ ...fault, phase: 'injected' }); resets that a fault causes emit 'reboot' as any reset does.
+   */
+  fault(input: RuntimeFault | RuntimeFaultRequest): void {
+    this.checkOpen();
+    const fault = checkRuntimeFault(input);
+    switch (fault.kind) {
+      case 'reboot': {
+        if (fault.cause === 'power') break;
+        const chip = this.runningChip(fault.kind);
+        // ESP_RST_TASK_WDT is WDT_RESET to MicroPython, ESP_RST_PANIC is HARD_RESET (modmachine.c); both
+        // restart through esp_restart_noos, which the ROM reports as SW_CPU_RESET.
+        const text = fault.cause === 'watchdog' ? taskWatchdogPanic(Math.round(absNow() - this.resetAt)) : guruMeditationPanic();
+        this.emitFault(fault, 'injected');
+        this.console.push(Buffer.from(text, 'latin1'));
+        chip.restart({ reason: 'SW_CPU', cause: fault.cause === 'watchdog' ? 'WDT_RESET' : 'HARD_RESET', text });
+        return;
+      }
+      case 'hang': {
+        const worker = this.runningWorker(fault.kind);
+        this.endHang();
+        const ms = fault.seconds * 1000;
+        worker.post({ t: 'hang', until: absNow() + ms });
+        this.hang = { fault, timer: setTimeout(() => this.endHang(), ms) };
+        this.hang.timer.unref();
+        break;
+      }
+      case 'brownout':
+        this.brownoutsLeft += fault.count;
+        // The loop starts with the running boot, if its script is up: the next load step trips it.
+        if (this.chip?.alive && this.booted && this.worker) {
+          this.brownoutArmed = true;
+          this.armBrownout(this.worker, this.chip);
+        }
+        break;
+      case 'camera-init':
+        this.deadSensorBoots += fault.count;
+        break;
+      case 'lost-script': {
+        // A real delete: the file leaves the filesystem in the flash, so every later boot misses it too.
+        const fs = this.fs ?? SimFs.load(this.serial.flash);
+        if (fs.files.has('/main.py')) fs.apply({ op: 'remove', path: '/main.py' });
+        break;
+      }
+      case 'bus-stuck': {
+        this.runningChip(fault.kind);
+        this.releaseSda();
+        this.wire.holdSda(this);
+        const timer = fault.seconds === null ? undefined : setTimeout(() => this.releaseSda(), fault.seconds * 1000);
+        timer?.unref();
+        this.stuck = { fault, timer };
+        break;
+      }
+      case 'desync':
+        this.runningChip(fault.kind);
+        if (this.bus.desync() === 0) {
+          throw new Esp32CamError(
+            'E_BAD_INPUT',
+            'The simulated board has no I2C slave to desync',
+            'Wait until its script has created the slave (info().address is set), then inject the fault.',
+          );
+        }
+        break;
+      case 'invalid-header':
+        this.serial.holdGpio12High(fault.count);
+        break;
+      case 'no-psram':
+        this.psramMissingNext = true;
+        break;
+    }
+    this.emitFault(fault, 'injected');
+    // These take effect at a reset (the straps latch, the sensor and the PSRAM are probed, main.py is looked
+    // for), so the board is reset now through EN, which the ESP32 reports as a power-on reset.
+    if (RESET_TO_APPLY.has(fault.kind) || (fault.kind === 'reboot' && fault.cause === 'power')) this.serial.pressReset();
+  }
+
+  /** Drops every run-time fault that is pending or holding (a deleted main.py stays deleted). */
+  clearFaults(): void {
+    this.brownoutsLeft = 0;
+    this.brownoutArmed = false;
+    this.deadSensorBoots = 0;
+    this.psramMissingNext = false;
+    this.endHang();
+    this.releaseSda();
+    this.bus.resync();
+    this.serialBoard?.releaseGpio12();
   }
 
   /**
@@ -232,6 +343,15 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.chip = chip;
     this.console.endLine();
     this.bootCount++;
+    this.hardware = { sensorDead: this.deadSensorBoots > 0, noPsram: this.psramMissingNext };
+    if (this.deadSensorBoots > 0) this.deadSensorBoots--;
+    this.psramMissingNext = false;
+    this.brownoutArmed = this.brownoutsLeft > 0;
+    if (this.hardware.noPsram) {
+      const line = Buffer.from(psramMissingLine(PSRAM_PROBE_LOG_MS), 'latin1');
+      this.console.push(line);
+      void chip.print(line);
+    }
     if (this.bootCount > 1) {
       simLog.debug(() => `simulated board rebooted: ${cause}`);
       this.emit('reboot', { cause });
@@ -250,6 +370,9 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   }
 
   halt(): void {
+    // A chip reset ends a hang and lets go of SDA (the GPIO matrix resets to inputs).
+    this.endHang();
+    this.releaseSda();
     this.stopWorker();
     this.bus.powerCycle();
     this.chip = undefined;
@@ -284,6 +407,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
       fs: fs.snapshot(),
       i2cUsed: this.i2cUsed,
       wdt: this.wdt.buffer,
+      hardware: this.hardware,
       nvs: this.nvs,
     };
     const worker = ChipWorker.start(this.ctl, boot, {
@@ -333,6 +457,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         break;
       }
       case 'started':
+        this.armBrownout(worker, chip);
         this.booted = true;
         setTimeout(ready.resolve, READY_GRACE_MS).unref();
         break;
@@ -359,6 +484,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         ready.resolve();
         break;
       case 'repl':
+        this.armBrownout(worker, chip);
         this.booted = true;
         ready.resolve();
         this.emit('repl', { raw: m.raw });
@@ -432,6 +558,65 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
       this.console.push(Buffer.from(panic, 'latin1'));
       chip.restart({ reason: 'SW_CPU', cause: 'WDT_RESET', text: panic });
     }
+  }
+
+  /** A brownout loop's trip, shortly after the script of an affected boot starts. */
+  private armBrownout(worker: ChipWorker, chip: ChipHandle): void {
+    if (!this.brownoutArmed) return;
+    this.brownoutArmed = false;
+    const timer = setTimeout(() => {
+      if (worker !== this.worker || !chip.alive || this.brownoutsLeft <= 0) return;
+      this.brownoutsLeft--;
+      simLog.info('the simulated board browned out');
+      this.emitFault({ kind: 'brownout', count: this.brownoutsLeft }, 'tripped');
+      this.console.push(Buffer.from(BROWNOUT_TEXT, 'latin1'));
+      // ESP_RST_BROWNOUT reads as PWRON_RESET in MicroPython (modmachine.c).
+      chip.restart({ reason: 'SW_CPU', cause: 'PWRON_RESET', text: BROWNOUT_TEXT });
+    }, BROWNOUT_AFTER_START_MS);
+    timer.unref();
+  }
+
+  private endHang(): void {
+    const hang = this.hang;
+    if (!hang) return;
+    this.hang = undefined;
+    clearTimeout(hang.timer);
+    this.worker?.post({ t: 'hang', until: 0 });
+    this.emitFault(hang.fault, 'ended');
+  }
+
+  private releaseSda(): void {
+    const stuck = this.stuck;
+    if (!stuck) return;
+    this.stuck = undefined;
+    clearTimeout(stuck.timer);
+    this.wire.releaseSda(this);
+    this.emitFault(stuck.fault, 'ended');
+  }
+
+  private emitFault(fault: RuntimeFault, phase: FaultEvent['phase']): void {
+    simLog.debug(() => `simulated fault ${fault.kind}: ${phase}`);
+    this.emit('fault', { ...fault, phase } satisfies FaultEvent);
+  }
+
+  /** The chip while it runs MicroPython; faults that act on a running script need one. */
+  private runningChip(kind: string): ChipHandle {
+    const chip = this.chip;
+    if (!chip?.alive || !this.worker) {
+      throw new Esp32CamError(
+        'E_NOT_MICROPYTHON',
+        `The simulated board is not running its script, so a ${kind} fault has nothing to act on`,
+        'Wait until it has booted (or reset it), then inject the fault.',
+      );
+    }
+    return chip;
+  }
+
+  private runningWorker(kind: string): ChipWorker {
+    this.runningChip(kind);
+    const worker = this.worker;
+    if (!worker) throw new Esp32CamError('E_NOT_MICROPYTHON', `The simulated board has no script for a ${kind} fault`, 'Reset it and try again.');
+    return worker;
   }
 
   private reportError(text: string): void {

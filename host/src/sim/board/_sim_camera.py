@@ -80,8 +80,15 @@ def init(id=0, *, format=JPEG, framesize=FRAME_VGA, quality=12, d0=5, d1=18, d2=
         raise ValueError('xclk frequency is not valid')
     # Initialising twice without deinit() fails on the board (the driver's interrupt and DMA are
     # already allocated), which is why field scripts catch the error, deinit and retry.
-    if _state is not None or hw.cam_init_fault():
+    if _state is not None:
         raise OSError('Camera Init Failed')
+    if hw.cam_sensor_dead() or hw.cam_init_fault():
+        # esp_camera.c: nothing answers on the sensor's SCCB bus; modcamera.c then logs its own line.
+        _log_e('Camera probe failed with error 0x105(ESP_ERR_NOT_FOUND)')
+        _init_failed()
+    if fb_location == PSRAM and hw.psram_missing():
+        # cam_hal.c asks for the frame buffer in SPIRAM, which is not there.
+        _init_failed()
     size = framesize if framesize <= _OV2640_MAX else _OV2640_MAX
     w, h = _SIZES[size]
     _state = {
@@ -95,6 +102,16 @@ def init(id=0, *, format=JPEG, framesize=FRAME_VGA, quality=12, d0=5, d1=18, d2=
         'hmirror': 0,
     }
     return True
+
+
+def _log_e(text):
+    # ESP_LOGE of the driver (tag "camera"): ESP-IDF's format, on the same UART as MicroPython's output.
+    print('E (%d) camera: %s' % (int(hw.now_ms()), text))
+
+
+def _init_failed():
+    _log_e('Camera Init Failed')
+    raise OSError('Camera Init Failed')
 
 
 def deinit():

@@ -46,6 +46,8 @@ import { UartRepl } from './uart-repl.mjs';
  * @property {Record<string, string|number|boolean>} configOverrides
  * @property {SharedArrayBuffer} ctl
  * @property {SharedArrayBuffer} wdt
+ * @property {{sensorDead: boolean, noPsram: boolean}} [hardware] faults of this chip boot: the camera sensor does
+ *   not answer its probe; the PSRAM is missing
  * @property {MessagePort} inbox
  */
 
@@ -116,14 +118,41 @@ const rxQueues = new Map();
 const frames = new Map();
 
 let received = 0;
+/** Until when the script is frozen (an injected hang), in absNow() ms. */
+let hangUntil = 0;
+let hanging = false;
 
 function drainInbox() {
+  takeMessages();
+  if (hangUntil > absNow() && !hanging) hang();
+}
+
+/**
+ * An injected hang: the VM stops wherever it looked at its inbox, as a script stuck in C code would. Bus
+ * deliveries keep arriving meanwhile (the slave task is another FreeRTOS task) and wait in the RX queue;
+ * the callbacks for them run once the script goes on, and each reads getcbdata(), the last chunk.
+ */
+function hang() {
+  hanging = true;
+  io.flush();
+  for (let rem = hangUntil - absNow(); rem > 0; rem = hangUntil - absNow()) {
+    const rung = Atomics.load(ctl, CTL.DOORBELL);
+    if (rung !== received) Atomics.wait(ctl, CTL.HALT, 0, Math.min(rem, 0.05));
+    else Atomics.wait(ctl, CTL.DOORBELL, rung, rem);
+    takeMessages();
+  }
+  hanging = false;
+}
+
+function takeMessages() {
   for (;;) {
     const m = receiveMessageOnPort(data.inbox);
     if (!m) return;
     received++;
     const msg = m.message;
-    if (msg.t === 'rx') {
+    if (msg.t === 'hang') {
+      hangUntil = msg.until;
+    } else if (msg.t === 'rx') {
       let q = rxQueues.get(msg.addr);
       if (!q) rxQueues.set(msg.addr, (q = []));
       q.push(msg.hex);
@@ -325,6 +354,8 @@ const hw = {
     }
   },
   cam_capture: camCapture,
+  cam_sensor_dead: () => Boolean(data.hardware?.sensorDead),
+  psram_missing: () => Boolean(data.hardware?.noPsram),
 };
 
 // ---- boot ---------------------------------------------------------------------------------------------
