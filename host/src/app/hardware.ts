@@ -3,10 +3,11 @@ import { busKey, DEFAULT_CAMERA_ADDRESS, parseCameraSpec, type CameraSpec } from
 import type { CameraConfig, Config } from '../config/schema.js';
 import { CameraClient } from '../devices/camera/camera-client.js';
 import { Esp32CamError } from '../errors.js';
-import type { CameraHandle } from '../services/cameras/index.js';
+import type { BoardView, CameraHandle } from '../services/cameras/index.js';
 import type { ProvidedPort } from '../services/serial/index.js';
 import type { ServiceHardware } from '../services/start-services.js';
 import { SimI2cBus, SimulatedEsp32Cam } from '../sim/index.js';
+import { parseRuntimeFault, RUNTIME_FAULT_KINDS } from '../sim/runtime-faults.js';
 import { claimI2cBus } from '../transports/i2c-bus-claim.js';
 import { openI2cBus } from '../transports/i2c-bus-transport.js';
 import type { I2cTransport } from '../transports/i2c-transport.js';
@@ -99,7 +100,7 @@ export async function openHardware(cameras: CameraConfig[], config: Pick<Config,
         address: spec.address,
         client,
         serialPort,
-        board,
+        ...(board ? { board: simBoardView(board) } : {}),
         close: async () => client.close(),
       });
     }
@@ -146,4 +147,19 @@ async function startBoard(camera: CameraConfig, spec: CameraSpec, wire: SimI2cBu
     flashFile: opts.flashDir ? join(opts.flashDir, simFlashFile(camera.name)) : undefined,
     configOverrides: Object.keys(overrides).length > 0 ? overrides : undefined,
   });
+}
+
+/** What the service may do with a simulated board: show it, hear its reboots, and inject faults into it. */
+function simBoardView(board: SimulatedEsp32Cam): BoardView {
+  return {
+    info: () => board.info(),
+    on: (event, listener) => board.on(event, listener),
+    off: (event, listener) => board.off(event, listener),
+    injectFault: (kind, args) => {
+      const fault = parseRuntimeFault(kind, args);
+      board.fault(fault);
+      return { fault: fault.kind, description: RUNTIME_FAULT_KINDS.find((k) => k.kind === fault.kind)?.description ?? '' };
+    },
+    faultKinds: () => RUNTIME_FAULT_KINDS.map((k) => k.kind),
+  };
 }

@@ -64,6 +64,8 @@ export async function startServer(input: ConfigInput | Config = {}, opts: Server
     opts,
   );
   const opened = hardware!;
+  // Every camera's monitor loop must keep running for systemd to hear that all is well.
+  systemd.addCheck('camera monitors', () => services.health.alive());
   let http: Awaited<ReturnType<typeof serveHttp>>;
   try {
     http = await serveHttp(services, { log });

@@ -86,6 +86,7 @@ function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
   if (limits) Object.assign(config.limits, limits);
   if (health) {
     if (health.keepAliveMs !== undefined) config.health.keepAliveMs = health.keepAliveMs;
+    if (health.bootLog !== undefined) config.health.bootLog = health.bootLog;
     Object.assign(config.health.thresholds, health.thresholds);
     Object.assign(config.health.recovery, health.recovery);
   }

@@ -53,6 +53,8 @@ export interface Config {
 export interface HealthConfig {
   /** Keep-alive interval in ms; absent: a quarter of the board's watchdog timeout (protocol 2), else 15 s; 0: off. */
   keepAliveMs?: number;
+  /** Listen to each board's serial port, while it is free, for the faults its boot log shows (default true). */
+  bootLog?: boolean;
   /** Only what the user set; the monitor fills in its defaults (services/health). */
   thresholds: Partial<{ degradedAfterFailures: number; offlineAfterFailures: number; slowMs: number; captureWindow: number; retakeShare: number }>;
   recovery: Partial<{
@@ -122,7 +124,7 @@ export type ConfigInput = {
   allowedHosts?: string[];
   auth?: { mode?: AuthMode; token?: string };
   limits?: { firmwareBytes?: number | string; scriptBytes?: number | string; uploadsInFlight?: number };
-  health?: { keepAliveMs?: number; thresholds?: Partial<HealthConfig['thresholds']>; recovery?: Partial<HealthConfig['recovery']> };
+  health?: { keepAliveMs?: number; bootLog?: boolean; thresholds?: Partial<HealthConfig['thresholds']>; recovery?: Partial<HealthConfig['recovery']> };
 };
 
 const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {
@@ -258,6 +260,7 @@ const HOUR = 3_600_000;
 const healthSection = z
   .object({
     keepAliveMs: z.union([z.literal(0), wholeNumber(250, HOUR)], { error: 'must be 0 (off) or from 250 to 3600000 ms' }),
+    bootLog: onOff,
     thresholds: z
       .object({
         degradedAfterFailures: wholeNumber(1, 100),
@@ -406,7 +409,7 @@ export const CONFIG_HINTS: Record<string, string> = {
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': ['host', 'port', 'dataDir', 'camera', 'cameras', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits', 'health'],
-  health: ['keepAliveMs', 'thresholds', 'recovery'],
+  health: ['keepAliveMs', 'bootLog', 'thresholds', 'recovery'],
   'health.thresholds': ['degradedAfterFailures', 'offlineAfterFailures', 'slowMs', 'captureWindow', 'retakeShare'],
   'health.recovery': ['retries', 'backoffMs', 'maxBackoffMs', 'jitter', 'resync', 'serialReset', 'autoRepush', 'maxResetsPerHour', 'giveUpRetryMs'],
   auth: ['mode', 'token'],

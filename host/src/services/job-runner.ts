@@ -143,7 +143,12 @@ export class JobRunner<P extends object, R, X extends object = object> {
     this.forgetOldJobs();
     this.emit('job:started', { kind: this.opts.kind, job: job.snapshot() });
     if (lines.first) this.line(job, lines.first);
-    const done = this.run(job, work, lines.done).finally(() => {
+    // A boot-log listener on the port steps aside before the job opens it.
+    const claimed = async (ctx: JobContext<P>): Promise<R> => {
+      await this.opts.claims.ready(path);
+      return work(ctx);
+    };
+    const done = this.run(job, claimed, lines.done).finally(() => {
       release();
       this.running.delete(done);
     });

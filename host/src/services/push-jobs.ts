@@ -136,6 +136,7 @@ export class PushJobs extends EventEmitter<PushJobEvents> {
       busyHint: 'Try again in a moment.',
     });
     try {
+      await this.opts.ports.claims.ready(path);
       const files = await withReplSession({ path, ...this.opts.ports.openExtras(path) }, 'file listing', (session) => listDeviceFiles(session.client, dir));
       return { port: path, dir, files };
     } finally {

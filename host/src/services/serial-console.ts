@@ -206,23 +206,27 @@ export class SerialConsoles extends EventEmitter<ConsoleEvents> {
       opened: undefined as unknown as Promise<SerialPortHandle>,
     };
     this.sessions.set(path, session);
-    session.opened = openSerialPort({ path, baudRate: CONSOLE_BAUD, owner: CONSOLE_OWNER, ...this.opts.ports.openExtras(path) }).then(
-      (handle) => {
-        session.handle = handle;
-        handle.port.on('data', (chunk: Buffer) => {
-          const bytes = new Uint8Array(chunk);
-          session.scrollback.push(bytes);
-          this.emit('output', { port: path, bytes });
-        });
-        void handle.closed.then((error) => this.ended(session, error));
-        if (session.ending || session.viewers.size === 0) void this.end(session);
-        return handle;
-      },
-      (err: unknown) => {
-        this.forget(session);
-        throw err;
-      },
-    );
+    // A boot-log listener on the port steps aside first.
+    session.opened = this.opts.ports.claims
+      .ready(path)
+      .then(() => openSerialPort({ path, baudRate: CONSOLE_BAUD, owner: CONSOLE_OWNER, ...this.opts.ports.openExtras(path) }))
+      .then(
+        (handle) => {
+          session.handle = handle;
+          handle.port.on('data', (chunk: Buffer) => {
+            const bytes = new Uint8Array(chunk);
+            session.scrollback.push(bytes);
+            this.emit('output', { port: path, bytes });
+          });
+          void handle.closed.then((error) => this.ended(session, error));
+          if (session.ending || session.viewers.size === 0) void this.end(session);
+          return handle;
+        },
+        (err: unknown) => {
+          this.forget(session);
+          throw err;
+        },
+      );
     // A join awaits it; a failed open with nobody waiting must not be an unhandled rejection.
     session.opened.catch(() => undefined);
     return session;

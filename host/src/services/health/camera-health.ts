@@ -78,6 +78,7 @@ type Events = { event: [HealthEvent] };
 /** Follows one camera's health from its observations; every change is an event with its reason and hint. */
 export class CameraHealth extends EventEmitter<Events> {
   private current: HealthState = 'unknown';
+  private why = 'unknown';
   private failures = 0;
   private lastFailure: { code: string; message: string } | undefined;
   private readonly captures: Array<{ troubled: boolean }> = [];
@@ -122,16 +123,29 @@ export class CameraHealth extends EventEmitter<Events> {
     this.noteReboot(o);
     const slow = o.roundTripMs > this.thresholds.slowMs;
     if (o.cameraOk === false) {
-      this.change(o.at, 'degraded', `the board answers but its camera did not initialise${o.cameraError ? `: ${o.cameraError}` : ''}`, CAMERA_INIT_HINT);
+      this.change(
+        o.at,
+        'degraded',
+        `the board answers but its camera did not initialise${o.cameraError ? `: ${o.cameraError}` : ''}`,
+        CAMERA_INIT_HINT,
+        'camera-init',
+      );
     } else if (slow) {
       this.change(
         o.at,
         'degraded',
         `the camera answered slowly (${Math.round(o.roundTripMs)} ms, over ${this.thresholds.slowMs} ms)`,
         'A slow answer means a busy bus or a struggling board: check the wiring and the supply, or lower the bus clock.',
+        'slow',
       );
     } else if (this.troubledShare() > this.thresholds.retakeShare) {
-      this.change(o.at, 'degraded', this.retakeReason(), 'Photos arrive damaged and are taken again: check the I2C wiring, its length and the pull-ups.');
+      this.change(
+        o.at,
+        'degraded',
+        this.retakeReason(),
+        'Photos arrive damaged and are taken again: check the I2C wiring, its length and the pull-ups.',
+        'retakes',
+      );
     } else {
       this.change(o.at, 'online', this.current === 'unknown' ? 'the camera answered' : 'the camera answers again', '');
     }
@@ -164,7 +178,13 @@ export class CameraHealth extends EventEmitter<Events> {
     this.captures.push({ troubled: o.retakes > 0 || o.crcErrors > 0 });
     while (this.captures.length > this.thresholds.captureWindow) this.captures.shift();
     if (this.current === 'online' && this.troubledShare() > this.thresholds.retakeShare) {
-      this.change(o.at, 'degraded', this.retakeReason(), 'Photos arrive damaged and are taken again: check the I2C wiring, its length and the pull-ups.');
+      this.change(
+        o.at,
+        'degraded',
+        this.retakeReason(),
+        'Photos arrive damaged and are taken again: check the I2C wiring, its length and the pull-ups.',
+        'retakes',
+      );
     }
   }
 
@@ -189,10 +209,15 @@ export class CameraHealth extends EventEmitter<Events> {
     return `${troubled} of the last ${this.captures.length} photos needed a retake or saw a CRC error`;
   }
 
-  private change(at: number, to: HealthState, reason: string, hint: string): void {
-    if (to === this.current) return;
+  /**
+   * Moves to `to`; `why` tells degraded states apart (a failed check, a camera that did not initialise, slow
+   * answers, retakes), so that a new trouble in the same state is an event of its own.
+   */
+  private change(at: number, to: HealthState, reason: string, hint: string, why: string = to): void {
+    if (to === this.current && why === this.why) return;
     const from = this.current;
     this.current = to;
+    this.why = why;
     this.emit('event', { at, type: 'state', from, to, reason, hint });
   }
 

@@ -5,6 +5,7 @@ import { logger } from '../../log/index.js';
 import { errorPayload } from '../error-payload.js';
 import type { CaptureService } from '../cameras/capture-service.js';
 import { CameraHealth, DEFAULT_THRESHOLDS, type HealthEvent, type HealthState, type HealthThresholds } from './camera-health.js';
+import { diagnoseLine, type Diagnosis } from './board-diagnosis.js';
 import type { HealthLog } from './health-log.js';
 import { DEFAULT_RECOVERY, RecoveryLadder, type LadderDecision, type RecoverySettings } from './recovery-ladder.js';
 import type { RecoveryActions } from './recovery-actions.js';
@@ -17,6 +18,15 @@ export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 export const MIN_KEEP_ALIVE_MS = 250;
 /** A legacy camera silent this long and then back has probably rebooted (it cannot say so itself). */
 export const LEGACY_REBOOT_GAP_MS = 5_000;
+/** The same fault seen in the boot log again within this time is one event (a boot loop prints it every time). */
+export const DIAGNOSIS_REPEAT_MS = 60_000;
+
+/** The reset cause a fault in the boot log means: what the board's own reset_cause() cannot tell apart. */
+const CAUSE_OF_FAULT: Partial<Record<Diagnosis['fault'], string>> = {
+  brownout: 'BROWNOUT_RESET',
+  panic: 'PANIC',
+  'task-watchdog': 'WDT_RESET',
+};
 
 export interface MonitorSettings {
   /**
@@ -84,6 +94,9 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
   private stopped = false;
   /** A failure seen since the last answer: a legacy board that comes back from one may have rebooted. */
   private silentSince: number | undefined;
+  /** A reset cause the boot log gave since the last answer, to name the reboot the next answer shows. */
+  private bootLogCause: string | undefined;
+  private readonly lastDiagnosis = new Map<string, number>();
   /** Whether the loop ran on time lately: what the host's own watchdog asks before it says all is well. */
   private lastTickAt: number;
 
@@ -159,6 +172,20 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
       lastError: this.health.lastError ?? null,
       events: this.store.recent(this.recentEvents).map((e) => ({ ...e, at: iso(e.at)! })),
     };
+  }
+
+  /** One line the board printed on its serial port (the boot-log listener's): a known fault becomes an event. */
+  bootLine(line: string): void {
+    const d = diagnoseLine(line);
+    if (!d) return;
+    const at = this.now();
+    const cause = CAUSE_OF_FAULT[d.fault];
+    if (cause) this.bootLogCause = cause;
+    const key = `${d.fault}:${d.reason}`;
+    const last = this.lastDiagnosis.get(key);
+    this.lastDiagnosis.set(key, at);
+    if (last !== undefined && at - last < DIAGNOSIS_REPEAT_MS) return;
+    this.health.note({ at, type: 'diagnosis', fault: d.fault, reason: d.reason, hint: d.hint });
   }
 
   /** Runs one check now, outside the schedule (the CLI's and the tests' "check it now"). */
@@ -243,13 +270,15 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
       });
     }
     this.silentSince = undefined;
+    const bootLogCause = this.bootLogCause;
+    this.bootLogCause = undefined;
     this.health.observe({
       kind: 'answer',
       at: this.now(),
       roundTripMs: status.roundTripMs,
       uptimeMs: status.uptimeMs,
       bootCount: status.bootCount,
-      resetCause: status.resetCause,
+      resetCause: bootLogCause ?? status.resetCause,
       cameraOk: status.cameraOk,
       cameraError: status.cameraOk === false ? status.lastError : undefined,
     });

@@ -5,6 +5,7 @@ import type { Cameras } from '../cameras/index.js';
 import type { PushJobs } from '../push-jobs.js';
 import type { SerialPorts } from '../serial/index.js';
 import { DEFAULT_THRESHOLDS, type HealthEvent, type HealthState } from './camera-health.js';
+import { BootLogListener } from './boot-log-listener.js';
 import { CameraMonitor, type CameraHealthReport } from './camera-monitor.js';
 import { HealthLog } from './health-log.js';
 import { BoardRecovery } from './recovery-actions.js';
@@ -31,6 +32,7 @@ const SEVERITY: HealthState[] = ['online', 'unknown', 'recovering', 'degraded', 
 /** Every camera's monitor, one stream of their events, and the report GET /api/health serves. */
 export class HealthMonitors extends EventEmitter<Events> {
   private readonly byName = new Map<string, CameraMonitor>();
+  private readonly bootLogs: BootLogListener[] = [];
 
   private constructor(monitors: CameraMonitor[]) {
     super();
@@ -59,6 +61,11 @@ export class HealthMonitors extends EventEmitter<Events> {
       }),
     );
     const all = new HealthMonitors(monitors);
+    for (const m of monitors) {
+      const port = opts.cameras.get(m.name).camera.serialPort;
+      if (!m.enabled || port === undefined || config.bootLog === false) continue;
+      all.bootLogs.push(new BootLogListener({ camera: m.name, path: port, ports: opts.ports, onLine: (line) => m.bootLine(line) }));
+    }
     await Promise.all(monitors.map((m) => m.start()));
     return all;
   }
@@ -95,6 +102,6 @@ export class HealthMonitors extends EventEmitter<Events> {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.list().map((m) => m.stop()));
+    await Promise.all([...this.list().map((m) => m.stop()), ...this.bootLogs.map((l) => l.stop())]);
   }
 }

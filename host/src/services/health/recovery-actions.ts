@@ -73,6 +73,7 @@ export class BoardRecovery implements RecoveryActions {
       busyHint: 'Wait a few seconds for the reset to finish, then try again.',
     });
     try {
+      await this.opts.ports.claims.ready(port);
       const result = await withReplSession({ path: port, ...this.opts.ports.openExtras(port) }, `health recovery of camera "${this.opts.camera}"`, (session) =>
         resetBoard(session, 'hard', { until: new RegExp(`${SLAVE_BANNER.source}|${REPL_BANNER.source}`, 'm'), waitMs: BOOT_WAIT_MS }),
       );
