@@ -58,9 +58,31 @@ export function formatCameraOk(ok) {
   return '–';
 }
 
-/** Reset causes as the service names them (power-on, watchdog, brownout, panic, software…). */
+/**
+ * Reset causes in words. The board reports MicroPython's machine.reset_cause() names (protocol/src/v2.ts);
+ * the service adds brownout and panic when the boot log shows them, and `unknown` for a legacy board.
+ */
+const CAUSE_TEXT = {
+  PWRON_RESET: 'power-on',
+  HARD_RESET: 'hard reset',
+  WDT_RESET: 'watchdog',
+  DEEPSLEEP_RESET: 'deep sleep',
+  SOFT_RESET: 'software',
+  BROWNOUT_RESET: 'brownout',
+  PANIC: 'panic',
+  UNKNOWN: 'unknown',
+};
+
+/** A reset cause in a word or two: "watchdog", "power-on"; a name the page does not know shows as sent. */
 export function formatCause(cause) {
-  return cause ? String(cause).replace(/[-_]/g, ' ') : '–';
+  if (!cause) return '–';
+  return CAUSE_TEXT[cause] ?? String(cause).replace(/_/g, ' ').toLowerCase();
+}
+
+/** The cause with the board's own name for it, for the facts list: "power-on (PWRON_RESET)". */
+export function formatCauseLong(cause) {
+  const text = formatCause(cause);
+  return cause && text !== cause && CAUSE_TEXT[cause] ? `${text} (${cause})` : text;
 }
 
 /** Reboots counted by cause, most first: "watchdog 2 · brownout 1", or "None". */
@@ -92,7 +114,7 @@ export function eventTitle(event) {
       return event.outcome ? `Recovery: ${step}, ${event.outcome}` : `Recovery: ${step}`;
     }
     case 'diagnosis':
-      return event.fault ? `Diagnosis: ${formatCause(event.fault)}` : 'Diagnosis';
+      return event.fault ? `Diagnosis: ${String(event.fault).replace(/-/g, ' ')}` : 'Diagnosis';
     default:
       return String(event.type ?? 'Event');
   }

@@ -8,7 +8,7 @@
 import { getHealth, simFault } from './api.js';
 import { errorBox, errorBoxHtml } from './error-box.js';
 import { formatTaken, formatTakenLong, formatUptime } from './format.js';
-import { asSentence, eventTitle, formatAgo, formatCameraOk, formatCause, formatHeap, formatInterval, formatReboots, setBadge } from './health-format.js';
+import { asSentence, eventTitle, formatAgo, formatCameraOk, formatCauseLong, formatHeap, formatInterval, formatReboots, setBadge } from './health-format.js';
 
 /** Entries the timeline keeps in the page; the service keeps more (GET /api/health). */
 export const MAX_EVENTS = 50;
@@ -63,7 +63,7 @@ const PANEL_HTML = `
     <dt>Resets, last hour</dt>
     <dd id="hp-resets" data-testid="health-resets">–</dd>
     <dt>Last error</dt>
-    <dd id="hp-error" data-testid="health-last-error">None</dd>
+    <dd id="hp-last-error" data-testid="health-last-error">None</dd>
   </dl>
   <div class="hp-events">
     <h3 class="hp-subhead" id="hp-timeline-heading">Timeline</h3>
@@ -112,7 +112,7 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
     keepAlive: $('hp-keepalive'),
     reboots: $('hp-reboots'),
     resets: $('hp-resets'),
-    error: $('hp-error'),
+    lastError: $('hp-last-error'),
     timeline: $('hp-timeline'),
     timelineEmpty: $('hp-timeline-empty'),
     fault: $('hp-fault'),
@@ -221,7 +221,7 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
     setLastSeen(report.lastSeenAt);
     ui.uptime.textContent = Number.isFinite(report.uptimeMs) ? formatUptime(report.uptimeMs / 1000) : '–';
     ui.boots.textContent = Number.isInteger(report.bootCount) ? String(report.bootCount) : '–';
-    ui.cause.textContent = formatCause(report.resetCause);
+    ui.cause.textContent = formatCauseLong(report.resetCause);
     ui.heap.textContent = formatHeap(report.freeHeap);
     ui.sensor.textContent = formatCameraOk(report.cameraOk);
     ui.sensor.dataset.ok = String(report.cameraOk);
@@ -229,8 +229,8 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
     ui.reboots.textContent = formatReboots(report.counters?.reboots);
     ui.resets.textContent = Number.isInteger(report.counters?.resetsLastHour) ? String(report.counters.resetsLastHour) : '–';
     const err = report.lastError;
-    ui.error.textContent = err ? `${err.message} (${err.code})` : 'None';
-    ui.error.classList.toggle('has-error', Boolean(err));
+    ui.lastError.textContent = err ? `${err.message} (${err.code})` : 'None';
+    ui.lastError.classList.toggle('has-error', Boolean(err));
     const rec = report.recovering;
     ui.recovering.hidden = !rec;
     ui.recovering.textContent = rec
@@ -295,8 +295,8 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
     setState(camera?.health?.state);
     setLastSeen(camera?.health?.lastSeenAt);
     for (const el of [ui.uptime, ui.boots, ui.cause, ui.heap, ui.sensor, ui.keepAlive, ui.reboots, ui.resets]) el.textContent = '–';
-    ui.error.textContent = 'None';
-    ui.error.classList.remove('has-error');
+    ui.lastError.textContent = 'None';
+    ui.lastError.classList.remove('has-error');
     ui.recovering.hidden = true;
     ui.load.textContent = '';
     ui.faultNote.textContent = '';
