@@ -10,6 +10,7 @@ import { apiNotFound, errorHandler } from './error-responses.js';
 import { firmwareRoutes } from './firmware-routes.js';
 import { healthRoutes, relayHealth } from './health-routes.js';
 import { jobRoutes, relayJobs } from './job-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
 import { scriptRoutes } from './script-routes.js';
@@ -68,6 +69,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use(photoRoutes(services.cameras));
   app.use(cameraRoutes(services.cameras));
   app.use(healthRoutes(services.health, services.cameras));
+  app.use(metricsRoutes(services.metrics));
   app.use(firmwareRoutes(services, doors.uploads));
   app.use(jobRoutes(services.flashJobs, services.pushJobs));
   app.use(scriptRoutes(services.pushJobs, { dataDir: services.config.dataDir, limitBytes: services.config.limits.scriptBytes, gate: doors.uploads }));

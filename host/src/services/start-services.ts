@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { Esp32CamError } from '../errors.js';
 import { Cameras, CaptureService, type CameraHandle } from './cameras/index.js';
 import { HealthMonitors } from './health/health-monitors.js';
+import { ServiceMetrics } from './metrics/index.js';
 import { FlashJobs } from './flash-jobs.js';
 import type { FsPort } from './fs-port.js';
 import { PhotoStore } from './photo-store.js';
@@ -32,6 +33,8 @@ export interface Services {
   pushJobs: PushJobs;
   /** Each camera's keep-alive, health state and recovery. */
   health: HealthMonitors;
+  /** The Prometheus metrics GET /metrics serves. */
+  metrics: ServiceMetrics;
   close(): Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function startServices(config: Config, openHardware: () => Promise<
       };
     },
   });
+  const metrics = new ServiceMetrics({ cameras });
   let health: HealthMonitors;
   try {
     const keepAliveMs = opts.healthIntervalMs ?? config.health.keepAliveMs;
@@ -99,6 +103,7 @@ export async function startServices(config: Config, openHardware: () => Promise<
     await hardware.close();
     throw err;
   }
+  metrics.watchHealth(health);
   return {
     config,
     store,
@@ -108,7 +113,9 @@ export async function startServices(config: Config, openHardware: () => Promise<
     consoles,
     pushJobs,
     health,
+    metrics,
     close: async () => {
+      metrics.close();
       // The monitors first: a recovery step must not start on a board that is going away.
       await health.close();
       // Consoles and pushes first: they hold ports that unplugging the simulated boards cuts.
