@@ -6,7 +6,7 @@ import { describeFsError, ensureDir, fileWriteError, fsyncDir, writeFileAtomic }
 import { nodeFs, type FsPort } from './fs-port.js';
 import { PhotoIdGenerator, assertPhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-record.js';
-import { recoverStore, type StoreDirs } from './store-recovery.js';
+import { recoverStore, removeLeftoverTempFiles, type StoreDirs } from './store-recovery.js';
 import { jpegSize, makeThumbnail } from './thumbnail.js';
 import { logger } from '../log/index.js';
 
@@ -96,7 +96,10 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       // Photos are private: folders the store creates (the data directory too) are the service user's alone.
       await ensureDir(dirs.photos, fs, 0o700);
       await ensureDir(dirs.thumbs, fs, 0o700);
-      const records = await recoverStore(fs, dirs, opts.log ?? ((line) => storeLog.warn(line.replace(/^esp32cam: /, ''))));
+      const log = opts.log ?? ((line: string) => storeLog.warn(line.replace(/^esp32cam: /, '')));
+      const records = await recoverStore(fs, dirs, log);
+      const leftovers = await removeLeftoverTempFiles(fs, opts.dataDir, [dirs.photos, dirs.thumbs]);
+      if (leftovers > 0) log(`photo store: removed ${leftovers} temp file(s) an interrupted write left in ${opts.dataDir}`);
       for (const record of records) store.index(store.withName(record));
     } catch (err) {
       if (err instanceof Esp32CamError) throw err;

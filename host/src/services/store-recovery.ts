@@ -86,6 +86,48 @@ export async function recoverStore(fs: FsPort, dirs: StoreDirs, log: (line: stri
   return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** The name writeFileAtomic gives its temp file: `.NAME.<12 hex>.tmp`. */
+const ATOMIC_TEMP = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temp files a crash left elsewhere in the data folder: in the folder itself (the runtime file
+ * and the access token, written at start-up) and in its subfolders (such as health/, rewritten as events
+ * come). A process killed mid-write leaves one more `.NAME.….tmp` at every crash, and nothing else would
+ * ever remove it. Safe because it runs when the store opens, before this start-up writes anything else
+ * there. Returns how many went.
+ */
+export async function removeLeftoverTempFiles(fs: FsPort, dataDir: string, skip: string[]): Promise<number> {
+  let removed = 0;
+  const sweep = async (dir: string, descend: boolean): Promise<void> => {
+    let found = 0;
+    // A subfolder that cannot be read is not the store's business, and must not stop the start-up.
+    const names = descend ? await fs.readdir(dir) : await fs.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const path = join(dir, name);
+      if (ATOMIC_TEMP.test(name)) {
+        try {
+          await fs.unlink(path);
+          found++;
+        } catch (err) {
+          if (systemErrorCode(err) !== 'ENOENT') throw err;
+        }
+      } else if (descend && !skip.includes(path) && (await isFolder(fs, path))) {
+        await sweep(path, false);
+      }
+    }
+    if (found > 0) await fsyncDir(dir, fs);
+    removed += found;
+  };
+  await sweep(dataDir, true);
+  return removed;
+}
+
+const isFolder = (fs: FsPort, path: string): Promise<boolean> =>
+  fs.stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
 /** The record, `undefined` when the id inside disagrees with the file name, or 'unreadable'. */
 async function readRecord(fs: FsPort, path: string, id: string): Promise<PhotoRecord | undefined | 'unreadable'> {
   let parsed: unknown;
