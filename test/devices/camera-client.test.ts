@@ -229,3 +229,15 @@ describe('CameraClient errors', () => {
     await expect(client.ping()).rejects.toMatchObject({ code: 'E_CLOSED' });
   });
 });
+
+describe('a stuck bus', () => {
+  it('is a typed error to a legacy client, never a bare Error: SDA held low reads as 0x00', async () => {
+    const sim = await board({ script: FIELD_SCRIPT });
+    const client = new CameraClient({ bus: sim, protocol: 'legacy' });
+    await client.ping();
+    sim.fault({ kind: 'bus-stuck', seconds: null });
+    const err = await client.ping().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Esp32CamError);
+    expect((err as Esp32CamError).code).toMatch(/^E_(BAD_REPLY|TIMEOUT)$/);
+  });
+});

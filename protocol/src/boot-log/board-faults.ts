@@ -3,7 +3,7 @@
  * caller splits the serial stream into lines and decides what a run of them means.
  */
 export type BoardFault =
-  /** The supply sagged below the detector's threshold; the chip resets (reset reason 15). */
+  /** The supply sagged below the detector's threshold; its interrupt restarts the chip (the ROM then says SW_CPU_RESET). */
   | { kind: 'brownout'; line: string }
   /** esp32-camera could not talk to the sensor over SCCB: `code` is the esp_err_t (0x105 not found, 0x20004 not supported…). */
   | { kind: 'camera-probe'; code: number; line: string }

@@ -43,6 +43,14 @@ const FENCE = new TextEncoder().encode('?');
 /** A reply that cannot be garbage was half consumed: the ring holds an unknown tail now. */
 class Desync extends Error {}
 
+function badReply(err: Desync): Esp32CamError {
+  return new Esp32CamError(
+    'E_BAD_REPLY',
+    `The camera sent a malformed reply: ${err.message}`,
+    'Check the wiring and pull-ups; the client resynchronises and retries.',
+  );
+}
+
 /**
  * The legacy protocol, paced and checked so that its quirks cannot desync the client: it never writes while a
  * reply is outstanding (no merging), it treats a reply equal to the ring's idle garbage as "nothing yet", and
@@ -102,11 +110,7 @@ export class LegacySession {
     } catch (err) {
       if (err instanceof Desync) {
         this.needsDrain = true;
-        throw new Esp32CamError(
-          'E_BAD_REPLY',
-          `The camera sent a malformed reply: ${err.message}`,
-          'Check the wiring and pull-ups; the client resynchronises and retries.',
-        );
+        throw badReply(err);
       }
       // Whatever failed, the ring may hold a reply that arrived late; empty it before the next command.
       this.needsDrain = true;
@@ -123,8 +127,15 @@ export class LegacySession {
 
   private async simple(command: LegacyCommand): Promise<void> {
     if (this.needsDrain) await this.drain();
-    await this.unambiguous();
-    const status = await this.status(command, this.options.commandTimeoutMs, LEGACY_TIMING.trustAmbiguousAfterMs);
+    let status: number;
+    try {
+      await this.unambiguous();
+      status = await this.status(command, this.options.commandTimeoutMs, LEGACY_TIMING.trustAmbiguousAfterMs);
+    } catch (err) {
+      // A stray byte (a stuck bus reads 0x00) is a malformed reply to the user, never a bare Error.
+      if (err instanceof Desync) throw badReply(err);
+      throw err;
+    }
     if (status !== STATUS_OK) {
       throw new Esp32CamError(
         'E_BAD_STATUS',
