@@ -127,6 +127,7 @@ describe('the health view', () => {
       expect(await offline.locator('.hp-event-title').textContent()).toMatch(/→ Offline$/);
       expect((await offline.getByTestId('health-event-hint').textContent())?.length).toBeGreaterThan(10);
       await expect.poll(() => statesOf(grid, 'health-badge-front'), SLOW).toContain('offline');
+      await grid.screenshot({ path: join(SHOTS, 'health-grid-offline.png') });
       await phone.screenshot({ path: join(SHOTS, 'health-phone-offline.png'), fullPage: true });
 
       // The hang ends by itself; the next keep-alive finds the camera again.
@@ -154,6 +155,17 @@ describe('the health view', () => {
       expect(entries.length).toBeLessThanOrEqual(50);
       await phone.screenshot({ path: join(SHOTS, 'health-phone-back.png'), fullPage: true });
 
+      const texts = await phone.$$eval('[data-testid="health-event"]', (els) => els.map((e) => `${e.querySelector('time')?.dateTime} ${e.textContent}`));
+      expect(new Set(texts).size).toBe(texts.length);
+
+      // The desk page opens the camera from its tile after the fact: its timeline comes from the service's report.
+      await grid.getByTestId('camera-tile-front').getByRole('button').click();
+      await grid.waitForFunction(() => document.body.dataset.view === 'camera');
+      await grid.locator('[data-testid="health-event"][data-type="state"][data-to="offline"]').first().waitFor({ timeout: 60_000 });
+      expect(await grid.getByTestId('health-state').getAttribute('data-state')).toBe('online');
+      expect(await grid.getByTestId('health-panel').isVisible()).toBe(true);
+      await grid.screenshot({ path: join(SHOTS, 'health-desk-camera.png'), fullPage: true });
+
       // What the page shows is what the service says.
       const report = (await (await fetch(`${server.url}/api/cameras/front/health`)).json()) as { state: string; events: unknown[] };
       expect(report.state).toBe('online');
@@ -164,8 +176,8 @@ describe('the health view', () => {
     }
   });
 
-  it("shows the service's error for a fault it refuses, in the panel's error box", async () => {
-    const page = await open('#/cameras/back', 1280, 860);
+  it("shows the service's error for a fault it refuses, in the panel's error box, on a 360 px phone", async () => {
+    const page = await open('#/cameras/back', 360, 740);
     try {
       await page.getByTestId('health-fault-toggle').click();
       await page.getByTestId('health-fault-kind').selectOption('hang');
@@ -178,6 +190,15 @@ describe('the health view', () => {
       expect(await page.getByTestId('hp-error-message').textContent()).toMatch(/seconds/);
       expect(await page.getByTestId('hp-error-hint').textContent()).toMatch(/^Give seconds from 1 to 3600/);
       expect(await page.getByTestId('health-fault-note').textContent()).toBe('');
+      // The panel, its form and the error fit the phone: no sideways scrolling, finger-sized controls.
+      const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      expect(fits).toBe(true);
+      for (const id of ['health-fault-kind', 'health-fault-arg', 'health-fault-inject']) {
+        const box = await page.getByTestId(id).boundingBox();
+        expect(box!.height, id).toBeGreaterThanOrEqual(44);
+        expect(box!.x + box!.width, id).toBeLessThanOrEqual(360);
+      }
+      await page.screenshot({ path: join(SHOTS, 'health-phone-refused.png'), fullPage: true });
 
       // A kind that takes no number has its number field disabled.
       await page.getByTestId('health-fault-kind').selectOption('desync');
