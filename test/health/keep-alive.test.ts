@@ -67,9 +67,9 @@ describe('the keep-alive', () => {
     const monitor = new CameraMonitor({ camera, log: await HealthLog.open(dataDir, 'cam'), actions: noRecovery });
     let checks = 0;
     const status = client.status.bind(client);
-    client.status = () => {
+    client.status = (opts) => {
       checks++;
-      return status();
+      return status(opts);
     };
     await monitor.start();
     const first = monitor.report();

@@ -8,11 +8,16 @@
  * A slave that does not acknowledge its address rejects with a Node system error whose `code` is
  * `EREMOTEIO` (errno 121) or `ENXIO`, as i2c-bus does.
  */
+/** `background` transactions (the health keep-alive) wait while any `normal` one is queued on a shared bus. */
+export type BusPriority = 'normal' | 'background';
+
 export interface I2cTransport {
   i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }>;
   i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
   /** Releases the bus; further calls reject. */
   close(): Promise<void>;
+  /** The priority of this user's next transactions, where the transport queues them (a shared bus); default normal. */
+  priority?: BusPriority;
 }
 
 /** Linux i2c-dev refuses a single read() or write() longer than this (drivers/i2c/i2c-dev.c). */

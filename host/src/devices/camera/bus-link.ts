@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Esp32CamError, systemErrorCode } from '../../errors.js';
-import { I2C_DEV_MAX_MESSAGE, type I2cTransport } from '../../transports/i2c-transport.js';
+import { I2C_DEV_MAX_MESSAGE, type BusPriority, type I2cTransport } from '../../transports/i2c-transport.js';
 
 export { sleep };
 
@@ -23,6 +23,18 @@ export class BusLink {
     private readonly bus: I2cTransport,
     readonly address: number,
   ) {}
+
+  /** Runs `job` with this link's transactions at `priority` on a shared bus (a plain transport ignores it). */
+  async withPriority<T>(priority: BusPriority, job: () => Promise<T>): Promise<T> {
+    const before = this.bus.priority;
+    if (before === undefined) return job();
+    this.bus.priority = priority;
+    try {
+      return await job();
+    } finally {
+      this.bus.priority = before;
+    }
+  }
 
   async write(bytes: Uint8Array): Promise<void> {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

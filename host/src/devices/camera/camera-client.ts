@@ -83,27 +83,33 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
    * this version's script on, boot count, free heap, camera state and last error). A legacy slave has nothing of
    * the kind, so it is pinged and only the round trip comes back.
    */
-  status(): Promise<BoardStatus> {
+  status(opts: { background?: boolean } = {}): Promise<BoardStatus> {
     return this.exclusive(async (session) => {
-      const started = performance.now();
-      if (!(session instanceof V2Session)) {
-        await session.ping();
-        return { protocol: session.protocol, roundTripMs: performance.now() - started };
-      }
-      const s = await session.status();
-      const roundTripMs = performance.now() - started;
-      return {
-        protocol: session.protocol,
-        roundTripMs,
-        uptimeMs: s.uptimeMs,
-        captures: s.captures,
-        errors: s.errors,
-        resetCause: v2.resetCauseName(s.resetCause),
-        wdtTimeoutMs: s.wdtTimeoutMs,
-        // An older script's STATUS has no health fields: they stay absent rather than undefined.
-        ...definedOnly({ firmware: session.firmware, bootCount: s.bootCount, freeHeap: s.freeHeap, cameraOk: s.cameraOk, lastError: s.lastError }),
-      };
+      // A background check (the keep-alive) lets every other camera's message on a shared bus go first.
+      if (opts.background) return this.link.withPriority('background', () => this.statusOf(session));
+      return this.statusOf(session);
     });
+  }
+
+  private async statusOf(session: Session): Promise<BoardStatus> {
+    const started = performance.now();
+    if (!(session instanceof V2Session)) {
+      await session.ping();
+      return { protocol: session.protocol, roundTripMs: performance.now() - started };
+    }
+    const s = await session.status();
+    const roundTripMs = performance.now() - started;
+    return {
+      protocol: session.protocol,
+      roundTripMs,
+      uptimeMs: s.uptimeMs,
+      captures: s.captures,
+      errors: s.errors,
+      resetCause: v2.resetCauseName(s.resetCause),
+      wdtTimeoutMs: s.wdtTimeoutMs,
+      // An older script's STATUS has no health fields: they stay absent rather than undefined.
+      ...definedOnly({ firmware: session.firmware, bootCount: s.bootCount, freeHeap: s.freeHeap, cameraOk: s.cameraOk, lastError: s.lastError }),
+    };
   }
 
   /**

@@ -169,7 +169,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   /** Asks the board how it is (STATUS under protocol 2, a ping under legacy); the keep-alive's request. */
   async checkStatus(): Promise<BoardStatus> {
     try {
-      const result = await this.camera.client.status();
+      // Background: on a shared bus, other cameras' captures go first.
+      const result = await this.camera.client.status({ background: true });
       Object.assign(this.state, {
         online: true,
         protocol: result.protocol,
