@@ -174,7 +174,7 @@ describe('the health view', () => {
       await grid.context().close();
       await phone.context().close();
     }
-  });
+  }, 240_000);
 
   it("shows the service's error for a fault it refuses, in the panel's error box, on a 360 px phone", async () => {
     const page = await open('#/cameras/back', 360, 740);
