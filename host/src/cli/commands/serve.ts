@@ -21,7 +21,34 @@ function describeCamera(camera: CameraStatus): string {
 /** Runs the service until SIGINT/SIGTERM, then closes the cameras and the simulated boards cleanly. */
 export async function serveCommand(flags: ServeFlags): Promise<void> {
   const config = await configFromFlags(flags);
-  const server = await startServer(config);
+  // The handlers go on before anything starts: a SIGTERM during start-up (systemd stopping a unit that is
+  // still starting) must close what was opened, not kill the process half-way.
+  let requestStop: () => void = () => undefined;
+  let stopping = false;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  const stop = (): void => {
+    stopping = true;
+    requestStop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    throw err;
+  }
+  if (!stopping) announce(server, config);
+  await stopRequested;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  process.stdout.write('esp32cam: stopping\n');
+  await server.close().catch(() => undefined);
+}
+
+function announce(server: Awaited<ReturnType<typeof startServer>>, config: Awaited<ReturnType<typeof configFromFlags>>): void {
   const { cameras, store } = server.services.cameras.status();
   const access =
     server.token === undefined
@@ -37,14 +64,4 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       cameras.map(describeCamera).join('') +
       `esp32cam: photos in ${config.dataDir} (${store.photos} kept, ${formatBytes(store.bytes)})\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      process.stdout.write('esp32cam: stopping\n');
-      server.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

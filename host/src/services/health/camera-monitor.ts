@@ -301,7 +301,7 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
     }
     if (decision.step === 'give-up') {
       this.recovering = undefined;
-      this.step('give-up', `nothing brought the camera back; the service tries again in ${Math.round(decision.waitMs / 60_000)} min`, 'alert');
+      this.step('give-up', `nothing brought the camera back; the service tries again in ${waitText(decision.waitMs)}`, 'alert');
       this.health.observe({
         kind: 'gave-up',
         at: this.now(),
@@ -392,6 +392,10 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
 }
 
 const OFFLINE_CODES = new Set(['E_NO_ACK', 'E_TIMEOUT', 'E_BUS_IO', 'E_NO_I2C_DEVICE']);
+
+function waitText(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();

@@ -56,6 +56,7 @@ export class HealthMonitors extends EventEmitter<Events> {
           serialPort: camera.camera.serialPort,
           ports: opts.ports,
           pushJobs: opts.pushJobs,
+          serialReset: recovery.serialReset,
         });
         return new CameraMonitor({ camera, log, actions, thresholds, recovery, keepAliveMs: config.keepAliveMs });
       }),

@@ -40,6 +40,8 @@ export interface BoardRecoveryOptions {
   serialPort: string | undefined;
   ports: SerialPorts;
   pushJobs: PushJobs;
+  /** Whether the ladder may reset the board (health.recovery.serialReset). */
+  serialReset: boolean;
 }
 
 /** Recovery through the camera's own client (resync) and its board's serial port (EN reset, re-push). */
@@ -56,6 +58,7 @@ export class BoardRecovery implements RecoveryActions {
   }
 
   describe(): string {
+    if (!this.opts.serialReset) return 'Hardware resets are turned off (health.recovery.serialReset): reset the board by hand, or turn them on.';
     const port = this.opts.serialPort;
     if (!port) return 'Give the camera its serialPort in the config so the service can reset the board through RTS.';
     const holder = this.opts.ports.claims.holder(port);
