@@ -56,18 +56,43 @@ export interface HealthConfig {
   /** Listen to each board's serial port, while it is free, for the faults its boot log shows (default true). */
   bootLog?: boolean;
   /** Only what the user set; the monitor fills in its defaults (services/health). */
-  thresholds: Partial<{ degradedAfterFailures: number; offlineAfterFailures: number; slowMs: number; captureWindow: number; retakeShare: number }>;
-  recovery: Partial<{
-    retries: number;
-    backoffMs: number;
-    maxBackoffMs: number;
-    jitter: number;
-    resync: boolean;
-    serialReset: boolean;
-    autoRepush: boolean;
-    maxResetsPerHour: number;
-    giveUpRetryMs: number;
-  }>;
+  thresholds: Partial<HealthThresholds>;
+  recovery: Partial<RecoverySettings>;
+}
+
+/** When a camera counts as degraded or offline (README "Camera health" has the defaults). */
+export interface HealthThresholds {
+  /** Consecutive failed checks that make an online camera degraded. */
+  degradedAfterFailures: number;
+  /** Consecutive failed checks that make it offline. */
+  offlineAfterFailures: number;
+  /** A status round trip slower than this is a sign of trouble (a busy or struggling board). */
+  slowMs: number;
+  /** Captures looked at for the share of retakes and CRC errors. */
+  captureWindow: number;
+  /** Above this share of captures that needed a retake (or saw a CRC error), the camera is degraded. */
+  retakeShare: number;
+}
+
+/** The recovery ladder's steps and limits (README "Camera health" has the defaults). */
+export interface RecoverySettings {
+  /** Checks retried with backoff before the heavier steps. */
+  retries: number;
+  /** The first retry's wait; each next one doubles, up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Each wait is stretched or shrunk at random by up to this share, so cameras on one bus do not retry in step. */
+  jitter: number;
+  /** Step 2: ask a protocol-2 slave to rebuild its I2C slave. */
+  resync: boolean;
+  /** Step 3: pull EN low through the board's serial port (RTS) when the port is known and free. */
+  serialReset: boolean;
+  /** Step 4: push the bundled slave script again when the board answers on its REPL but not on I2C. */
+  autoRepush: boolean;
+  /** No more hardware resets than this in any hour, whatever the ladder wants. */
+  maxResetsPerHour: number;
+  /** After giving up, the ladder starts again this much later. */
+  giveUpRetryMs: number;
 }
 
 /** One camera: its name in URLs and topics, where it is, and how to reach its board over USB serial. */
@@ -124,7 +149,7 @@ export type ConfigInput = {
   allowedHosts?: string[];
   auth?: { mode?: AuthMode; token?: string };
   limits?: { firmwareBytes?: number | string; scriptBytes?: number | string; uploadsInFlight?: number };
-  health?: { keepAliveMs?: number; bootLog?: boolean; thresholds?: Partial<HealthConfig['thresholds']>; recovery?: Partial<HealthConfig['recovery']> };
+  health?: { keepAliveMs?: number; bootLog?: boolean; thresholds?: Partial<HealthThresholds>; recovery?: Partial<RecoverySettings> };
 };
 
 const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {

@@ -167,26 +167,9 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   }
 
   /** Asks the board how it is (STATUS under protocol 2, a ping under legacy); the keep-alive's request. */
-  async checkStatus(): Promise<BoardStatus> {
-    try {
-      // Background: on a shared bus, other cameras' captures go first.
-      const result = await this.camera.client.status({ background: true });
-      Object.assign(this.state, {
-        online: true,
-        protocol: result.protocol,
-        firmware: result.firmware ?? this.state.firmware,
-        lastPingAt: new Date().toISOString(),
-        lastRoundTripMs: Math.round(result.roundTripMs * 10) / 10,
-        lastError: null,
-      });
-      this.emit('answer', { camera: this.name, roundTripMs: result.roundTripMs });
-      return result;
-    } catch (err) {
-      this.noteError(err);
-      throw err;
-    } finally {
-      this.changed();
-    }
+  checkStatus(): Promise<BoardStatus> {
+    // Background: on a shared bus, other cameras' captures go first.
+    return this.ask(() => this.camera.client.status({ background: true }));
   }
 
   /** Takes a photo and stores it. */
@@ -215,9 +198,14 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     return this.shoot();
   }
 
-  async ping(): Promise<PingResult> {
+  ping(): Promise<PingResult> {
+    return this.ask(() => this.camera.client.ping());
+  }
+
+  /** A question to the board whose answer says it is online: a ping, or the keep-alive's status. */
+  private async ask<T extends PingResult>(question: () => Promise<T>): Promise<T> {
     try {
-      const result = await this.camera.client.ping();
+      const result = await question();
       Object.assign(this.state, {
         online: true,
         protocol: result.protocol,

@@ -1,3 +1,4 @@
+import type { HealthThresholds } from '../../config/schema.js';
 import { EventEmitter } from 'node:events';
 
 /**
@@ -11,19 +12,7 @@ import { EventEmitter } from 'node:events';
  */
 export type HealthState = 'unknown' | 'online' | 'degraded' | 'offline' | 'recovering';
 
-/** When a camera counts as degraded or offline. The README's health section documents these numbers. */
-export interface HealthThresholds {
-  /** Consecutive failed checks that make an online camera degraded. */
-  degradedAfterFailures: number;
-  /** Consecutive failed checks that make it offline. */
-  offlineAfterFailures: number;
-  /** A status round trip slower than this is a sign of trouble (a busy or struggling board). */
-  slowMs: number;
-  /** Captures looked at for the share of retakes and CRC errors. */
-  captureWindow: number;
-  /** Above this share of captures that needed a retake (or saw a CRC error), the camera is degraded. */
-  retakeShare: number;
-}
+export type { HealthThresholds };
 
 export const DEFAULT_THRESHOLDS: HealthThresholds = {
   degradedAfterFailures: 1,

@@ -3,31 +3,15 @@
  * wait before it, and when resets must stop. Pure and clock-free (the caller passes `now` and a random
  * source), so every path is tested without a board or a timer.
  *
- *   retry (× retries, backoff with jitter) → resync (protocol 2) → reset (EN through RTS or a GPIO, capped
+ *   retry (× retries, backoff with jitter) → resync (protocol 2) → reset (EN through RTS, capped
  *   per hour) → repush (only when the board answers on its REPL but not on I2C, and autoRepush is on)
  *   → give up (offline with an alert; the ladder starts again after giveUpRetryMs)
  */
+import type { RecoverySettings } from '../../config/schema.js';
+
 export type RecoveryStep = 'retry' | 'resync' | 'reset' | 'repush' | 'give-up';
 
-export interface RecoverySettings {
-  /** Checks retried with backoff before the heavier steps. */
-  retries: number;
-  /** The first retry's wait; each next one doubles, up to maxBackoffMs. */
-  backoffMs: number;
-  maxBackoffMs: number;
-  /** Each wait is stretched or shrunk at random by up to this share, so cameras on one bus do not retry in step. */
-  jitter: number;
-  /** Step 2: ask a protocol-2 slave to rebuild its I2C slave. */
-  resync: boolean;
-  /** Step 3: pull EN low through the board's serial port (RTS) when the port is known and free. */
-  serialReset: boolean;
-  /** Step 4: push the bundled slave script again when the board answers on its REPL but not on I2C. */
-  autoRepush: boolean;
-  /** No more hardware resets than this in any hour, whatever the ladder wants. */
-  maxResetsPerHour: number;
-  /** After giving up, the ladder starts again this much later. */
-  giveUpRetryMs: number;
-}
+export type { RecoverySettings };
 
 export const DEFAULT_RECOVERY: RecoverySettings = {
   retries: 3,
