@@ -33,6 +33,15 @@ async function main(): Promise<void> {
     );
   }
   console.log(`  all ${m.photosPerCamera * 3} photos in ${m.seconds.toFixed(2)} s`);
+  const { keepAliveCost } = await import('./keep-alive.js');
+  const k = await keepAliveCost(Math.max(PHOTOS, 5), busHz);
+  console.log(`\nKeep-alive beside a capture on a shared bus (median of ${k.photos} QVGA captures of front; back asked for its status without a pause):`);
+  console.log(
+    `  back idle: ${k.idleMs.toFixed(0)} ms per photo\n` +
+      `  back checked as background traffic (the keep-alive): ${k.backgroundMs.toFixed(0)} ms per photo (${k.checksBackground} checks meanwhile)\n` +
+      `  back checked as normal traffic (a first-come queue): ${k.normalMs.toFixed(0)} ms per photo (${k.checksNormal} checks meanwhile)\n` +
+      `  one status check alone: ${k.statusMs.toFixed(1)} ms; the real keep-alive makes one per camera every quarter watchdog (15 s)`,
+  );
   const { flashThroughput } = await import('./flash-throughput.js');
   console.log('\nFlashing a 1.5 MB firmware-like image into the simulated board (wire-time pacing, realistic flash timing):');
   for (const baud of [460800, 921600]) {

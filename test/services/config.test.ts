@@ -46,6 +46,8 @@ describe('config', () => {
       allowedHosts: [],
       auth: { mode: 'auto' },
       limits: { firmwareBytes: 16 * 1024 * 1024, scriptBytes: 256 * 1024, uploadsInFlight: 2 },
+      // Only what the user set: the health monitor owns its defaults.
+      health: { thresholds: {}, recovery: {} },
     });
     expect(defaultCameraSpec(withI2c)).toBe('i2c:1@0x2c');
     expect(defaultCameraSpec(join(dir, 'no-such-dev'))).toBe('sim');
@@ -125,6 +127,19 @@ describe('config', () => {
     expect((await bad({ auth: { user: 'me' } })).hint).toContain('mode, token');
     expect((await bad({ limits: { firmwareBytes: 'big' } })).message).toContain('limits.firmwareBytes');
     expect((await bad({ limits: { uploadsInFlight: 0 } })).message).toBe('command line: limits.uploadsInFlight: must be from 1 to 16');
+    // The health settings.
+    expect((await bad({ health: { keepAliveMs: 100 } })).message).toBe('command line: health.keepAliveMs: must be 0 (off) or from 250 to 3600000 ms');
+    expect((await bad({ health: { keepAliveMs: 100 } })).hint).toContain('quarter of its watchdog timeout');
+    expect((await bad({ health: { recovery: { jitter: 2 } } })).message).toBe('command line: health.recovery.jitter: must be from 0 to 1');
+    expect((await bad({ health: { recovery: { autoRepush: 'yes' } } })).message).toBe('command line: health.recovery.autoRepush: must be true or false');
+    const typoHealth = await bad({ health: { thresholds: { offlineAfter: 3 } } });
+    expect(typoHealth.message).toBe('command line: unknown key "health.thresholds.offlineAfter"');
+    expect(typoHealth.hint).toContain('offlineAfterFailures');
+    const health = resolveConfig([
+      { name: 'file', values: { health: { keepAliveMs: 0, recovery: { autoRepush: true } } }, baseDir: dir },
+      { name: 'flags', values: { health: { recovery: { maxResetsPerHour: 1 }, thresholds: { slowMs: 500 } } }, baseDir: dir },
+    ]).health;
+    expect(health).toEqual({ keepAliveMs: 0, thresholds: { slowMs: 500 }, recovery: { autoRepush: true, maxResetsPerHour: 1 } });
     const layered = resolveConfig([{ name: 'file', values: { allowedHosts: ['Cam.LAN'], limits: { scriptBytes: '64KB' } }, baseDir: dir }]);
     expect(layered.allowedHosts).toEqual(['cam.lan']);
     expect(layered.limits).toEqual({ firmwareBytes: 16 * 1024 * 1024, scriptBytes: 64 * 1024, uploadsInFlight: 2 });

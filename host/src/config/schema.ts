@@ -284,7 +284,10 @@ const HOUR = 3_600_000;
 
 const healthSection = z
   .object({
-    keepAliveMs: z.union([z.literal(0), wholeNumber(250, HOUR)], { error: 'must be 0 (off) or from 250 to 3600000 ms' }),
+    keepAliveMs: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .refine((ms) => ms === 0 || (ms >= 250 && ms <= HOUR), { error: 'must be 0 (off) or from 250 to 3600000 ms' }),
     bootLog: onOff,
     thresholds: z
       .object({
