@@ -378,11 +378,14 @@ function pyError(e) {
   return { type: 'JsError', text: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
 }
 
-const SIM_MODULES = ['_sim_core.py', '_sim_utime.py', '_sim_machine.py', '_sim_camera.py', '_sim_esp32.py', '_sim_vfs.py', '_sim_boot.py'];
+const SIM_MODULES = ['_sim_core.py', '_sim_gc.py', '_sim_utime.py', '_sim_machine.py', '_sim_camera.py', '_sim_esp32.py', '_sim_vfs.py', '_sim_boot.py'];
+
+/** The ESP32-CAM's MicroPython heap lives in its 4 MB PSRAM. */
+const HEAP_BYTES = 4 * 1024 * 1024;
 
 async function main() {
   mp = await loadMicroPython({
-    heapsize: 4 * 1024 * 1024, // the ESP32-CAM's MicroPython heap lives in its 4 MB PSRAM
+    heapsize: HEAP_BYTES,
     linebuffer: false,
     stdout: (bytes) => io.out(bytes),
     stderr: (bytes) => io.out(bytes),
@@ -394,8 +397,10 @@ async function main() {
   mp.runPython(`
 import sys
 sys.path.insert(0, '/simboard')
-import _sim_core, _sim_utime, _sim_machine, _sim_camera, _sim_esp32, _sim_vfs, _sim_boot
+import _sim_core, _sim_gc, _sim_utime, _sim_machine, _sim_camera, _sim_esp32, _sim_vfs, _sim_boot
 sys.path.pop(0)
+_sim_gc.HEAP_BYTES = ${HEAP_BYTES}
+sys.modules['gc'] = _sim_gc
 sys.modules['time'] = _sim_utime
 sys.modules['utime'] = _sim_utime
 sys.modules['machine'] = _sim_machine
