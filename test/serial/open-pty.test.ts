@@ -142,6 +142,21 @@ describe('openSerialPort on a real pseudo-terminal', () => {
     expect(readFileSync(lockFile, 'latin1').trim()).toBe(String(holder.child.pid));
   });
 
+  it('sends whoever a running esp32cam service holds a port from to the service, which steps aside for its own jobs', async () => {
+    // A process whose command line is the service's: `node …/bin/esp32cam.js serve`.
+    const holder = holdProcess(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '/opt/esp32cam-host/bin/esp32cam.js', 'serve']);
+    children.push(holder);
+    const lockFile = join(lockDir, lockFileName(realpathSync(pty.a)));
+    writeFileSync(lockFile, `${String(holder.child.pid).padStart(10)}\n`);
+    const err = await rejection(openA());
+    expect(err.code).toBe('E_PORT_BUSY');
+    expect(err.message).toBe(
+      `${pty.a} is held by the esp32cam service (pid ${holder.child.pid}), which listens to the board's boot log while nobody else needs the port`,
+    );
+    expect(err.hint).toContain('/api/scripts/push');
+    expect(err.hint).toContain('"bootLog": false');
+  });
+
   it('takes over a stale lock file whose process is gone', async () => {
     const gone = spawnSync('true');
     const lockFile = join(lockDir, lockFileName(realpathSync(pty.a)));

@@ -306,7 +306,7 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
         kind: 'gave-up',
         at: this.now(),
         reason: 'the camera does not answer and recovery gave up for now',
-        hint: giveUpHint(this.actions.describe()),
+        hint: this.scriptMissing ? SCRIPT_MISSING_HINT : giveUpHint(this.actions.describe()),
       });
       this.schedule(decision.waitMs);
       return;
@@ -338,7 +338,7 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
             type: 'diagnosis',
             fault: 'script-missing',
             reason: 'the board answers on its REPL but not on I2C: the slave script is missing or broken',
-            hint: 'Push the bundled script (esp32cam push, or the Scripts panel), or set health.recovery.autoRepush to let the service do it.',
+            hint: SCRIPT_MISSING_HINT,
           });
         }
       } else if (decision.step === 'repush') {
@@ -392,6 +392,9 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
 }
 
 const OFFLINE_CODES = new Set(['E_NO_ACK', 'E_TIMEOUT', 'E_BUS_IO', 'E_NO_I2C_DEVICE']);
+
+const SCRIPT_MISSING_HINT =
+  'Push the bundled script (the Scripts panel, POST /api/scripts/push, or esp32cam push with the service stopped), or set health.recovery.autoRepush to let the service do it.';
 
 function waitText(ms: number): string {
   return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;

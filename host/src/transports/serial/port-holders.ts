@@ -46,6 +46,15 @@ export async function processName(pid: number, procRoot = '/proc'): Promise<stri
   return name || undefined;
 }
 
+/**
+ * Whether `pid` is an esp32cam service (`esp32cam serve`): it holds a board's port to listen to its boot log,
+ * and steps aside for its own flash, push and console, so whoever is refused should go through it.
+ */
+export async function isEsp32camService(pid: number, procRoot = '/proc'): Promise<boolean> {
+  const argv = (await readFile(join(procRoot, String(pid), 'cmdline'), 'latin1').catch(() => '')).split('\0');
+  return argv.some((a) => /esp32cam(\.js)?$/.test(a)) && argv.includes('serve');
+}
+
 export function describeHolders(holders: readonly PortHolder[]): string {
   return holders.map((h) => (h.command ? `${h.command} (pid ${h.pid})` : `pid ${h.pid}`)).join(', ');
 }

@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Esp32CamError } from '../../errors.js';
-import { processName } from './port-holders.js';
+import { isEsp32camService, processName } from './port-holders.js';
 import { isProcessAlive } from '../../process-alive.js';
 
 /**
@@ -105,6 +105,13 @@ async function createLockFile(lockFile: string, displayPath: string): Promise<bo
     }
     const pid = readLockPid(lockFile);
     if (pid !== undefined && pid !== process.pid && isProcessAlive(pid)) {
+      if (await isEsp32camService(pid)) {
+        throw new Esp32CamError(
+          'E_PORT_BUSY',
+          `${displayPath} is held by the esp32cam service (pid ${pid}), which listens to the board's boot log while nobody else needs the port`,
+          'Go through the service, which steps aside for its own jobs: the page\'s Firmware and Scripts panels, or POST /api/firmware and /api/scripts/push. Or stop the service, or set "health": {"bootLog": false} in its config.',
+        );
+      }
       const name = await processName(pid);
       const who = name ? `${name} (pid ${pid})` : `pid ${pid}`;
       throw new Esp32CamError(
