@@ -90,4 +90,36 @@ describe('the keep-alive', () => {
     expect(last.uptimeMs! - first.uptimeMs!).toBeGreaterThanOrEqual(PERIODS * WDT_MS * 0.9);
     expect(last.state).toBe('online');
   }, 180_000);
+
+  it('tells the host watchdog when its loop stops running on time', async () => {
+    const { board: b } = await boardWithWatchdog();
+    dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-keepalive-'));
+    const store = await PhotoStore.open({ dataDir, maxPhotos: 10, maxBytes: 10_000_000 });
+    const client = new CameraClient({ bus: b, address: 0x2c });
+    const camera = new CaptureService({
+      camera: { name: 'cam', spec: { kind: 'sim', bus: 0, address: 0x2c }, specText: 'sim', address: 0x2c, client, close: async () => undefined },
+      store,
+      protocolSetting: 'auto',
+      healthIntervalMs: 0,
+    });
+    // The monitor's clock, moved on by hand: as if its timer had not fired for that long.
+    let skew = 0;
+    const monitor = new CameraMonitor({
+      camera,
+      log: await HealthLog.open(dataDir, 'cam'),
+      actions: noRecovery,
+      keepAliveMs: 60_000,
+      now: () => Date.now() + skew,
+    });
+    await monitor.start();
+    expect(monitor.alive()).toEqual({ ok: true });
+    skew = 60_000 + 30_000;
+    expect(monitor.alive()).toEqual({ ok: true });
+    skew = 60_000 + 90_000;
+    expect(monitor.alive()).toMatchObject({ ok: false, reason: expect.stringMatching(/^camera "cam"'s monitor is \d+ s late$/) });
+    skew = 0;
+    expect(monitor.alive()).toEqual({ ok: true });
+    await monitor.stop();
+    expect(monitor.alive()).toEqual({ ok: true });
+  });
 });

@@ -64,6 +64,14 @@ describe('the recovery ladder', () => {
     expect(resetsAt(HOUR + 1)).toEqual(['reset', 'give-up']);
   });
 
+  it('waits longer after each give-up in a row, up to an hour, and from the start again once the camera answers', () => {
+    const ladder = new RecoveryLadder({ ...DEFAULT_RECOVERY, retries: 0, resync: false, serialReset: false, giveUpRetryMs: 10 * 60_000 });
+    const waits = Array.from({ length: 5 }, () => ladder.next(ctx()).waitMs / 60_000);
+    expect(waits).toEqual([10, 20, 40, 60, 60]);
+    ladder.succeeded();
+    expect(ladder.next(ctx()).waitMs).toBe(10 * 60_000);
+  });
+
   it('starts from the bottom after the camera answers', () => {
     const ladder = new RecoveryLadder({ ...DEFAULT_RECOVERY, retries: 1, jitter: 0 });
     expect(ladder.next(ctx()).step).toBe('retry');

@@ -18,6 +18,11 @@ export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 export const MIN_KEEP_ALIVE_MS = 250;
 /** A legacy camera silent this long and then back has probably rebooted (it cannot say so itself). */
 export const LEGACY_REBOOT_GAP_MS = 5_000;
+/** The longest a check with its recovery step may run (a re-push waits up to two minutes) before the loop counts as stuck. */
+const MAX_STEP_MS = 5 * 60_000;
+/** A timer this late means the loop stopped (the event loop itself is watched apart, by the systemd watchdog). */
+const LATE_MS = 60_000;
+
 /** The same fault seen in the boot log again within this time is one event (a boot loop prints it every time). */
 export const DIAGNOSIS_REPEAT_MS = 60_000;
 
@@ -97,8 +102,9 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
   /** A reset cause the boot log gave since the last answer, to name the reboot the next answer shows. */
   private bootLogCause: string | undefined;
   private readonly lastDiagnosis = new Map<string, number>();
-  /** Whether the loop ran on time lately: what the host's own watchdog asks before it says all is well. */
-  private lastTickAt: number;
+  /** When the next check is due, and since when one runs: what the host's own watchdog asks before it says all is well. */
+  private dueAt: number | undefined;
+  private runningSince: number | undefined;
 
   constructor(opts: MonitorOptions) {
     super();
@@ -112,7 +118,6 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
     this.ladder = new RecoveryLadder(opts.recovery ?? DEFAULT_RECOVERY, opts.random);
     this.fixedKeepAliveMs = opts.keepAliveMs;
     this.recentEvents = opts.recentEvents ?? 50;
-    this.lastTickAt = this.now();
     this.health.on('event', (event) => this.record(event));
     this.camera.on('photo:new', () => this.activity());
     this.camera.on('capture:error', (err) => {
@@ -141,10 +146,15 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
   /** True while the loop runs on time (or is off): the host's watchdog withholds its ping otherwise. */
   alive(): { ok: boolean; reason?: string } {
     if (!this.enabled || this.stopped) return { ok: true };
-    const late = this.now() - this.lastTickAt;
-    // A loop waiting out a give-up or a long backoff is on time; one that stopped ticking is not.
-    const allowed = Math.max(this.keepAliveMs, this.ladder.settings.giveUpRetryMs, this.ladder.settings.maxBackoffMs) * 2 + 60_000;
-    return late <= allowed ? { ok: true } : { ok: false, reason: `camera "${this.name}"'s monitor has not run for ${Math.round(late / 1000)} s` };
+    const now = this.now();
+    if (this.runningSince !== undefined) {
+      const busy = now - this.runningSince;
+      return busy <= MAX_STEP_MS ? { ok: true } : { ok: false, reason: `camera "${this.name}"'s health check has run for ${Math.round(busy / 1000)} s` };
+    }
+    // A loop waiting out a give-up or a long backoff is on time; one whose timer did not fire is not.
+    if (this.dueAt === undefined) return { ok: false, reason: `camera "${this.name}"'s monitor has no next check` };
+    const late = now - this.dueAt;
+    return late <= LATE_MS ? { ok: true } : { ok: false, reason: `camera "${this.name}"'s monitor is ${Math.round(late / 1000)} s late` };
   }
 
   report(): CameraHealthReport {
@@ -205,19 +215,26 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     if (this.stopped || !this.enabled) return;
+    this.dueAt = this.now() + delayMs;
     this.timer = setTimeout(() => void this.tick(), delayMs);
     this.timer.unref();
   }
 
   private tick(): Promise<void> {
-    this.running ??= this.loopOnce().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= (async () => {
+      this.runningSince = this.now();
+      this.dueAt = undefined;
+      try {
+        await this.loopOnce();
+      } finally {
+        this.runningSince = undefined;
+        this.running = undefined;
+      }
+    })();
     return this.running;
   }
 
   private async loopOnce(): Promise<void> {
-    this.lastTickAt = this.now();
     if (this.stopped) return;
     // A camera in use is alive and fed: the keep-alive waits for the next idle moment.
     const idleFor = this.now() - this.lastActivityAt;

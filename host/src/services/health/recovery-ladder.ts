@@ -5,9 +5,11 @@
  *
  *   retry (× retries, backoff with jitter) → resync (protocol 2) → reset (EN through RTS, capped
  *   per hour) → repush (only when the board answers on its REPL but not on I2C, and autoRepush is on)
- *   → give up (offline with an alert; the ladder starts again after giveUpRetryMs)
+ *   → give up (offline with an alert; the ladder starts again after giveUpRetryMs, doubling while it keeps failing)
  */
 import type { RecoverySettings } from '../../config/schema.js';
+
+const HOUR_MS = 60 * 60_000;
 
 export type RecoveryStep = 'retry' | 'resync' | 'reset' | 'repush' | 'give-up';
 
@@ -44,10 +46,9 @@ export interface LadderDecision {
   skipped: string[];
 }
 
-const HOUR_MS = 60 * 60_000;
-
 export class RecoveryLadder {
   private retries = 0;
+  private giveUps = 0;
   private resynced = false;
   private resetDone = false;
   private repushed = false;
@@ -63,8 +64,13 @@ export class RecoveryLadder {
     return this.retries;
   }
 
-  /** The camera answers again: the next trouble starts from the bottom of the ladder. */
+  /** The camera answers again: the next trouble starts from the bottom of the ladder, with no give-ups behind it. */
   succeeded(): void {
+    this.giveUps = 0;
+    this.restart();
+  }
+
+  private restart(): void {
     this.retries = 0;
     this.resynced = false;
     this.resetDone = false;
@@ -99,9 +105,12 @@ export class RecoveryLadder {
       if (s.autoRepush) return { step: 'repush', waitMs: 0, skipped };
       skipped.push('no re-push: autoRepush is off');
     }
-    // Back to the bottom after the slow wait: by then a reset may be allowed again.
-    this.succeeded();
-    return { step: 'give-up', waitMs: s.giveUpRetryMs, skipped };
+    // Back to the bottom after the slow wait, by then a reset may be allowed again; each give-up in a row waits
+    // twice as long as the one before, up to an hour (or giveUpRetryMs, when that is longer).
+    const waitMs = Math.min(s.giveUpRetryMs * 2 ** this.giveUps, Math.max(s.giveUpRetryMs, HOUR_MS));
+    this.giveUps++;
+    this.restart();
+    return { step: 'give-up', waitMs, skipped };
   }
 
   /** Records a hardware reset that was done, for the hourly cap. */
