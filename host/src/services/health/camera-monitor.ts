@@ -66,6 +66,8 @@ export interface CameraHealthReport {
   freeHeap: number | null;
   cameraOk: boolean | null;
   keepAliveMs: number;
+  /** The boot-log listener on the board's serial port: listening, waiting (for the port to be free or attached), or off. */
+  bootLog: 'listening' | 'waiting' | 'off';
   counters: { captures: number | null; errors: number | null; reboots: Record<string, number>; resetsLastHour: number };
   recovering: { step: string; since: string } | null;
   lastError: { code: string; message: string } | null;
@@ -172,6 +174,7 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
       freeHeap: b?.freeHeap ?? null,
       cameraOk: b?.cameraOk ?? null,
       keepAliveMs: this.enabled ? this.keepAliveMs : 0,
+      bootLog: this.bootLogState?.() ?? 'off',
       counters: {
         captures: b?.captures ?? null,
         errors: b?.errors ?? null,
@@ -183,6 +186,9 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
       events: this.store.recent(this.recentEvents).map((e) => ({ ...e, at: iso(e.at)! })),
     };
   }
+
+  /** Lets the boot-log listener say how it is, for the report. */
+  bootLogState: (() => 'listening' | 'waiting') | undefined;
 
   /** One line the board printed on its serial port (the boot-log listener's): a known fault becomes an event. */
   bootLine(line: string): void {

@@ -65,7 +65,9 @@ export class HealthMonitors extends EventEmitter<Events> {
     for (const m of monitors) {
       const port = opts.cameras.get(m.name).camera.serialPort;
       if (!m.enabled || port === undefined || config.bootLog === false) continue;
-      all.bootLogs.push(new BootLogListener({ camera: m.name, path: port, ports: opts.ports, onLine: (line) => m.bootLine(line) }));
+      const listener = new BootLogListener({ camera: m.name, path: port, ports: opts.ports, onLine: (line) => m.bootLine(line) });
+      m.bootLogState = () => (listener.listening ? 'listening' : 'waiting');
+      all.bootLogs.push(listener);
     }
     await Promise.all(monitors.map((m) => m.start()));
     return all;
