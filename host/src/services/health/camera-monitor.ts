@@ -7,7 +7,8 @@ import type { CaptureService } from '../cameras/capture-service.js';
 import { CameraHealth, DEFAULT_THRESHOLDS, type HealthEvent, type HealthState, type HealthThresholds } from './camera-health.js';
 import { diagnoseLine, type Diagnosis } from './board-diagnosis.js';
 import type { HealthLog } from './health-log.js';
-import { DEFAULT_RECOVERY, RecoveryLadder, type LadderDecision, type RecoverySettings } from './recovery-ladder.js';
+import { DEFAULT_RECOVERY, RecoveryLadder, type RecoverySettings } from './recovery-ladder.js';
+import { RecoveryRunner } from './recovery-runner.js';
 import type { RecoveryActions } from './recovery-actions.js';
 
 const healthLog = logger('service');
@@ -87,8 +88,8 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
   readonly health: CameraHealth;
   private readonly camera: CaptureService;
   private readonly store: HealthLog;
-  private readonly actions: RecoveryActions;
   private readonly ladder: RecoveryLadder;
+  private readonly recovery: RecoveryRunner;
   private readonly now: () => number;
   private readonly fixedKeepAliveMs: number | undefined;
   private readonly recentEvents: number;
@@ -96,8 +97,6 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
   private lastActivityAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private recovering: { step: string; since: number } | undefined;
-  private scriptMissing = false;
   private stopped = false;
   /** A failure seen since the last answer: a legacy board that comes back from one may have rebooted. */
   private silentSince: number | undefined;
@@ -113,11 +112,18 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
     this.camera = opts.camera;
     this.name = opts.camera.name;
     this.store = opts.log;
-    this.actions = opts.actions;
     this.now = opts.now ?? Date.now;
     this.health = new CameraHealth(opts.thresholds ?? DEFAULT_THRESHOLDS);
     this.health.restore({ bootCount: this.store.board.bootCount });
     this.ladder = new RecoveryLadder(opts.recovery ?? DEFAULT_RECOVERY, opts.random);
+    this.recovery = new RecoveryRunner({
+      camera: this.name,
+      health: this.health,
+      ladder: this.ladder,
+      actions: opts.actions,
+      protocol2: () => (this.board?.protocol ?? this.camera.camera.client.protocolInUse) === 'v2',
+      now: this.now,
+    });
     this.fixedKeepAliveMs = opts.keepAliveMs;
     this.recentEvents = opts.recentEvents ?? 50;
     this.health.on('event', (event) => this.record(event));
@@ -181,7 +187,7 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
         reboots: { ...mem.reboots },
         resetsLastHour: this.ladder.resetsInLastHour(this.now()),
       },
-      recovering: this.recovering ? { step: this.recovering.step, since: iso(this.recovering.since)! } : null,
+      recovering: this.recovery.recovering ? { step: this.recovery.recovering.step, since: iso(this.recovery.recovering.since)! } : null,
       lastError: this.health.lastError ?? null,
       events: this.store.recent(this.recentEvents).map((e) => ({ ...e, at: iso(e.at)! })),
     };
@@ -244,17 +250,17 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
     if (this.stopped) return;
     // A camera in use is alive and fed: the keep-alive waits for the next idle moment.
     const idleFor = this.now() - this.lastActivityAt;
-    if (!this.recovering && (this.camera.isBusy || idleFor < this.keepAliveMs)) {
+    if (!this.recovery.recovering && (this.camera.isBusy || idleFor < this.keepAliveMs)) {
       this.schedule(this.camera.isBusy ? this.keepAliveMs : this.keepAliveMs - idleFor);
       return;
     }
     try {
       const ok = await this.check();
       if (ok) {
-        this.endRecovery('the camera answers');
+        this.recovery.succeeded('the camera answers');
         this.schedule(this.keepAliveMs);
       } else if (this.enabled) {
-        await this.climb();
+        this.schedule(await this.recovery.afterFailure());
       }
     } catch (err) {
       healthLog.error(`camera "${this.name}": the health check failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -312,90 +318,6 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
     });
   }
 
-  /** The next rung of the ladder after a failed check, then the check that tells whether it helped. */
-  private async climb(): Promise<void> {
-    const decision = this.ladder.next(this.context());
-    for (const why of decision.skipped) this.step('skip', why, '');
-    if (decision.step === 'retry') {
-      const n = this.ladder.retriesDone;
-      this.step('retry', `check ${n} of ${this.ladder.settings.retries} again in ${(decision.waitMs / 1000).toFixed(1)} s`, 'waiting');
-      this.schedule(decision.waitMs);
-      return;
-    }
-    if (decision.step === 'give-up') {
-      this.recovering = undefined;
-      this.step('give-up', `nothing brought the camera back; the service tries again in ${waitText(decision.waitMs)}`, 'alert');
-      this.health.observe({
-        kind: 'gave-up',
-        at: this.now(),
-        reason: 'the camera does not answer and recovery gave up for now',
-        hint: this.scriptMissing ? SCRIPT_MISSING_HINT : giveUpHint(this.actions.describe()),
-      });
-      this.schedule(decision.waitMs);
-      return;
-    }
-    await this.run(decision);
-    this.schedule(0);
-  }
-
-  private async run(decision: LadderDecision): Promise<void> {
-    this.recovering = { step: decision.step, since: this.now() };
-    this.health.observe({ kind: 'recovering', at: this.now(), step: decision.step });
-    try {
-      if (decision.step === 'resync') {
-        await this.actions.resync();
-        this.step('resync', 'the slave rebuilt its I2C slave and flushed its ring', 'done');
-      } else if (decision.step === 'reset') {
-        this.ladder.countReset(this.now());
-        const result = await this.actions.reset();
-        this.scriptMissing = result.scriptMissing;
-        for (const d of result.diagnoses) this.health.note({ at: this.now(), type: 'diagnosis', reason: d.reason, hint: d.hint, fault: d.fault });
-        this.step(
-          'reset',
-          `the board was reset through ${result.how}${result.scriptMissing ? '; it came up at the REPL with no slave script running' : ''}`,
-          'done',
-        );
-        if (result.scriptMissing && !this.ladder.settings.autoRepush) {
-          this.health.note({
-            at: this.now(),
-            type: 'diagnosis',
-            fault: 'script-missing',
-            reason: 'the board answers on its REPL but not on I2C: the slave script is missing or broken',
-            hint: SCRIPT_MISSING_HINT,
-          });
-        }
-      } else if (decision.step === 'repush') {
-        await this.actions.repush();
-        this.scriptMissing = false;
-        this.step('repush', 'the bundled slave script was pushed again and the board restarted', 'done');
-      }
-    } catch (err) {
-      const p = errorPayload(err);
-      this.step(decision.step, `${decision.step} failed: ${p.message}`, 'failed', p.hint);
-    }
-  }
-
-  private context() {
-    return {
-      protocol2: (this.board?.protocol ?? this.camera.camera.client.protocolInUse) === 'v2',
-      canReset: this.actions.canReset(),
-      scriptMissing: this.scriptMissing,
-      now: this.now(),
-    };
-  }
-
-  private endRecovery(why: string): void {
-    if (this.recovering) this.step(this.recovering.step, `recovered: ${why}`, 'recovered');
-    this.recovering = undefined;
-    this.scriptMissing = false;
-    this.ladder.succeeded();
-  }
-
-  private step(step: string, reason: string, outcome: string, hint = ''): void {
-    healthLog.info(`camera "${this.name}" recovery ${step}: ${reason}`);
-    this.health.note({ at: this.now(), type: 'recovery', step, outcome, reason, hint });
-  }
-
   private activity(): void {
     this.lastActivityAt = this.now();
   }
@@ -416,17 +338,6 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
 
 const OFFLINE_CODES = new Set(['E_NO_ACK', 'E_TIMEOUT', 'E_BUS_IO', 'E_NO_I2C_DEVICE']);
 
-const SCRIPT_MISSING_HINT =
-  'Push the bundled script (the Scripts panel, POST /api/scripts/push, or esp32cam push with the service stopped), or set health.recovery.autoRepush to let the service do it.';
-
-function waitText(ms: number): string {
-  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
-}
-
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
-}
-
-function giveUpHint(actions: string): string {
-  return `Check the board's power and wiring. ${actions}`;
 }
