@@ -18,6 +18,8 @@ export const Op = {
   STATUS: 0x05,
   /** The slave rebuilds its I2C slave, which empties its TX ring; it NACKs meanwhile, then answers 200. */
   RESYNC: 0x06,
+  /** Applies camera settings, each a (setting id u8, value i16) pair; answers the values the slave now holds. */
+  SETTINGS: 0x07,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -51,6 +53,106 @@ export function encodeReadArgs(photoId: number, offset: number, length: number):
 
 export function encodeFlashArgs(on: boolean): Uint8Array {
   return Uint8Array.of(on ? 1 : 0);
+}
+
+/**
+ * The camera settings freshev's `camera` module can set (it has no getters). Names and numbers are those of
+ * esp32-camera's camera_status_t and of CameraWebServer's /status, so they pass through unchanged; `id` is
+ * the byte SETTINGS carries. The setter each maps to is in protocol/README.md.
+ */
+export const SETTINGS = {
+  framesize: { id: 1, min: 0, max: 13 },
+  quality: { id: 2, min: 10, max: 63 },
+  brightness: { id: 3, min: -2, max: 2 },
+  contrast: { id: 4, min: -2, max: 2 },
+  saturation: { id: 5, min: -2, max: 2 },
+  vflip: { id: 6, min: 0, max: 1 },
+  hmirror: { id: 7, min: 0, max: 1 },
+  special_effect: { id: 8, min: 0, max: 6 },
+  wb_mode: { id: 9, min: 0, max: 4 },
+} as const;
+export type SettingName = keyof typeof SETTINGS;
+export type CameraSettings = Partial<Record<SettingName, number>>;
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+const SETTING_BY_ID = new Map<number, SettingName>(SETTING_NAMES.map((name) => [SETTINGS[name].id, name]));
+/** Bytes per setting in SETTINGS' arguments and reply: id u8, value i16 little-endian. */
+export const SETTING_PAIR_LENGTH = 3;
+
+/**
+ * esp32-camera's framesize_t (driver/include/sensor.h), in enum order, up to UXGA: the OV2640 cannot go
+ * larger, and freshev names each `camera.FRAME_<name>`.
+ */
+export const FRAME_SIZES = [
+  { name: '96X96', width: 96, height: 96 },
+  { name: 'QQVGA', width: 160, height: 120 },
+  { name: 'QCIF', width: 176, height: 144 },
+  { name: 'HQVGA', width: 240, height: 176 },
+  { name: '240X240', width: 240, height: 240 },
+  { name: 'QVGA', width: 320, height: 240 },
+  { name: 'CIF', width: 400, height: 296 },
+  { name: 'HVGA', width: 480, height: 320 },
+  { name: 'VGA', width: 640, height: 480 },
+  { name: 'SVGA', width: 800, height: 600 },
+  { name: 'XGA', width: 1024, height: 768 },
+  { name: 'HD', width: 1280, height: 720 },
+  { name: 'SXGA', width: 1280, height: 1024 },
+  { name: 'UXGA', width: 1600, height: 1200 },
+] as const;
+export type FrameSizeName = (typeof FRAME_SIZES)[number]['name'];
+
+/** framesize_t of a frame-size name ('VGA' → 8), or undefined. */
+export function frameSizeNumber(name: string): number | undefined {
+  const i = FRAME_SIZES.findIndex((f) => f.name === name.toUpperCase());
+  return i < 0 ? undefined : i;
+}
+
+/** Why a value cannot be sent for a setting, or undefined when it can. */
+export function settingProblem(name: string, value: unknown): string | undefined {
+  const spec = (SETTINGS as Record<string, { min: number; max: number } | undefined>)[name];
+  if (!spec) return `unknown setting ${name} (known: ${SETTING_NAMES.join(', ')})`;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+    return `${name} must be an integer from ${spec.min} to ${spec.max}, not ${String(value)}`;
+  }
+  return undefined;
+}
+
+/** SETTINGS' arguments, in SETTINGS' id order. Throws RangeError for an unknown setting or a value out of range. */
+export function encodeSettingsArgs(settings: CameraSettings): Uint8Array {
+  for (const [name, value] of Object.entries(settings)) {
+    const problem = value === undefined ? undefined : settingProblem(name, value);
+    if (problem) throw new RangeError(problem);
+  }
+  const names = SETTING_NAMES.filter((name) => settings[name] !== undefined);
+  return encodeSettingPairs(names.map((name) => [SETTINGS[name].id, settings[name]!]));
+}
+
+function encodeSettingPairs(pairs: Array<[number, number]>): Uint8Array {
+  const out = new Uint8Array(pairs.length * SETTING_PAIR_LENGTH);
+  const view = viewOf(out);
+  pairs.forEach(([id, value], i) => {
+    out[i * SETTING_PAIR_LENGTH] = id;
+    view.setInt16(i * SETTING_PAIR_LENGTH + 1, value, true);
+  });
+  return out;
+}
+
+/** SETTINGS' reply (the same pairs as its arguments); ids this host does not know are skipped. */
+export function decodeSettings(payload: Uint8Array): CameraSettings {
+  if (payload.length % SETTING_PAIR_LENGTH !== 0) {
+    throw new PayloadError(`SETTINGS payload is ${payload.length} bytes, not a whole number of 3-byte pairs`);
+  }
+  const view = viewOf(payload);
+  const out: CameraSettings = {};
+  for (let at = 0; at < payload.length; at += SETTING_PAIR_LENGTH) {
+    const name = SETTING_BY_ID.get(payload[at]!);
+    if (name) out[name] = view.getInt16(at + 1, true);
+  }
+  return out;
+}
+
+/** Builds SETTINGS' reply payload as the slave does; for tests and stand-in slaves. */
+export function encodeSettingsReply(settings: CameraSettings): Uint8Array {
+  return encodeSettingsArgs(settings);
 }
 
 export interface ReplyHeader {

@@ -187,3 +187,45 @@ describe('protocol-2 replies', () => {
     expect(v2.decodeReason(Uint8Array.from([...new TextEncoder().encode('no photo'), 0x00]))).toBe('no photo?');
   });
 });
+
+describe('protocol-2 SETTINGS', () => {
+  it('is op 0x07 and sends each setting as id u8, value i16 little-endian, in id order', () => {
+    const args = v2.encodeSettingsArgs({ vflip: 1, framesize: 8, brightness: -2, quality: 63 });
+    expect(hex(args)).toBe('010800' + '023f00' + '03feff' + '060100');
+    const frame = v2.encodeRequest(0x10, v2.Op.SETTINGS, args);
+    expect(hex(frame.subarray(0, 5))).toBe('a55a10070c');
+    expect(frame[17]).toBe(crc8(frame, 2, 17));
+  });
+
+  it('numbers every setting as the README table does', () => {
+    const all = { framesize: 13, quality: 10, brightness: 2, contrast: -1, saturation: -2, vflip: 0, hmirror: 1, special_effect: 6, wb_mode: 4 };
+    expect(hex(v2.encodeSettingsArgs(all))).toBe('010d00' + '020a00' + '030200' + '04ffff' + '05feff' + '060000' + '070100' + '080600' + '090400');
+    expect(v2.decodeSettings(v2.encodeSettingsArgs(all))).toEqual(all);
+  });
+
+  it('sends no bytes for no settings, which asks the slave what it holds', () => {
+    expect(v2.encodeSettingsArgs({})).toHaveLength(0);
+    expect(v2.decodeSettings(new Uint8Array(0))).toEqual({});
+  });
+
+  it('refuses unknown settings and values out of range, naming them', () => {
+    expect(() => v2.encodeSettingsArgs({ quality: 9 })).toThrow('quality must be an integer from 10 to 63, not 9');
+    expect(() => v2.encodeSettingsArgs({ framesize: 14 })).toThrow('framesize must be an integer from 0 to 13');
+    expect(() => v2.encodeSettingsArgs({ brightness: 0.5 })).toThrow('brightness');
+    expect(() => v2.encodeSettingsArgs({ sharpness: 1 } as v2.CameraSettings)).toThrow('unknown setting sharpness');
+  });
+
+  it('decodes a reply, skipping ids it does not know and refusing a cut pair', () => {
+    expect(v2.decodeSettings(Uint8Array.from([0x01, 0x05, 0x00, 0x63, 0x01, 0x00, 0x03, 0xff, 0xff]))).toEqual({ framesize: 5, brightness: -1 });
+    expect(() => v2.decodeSettings(Uint8Array.from([0x01, 0x05]))).toThrow(v2.PayloadError);
+  });
+
+  it("numbers frame sizes as esp32-camera's framesize_t", () => {
+    expect(v2.frameSizeNumber('QQVGA')).toBe(1);
+    expect(v2.frameSizeNumber('qvga')).toBe(5);
+    expect(v2.frameSizeNumber('VGA')).toBe(8);
+    expect(v2.frameSizeNumber('UXGA')).toBe(13);
+    expect(v2.frameSizeNumber('QXGA')).toBeUndefined();
+    expect(v2.FRAME_SIZES[9]).toEqual({ name: 'SVGA', width: 800, height: 600 });
+  });
+});
