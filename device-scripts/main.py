@@ -36,6 +36,28 @@ OP_READ = 0x03
 OP_FLASH = 0x04
 OP_STATUS = 0x05
 OP_RESYNC = 0x06
+OP_SETTINGS = 0x07
+
+# SETTINGS ids (protocol/README.md): name, lowest and highest value, and freshev's camera setter.
+SETTINGS = (
+    None,
+    ('framesize', 0, 13, 'framesize'),
+    ('quality', 10, 63, 'quality'),
+    ('brightness', -2, 2, 'brightness'),
+    ('contrast', -2, 2, 'contrast'),
+    ('saturation', -2, 2, 'saturation'),
+    ('vflip', 0, 1, 'flip'),
+    ('hmirror', 0, 1, 'mirror'),
+    ('special_effect', 0, 6, 'speffect'),
+    ('wb_mode', 0, 4, 'whitebalance'),
+)
+SET_FRAMESIZE = 1
+SET_QUALITY = 2
+# Pixels of each framesize_t up to UXGA, the OV2640's largest (esp32-camera sensor.c resolution[]); the JPEG
+# frame buffer camera.init allocates is a fifth of this, and cannot grow afterwards.
+FRAME_PIXELS = (96 * 96, 160 * 120, 176 * 144, 240 * 176, 240 * 240, 320 * 240, 400 * 296, 480 * 320,
+                640 * 480, 800 * 600, 1024 * 768, 1280 * 720, 1280 * 1024, 1600 * 1200)
+FRAME_VGA = 8            # the largest size whose buffer internal RAM can hold
 
 REPLY_OVERHEAD = 10      # magic, seq, status, len16 ... crc32
 BLINK_MS = 150
@@ -140,6 +162,10 @@ class Slave:
         self.errors = 0
         self.last_error = ''
         self.resync_seq = -1     # seq of a RESYNC the idle loop has yet to carry out
+        # What the camera was last set to, by SETTINGS id: the module cannot be asked. Filled by init_camera().
+        self.settings = [0] * len(SETTINGS)
+        self.fb_pixels = 0       # pixels of the frame size the frame buffer was allocated for
+        self.psram = False       # whether that buffer is in PSRAM
         # One reusable reply buffer: setdata copies it into the ring, and a READ allocates nothing.
         self.tx = bytearray(cfg.CHUNK + REPLY_OVERHEAD)
         self.txv = memoryview(self.tx)
@@ -157,6 +183,7 @@ class Slave:
             OP_FLASH: self.op_flash,
             OP_STATUS: self.op_status,
             OP_RESYNC: self.op_resync,
+            OP_SETTINGS: self.op_settings,
         }
         self.camera_error = self.init_camera()
         if self.camera_error:
@@ -171,6 +198,8 @@ class Slave:
         framesize = getattr(camera, 'FRAME_' + cfg.FRAME_SIZE, None)
         if framesize is None:
             return 'unknown FRAME_SIZE %s' % cfg.FRAME_SIZE
+        self.settings[SET_FRAMESIZE] = framesize
+        self.settings[SET_QUALITY] = cfg.JPEG_QUALITY
         base = {'format': camera.JPEG, 'framesize': framesize, 'quality': cfg.JPEG_QUALITY}
         # First try the frame buffer in PSRAM: internal RAM cannot hold the JPEG buffer of the large frame
         # sizes (384 KB at UXGA). The retry uses the driver's default (internal RAM), which works up to VGA
@@ -182,6 +211,8 @@ class Slave:
             kwargs.update(extra)
             try:
                 camera.init(0, **kwargs)
+                self.fb_pixels = FRAME_PIXELS[min(framesize, len(FRAME_PIXELS) - 1)]
+                self.psram = bool(extra)
                 return None
             except OSError as e:
                 reason = str(e) or 'camera.init failed'
@@ -383,6 +414,82 @@ class Slave:
             '<IIIBBIIIBB', utime.ticks_ms() & 0xFFFFFFFF, self.captures, self.errors,
             machine.reset_cause(), self.flash, cfg.WDT_TIMEOUT_MS, self.boots & 0xFFFFFFFF,
             gc.mem_free(), 0 if self.camera_error else 1, len(why)) + why)
+
+    def op_settings(self, seq, args):
+        # Every pair is checked before any is applied, so a bad one changes nothing.
+        if len(args) % 3:
+            return self.reply_fail(seq, 'SETTINGS takes (id u8, value i16) pairs, not %d bytes' % len(args))
+        wanted = {}
+        for at in range(0, len(args), 3):
+            sid, value = struct.unpack_from('<Bh', args, at)
+            if not 0 < sid < len(SETTINGS):
+                return self.reply_fail(seq, 'unknown setting id %d' % sid)
+            name, low, high, _ = SETTINGS[sid]
+            if not low <= value <= high:
+                return self.reply_fail(seq, '%s %d out of range %d..%d' % (name, value, low, high))
+            wanted[sid] = value
+        if wanted and self.camera_error:
+            return self.reply_fail(seq, 'camera not ready: ' + self.camera_error)
+        size = wanted.get(SET_FRAMESIZE)
+        if size is not None and FRAME_PIXELS[size] > self.fb_pixels:
+            why = self.grow_frame_buffer(size, wanted)
+            if why:
+                return self.reply_fail(seq, why)
+        else:
+            for sid in sorted(wanted):
+                self.settings[sid] = wanted[sid]
+                getattr(camera, SETTINGS[sid][3])(wanted[sid])
+        self.reply_settings(seq)
+
+    def reply_settings(self, seq):
+        out = bytearray(3 * (len(SETTINGS) - 1))
+        for sid in range(1, len(SETTINGS)):
+            struct.pack_into('<Bh', out, 3 * (sid - 1), sid, self.settings[sid])
+        self.reply(seq, OK_DATA, out)
+
+    def grow_frame_buffer(self, size, wanted):
+        """Re-initialises the camera for a frame size whose JPEG would not fit the buffer; returns why not, or None.
+
+        camera.init resets the sensor, so every held setting is applied again afterwards.
+        """
+        psram = self.psram or size > FRAME_VGA
+        old = self.settings[SET_FRAMESIZE]
+        camera.deinit()
+        why = self.camera_init_at(size, wanted.get(SET_QUALITY, self.settings[SET_QUALITY]), psram)
+        if why:
+            if size > FRAME_VGA and not self.psram:
+                why = 'framesize %d needs PSRAM, which this board lacks (%s)' % (size, why)
+            else:
+                why = 'framesize %d: camera re-init failed: %s' % (size, why)
+            # Back to the size that worked, so the camera keeps taking photos.
+            back = self.camera_init_at(old, self.settings[SET_QUALITY], self.psram)
+            if back:
+                self.camera_error = 're-init failed: ' + back
+                self.led.set_fault(FAULT_BLINKS)
+            else:
+                self.reapply()
+            return why
+        self.fb_pixels = FRAME_PIXELS[size]
+        self.psram = psram
+        for sid in wanted:
+            self.settings[sid] = wanted[sid]
+        self.reapply()
+        return None
+
+    def camera_init_at(self, size, quality, psram):
+        kwargs = {'format': camera.JPEG, 'framesize': size, 'quality': quality}
+        if psram:
+            kwargs['fb_location'] = camera.PSRAM
+        try:
+            camera.init(0, **kwargs)
+            return None
+        except (OSError, ValueError) as e:
+            camera.deinit()
+            return str(e) or 'camera.init failed'
+
+    def reapply(self):
+        for sid in range(SET_QUALITY + 1, len(SETTINGS)):
+            getattr(camera, SETTINGS[sid][3])(self.settings[sid])
 
     def op_resync(self, seq, args):
         # Tearing the driver down from its own callback is unsafe: the idle loop does it (service()).
