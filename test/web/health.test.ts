@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { RUNTIME_FAULT_KINDS } from '../../host/src/sim/runtime-faults.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { launchChromium } from './chromium.js';
@@ -201,6 +202,12 @@ describe('the health view', () => {
       await page.screenshot({ path: join(SHOTS, 'health-phone-refused.png'), fullPage: true });
 
       // A kind that takes no number has its number field disabled.
+      // The form offers every kind the simulator takes, from the camera's status, not a list of its own.
+      const offered = await page
+        .getByTestId('health-fault-kind')
+        .locator('option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+      for (const { kind } of RUNTIME_FAULT_KINDS) expect(offered.some((v) => v === kind || v.startsWith(`${kind}-`))).toBe(true);
       await page.getByTestId('health-fault-kind').selectOption('desync');
       expect(await page.getByTestId('health-fault-arg').isDisabled()).toBe(true);
       expect(await page.getByTestId('health-state').getAttribute('data-state')).toBe('online');

@@ -17,22 +17,36 @@ const MIN_POLL_MS = 2000;
 const MAX_POLL_MS = 15000;
 
 /**
- * The faults GET /api/cameras/:name/sim-fault takes (host/src/sim/runtime-faults.ts). `arg` is the number the
- * kind takes, if any; an empty number is left out, so the service's own default or its error applies.
+ * Friendlier labels for the fault kinds a simulated camera lists in its status (`sim.faults`, from
+ * host/src/sim/runtime-faults.ts); a kind the page does not know yet is offered with the service's own words.
+ * `arg` is the number the kind takes, if any; an empty number is left out, so the service's default applies.
  */
-const FAULTS = [
-  { value: 'hang', kind: 'hang', arg: 'seconds', label: 'Hang: the script freezes', placeholder: 'e.g. 10' },
-  { value: 'reboot-watchdog', kind: 'reboot', cause: 'watchdog', label: 'Reboot: task watchdog' },
-  { value: 'reboot-panic', kind: 'reboot', cause: 'panic', label: 'Reboot: panic (Guru Meditation)' },
-  { value: 'reboot-power', kind: 'reboot', cause: 'power', label: 'Reboot: power / EN' },
-  { value: 'brownout', kind: 'brownout', arg: 'count', label: 'Brownout loop', placeholder: '3' },
-  { value: 'camera-init', kind: 'camera-init', arg: 'count', label: 'Camera init failure', placeholder: '1' },
-  { value: 'lost-script', kind: 'lost-script', label: 'Lost slave script' },
-  { value: 'bus-stuck', kind: 'bus-stuck', arg: 'seconds', label: 'Bus stuck (SDA held low)', placeholder: 'until reset' },
-  { value: 'desync', kind: 'desync', label: 'Desynced reply ring' },
-  { value: 'invalid-header', kind: 'invalid-header', arg: 'count', label: 'Invalid header boot loop (GPIO12)', placeholder: 'until cleared' },
-  { value: 'no-psram', kind: 'no-psram', label: 'No PSRAM' },
-];
+const FAULT_LABELS = {
+  hang: [{ value: 'hang', arg: 'seconds', label: 'Hang: the script freezes', placeholder: 'e.g. 10' }],
+  reboot: [
+    { value: 'reboot-watchdog', cause: 'watchdog', label: 'Reboot: task watchdog' },
+    { value: 'reboot-panic', cause: 'panic', label: 'Reboot: panic (Guru Meditation)' },
+    { value: 'reboot-power', cause: 'power', label: 'Reboot: power / EN' },
+  ],
+  brownout: [{ value: 'brownout', arg: 'count', label: 'Brownout loop', placeholder: '3' }],
+  'camera-init': [{ value: 'camera-init', arg: 'count', label: 'Camera init failure', placeholder: '1' }],
+  'lost-script': [{ value: 'lost-script', label: 'Lost slave script' }],
+  'bus-stuck': [{ value: 'bus-stuck', arg: 'seconds', label: 'Bus stuck (SDA held low)', placeholder: 'until reset' }],
+  desync: [{ value: 'desync', label: 'Desynced reply ring' }],
+  'invalid-header': [{ value: 'invalid-header', arg: 'count', label: 'Invalid header boot loop (GPIO12)', placeholder: 'until cleared' }],
+  'no-psram': [{ value: 'no-psram', label: 'No PSRAM' }],
+};
+
+/** The form's choices for the kinds the service lists, in its order. */
+function faultChoices(kinds) {
+  return kinds.flatMap(({ kind, usage, description }) => {
+    const known = FAULT_LABELS[kind];
+    if (known) return known.map((f) => ({ ...f, kind }));
+    const arg = /seconds/.test(usage) ? 'seconds' : /count/.test(usage) ? 'count' : undefined;
+    return [{ value: kind, kind, arg, label: `${kind}: ${description}`, placeholder: '' }];
+  });
+}
+
 const ARG_LABEL = { seconds: 'Seconds', count: 'Boots' };
 
 const PANEL_HTML = `
@@ -135,17 +149,26 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
     return { name, events: new Map(), lastSeenAt: null, keepAliveMs: NaN, liveSeq: 0, loading: null, again: false };
   }
 
-  ui.faultKind.replaceChildren(
-    ...FAULTS.map((f) => {
-      const option = document.createElement('option');
-      option.value = f.value;
-      option.textContent = f.label;
-      return option;
-    }),
-  );
+  let faults = [];
+  /** Offers the kinds this camera's simulator lists; kept when the list has not changed. */
+  function setFaultKinds(kinds) {
+    const next = faultChoices(kinds ?? []);
+    if (next.map((f) => f.value).join() === faults.map((f) => f.value).join()) return;
+    faults = next;
+    ui.faultKind.replaceChildren(
+      ...faults.map((f) => {
+        const option = document.createElement('option');
+        option.value = f.value;
+        option.textContent = f.label;
+        return option;
+      }),
+    );
+    syncFaultArg();
+  }
 
   function syncFaultArg() {
-    const f = FAULTS.find((x) => x.value === ui.faultKind.value) ?? FAULTS[0];
+    const f = faults.find((x) => x.value === ui.faultKind.value) ?? faults[0];
+    if (!f) return;
     ui.faultArg.disabled = !f.arg;
     ui.faultArg.placeholder = f.arg ? f.placeholder : 'not needed';
     ui.faultArgLabel.textContent = f.arg ? ARG_LABEL[f.arg] : 'No number';
@@ -158,7 +181,8 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
     e.preventDefault();
     const name = view.name;
     if (name === null) return;
-    const f = FAULTS.find((x) => x.value === ui.faultKind.value);
+    const f = faults.find((x) => x.value === ui.faultKind.value);
+    if (!f) return;
     const body = { kind: f.kind };
     if (f.cause) body.cause = f.cause;
     // The number goes as typed; the service says what is wrong with it, and the error box shows that.
@@ -302,6 +326,7 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
     ui.faultNote.textContent = '';
     errors.hide();
     ui.fault.hidden = !camera?.simulated;
+    setFaultKinds(camera?.sim?.faults);
     renderTimeline();
     tickTimer = setInterval(renderLastSeen, 1000);
     void load();
@@ -318,6 +343,7 @@ export function initHealthPanel(root = document.getElementById('health-panel')) 
   function applyStatus(camera) {
     if (!camera || camera.name !== view.name) return;
     ui.fault.hidden = !camera.simulated;
+    setFaultKinds(camera.sim?.faults);
     if (camera.health) {
       view.liveSeq += 1;
       setState(camera.health.state);

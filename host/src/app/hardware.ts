@@ -152,7 +152,8 @@ async function startBoard(camera: CameraConfig, spec: CameraSpec, wire: SimI2cBu
 /** What the service may do with a simulated board: show it, hear its reboots, and inject faults into it. */
 function simBoardView(board: SimulatedEsp32Cam): BoardView {
   return {
-    info: () => board.info(),
+    // The page offers the fault kinds from here, so it never lists one the simulator does not take.
+    info: () => ({ ...board.info(), faults: RUNTIME_FAULT_KINDS }),
     on: (event, listener) => board.on(event, listener),
     off: (event, listener) => board.off(event, listener),
     injectFault: (kind, args) => {
