@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   E_UPLOAD_INCOMPLETE: 'The upload stopped before its end',
   E_UNSUPPORTED_MEDIA: 'The request body has the wrong content type',
   E_UNSUPPORTED: "The camera's script does not support this",
+  E_STREAM_FULL: "The camera's live stream has as many viewers as allowed",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

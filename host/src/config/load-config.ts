@@ -79,7 +79,7 @@ function validateLayer(source: ConfigSource): ConfigLayer {
 }
 
 function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
-  const { retention, sim, dataDir, device, auth, limits, allowedHosts, health, camera: _camera, cameras: _cameras, ...flat } = layer;
+  const { retention, sim, dataDir, device, auth, limits, allowedHosts, health, stream, camera: _camera, cameras: _cameras, ...flat } = layer;
   Object.assign(config, flat);
   if (allowedHosts) config.allowedHosts = [...new Set([...config.allowedHosts, ...allowedHosts])];
   if (auth) Object.assign(config.auth, auth);
@@ -90,6 +90,7 @@ function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
     Object.assign(config.health.thresholds, health.thresholds);
     Object.assign(config.health.recovery, health.recovery);
   }
+  if (stream) config.stream = { ...config.stream, ...stream };
   if (device) config.device = { ...config.device, ...device };
   if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir);
   if (retention) {

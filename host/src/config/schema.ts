@@ -47,6 +47,14 @@ export interface Config {
   auth: AuthConfig;
   limits: UploadLimits;
   health: HealthConfig;
+  /** The live MJPEG streams; absent when the user set nothing (services/stream has the defaults). */
+  stream?: StreamConfig;
+}
+
+/** The live MJPEG streams (README "Live stream"). */
+export interface StreamConfig {
+  /** Viewers one camera's stream may have at once; the next one is refused with E_STREAM_FULL. */
+  maxViewers?: number;
 }
 
 /** The health monitor: keep-alive, thresholds and the recovery ladder (README "Camera health"). */
@@ -150,6 +158,7 @@ export type ConfigInput = {
   auth?: { mode?: AuthMode; token?: string };
   limits?: { firmwareBytes?: number | string; scriptBytes?: number | string; uploadsInFlight?: number };
   health?: { keepAliveMs?: number; bootLog?: boolean; thresholds?: Partial<HealthThresholds>; recovery?: Partial<RecoverySettings> };
+  stream?: StreamConfig;
 };
 
 const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {
@@ -388,6 +397,10 @@ export const configLayerSchema = z
       .partial()
       .strict(),
     health: healthSection,
+    stream: z
+      .object({ maxViewers: wholeNumber(1, 64) })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict()
@@ -433,10 +446,12 @@ export const CONFIG_HINTS: Record<string, string> = {
   'limits.firmwareBytes': 'Use the largest firmware upload to accept, such as "16MB".',
   'limits.scriptBytes': 'Use the largest script upload to accept, such as "256KB".',
   'limits.uploadsInFlight': 'Use how many uploads may stream at once, such as 2.',
+  stream: 'Use {"maxViewers": 4}; the README\'s "Live stream" section explains it.',
+  'stream.maxViewers': "Use how many viewers may watch one camera's live stream at once, from 1 to 64, such as 4 (the default).",
 };
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['host', 'port', 'dataDir', 'camera', 'cameras', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits', 'health'],
+  '': ['host', 'port', 'dataDir', 'camera', 'cameras', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits', 'health', 'stream'],
   health: ['keepAliveMs', 'bootLog', 'thresholds', 'recovery'],
   'health.thresholds': ['degradedAfterFailures', 'offlineAfterFailures', 'slowMs', 'captureWindow', 'retakeShare'],
   'health.recovery': ['retries', 'backoffMs', 'maxBackoffMs', 'jitter', 'resync', 'serialReset', 'autoRepush', 'maxResetsPerHour', 'giveUpRetryMs'],
@@ -447,4 +462,5 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   retention: ['maxPhotos', 'maxBytes', 'perCamera'],
   'retention.perCamera': ['maxPhotos', 'maxBytes'],
   sim: ['script', 'busHz', 'frameSize', 'quality'],
+  stream: ['maxViewers'],
 };

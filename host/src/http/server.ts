@@ -14,6 +14,7 @@ import { metricsRoutes } from './metrics-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
 import { scriptRoutes } from './script-routes.js';
+import { streamRoutes } from './stream-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
 import { requestLog } from './request-log.js';
 import { logger } from '../log/index.js';
@@ -68,6 +69,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use('/api', express.json({ limit: '16kb' }));
   app.use(photoRoutes(services.cameras));
   app.use(cameraRoutes(services.cameras));
+  app.use(streamRoutes(services.cameras, services.streams));
   app.use(healthRoutes(services.health, services.cameras));
   app.use(metricsRoutes(services.metrics));
   app.use(firmwareRoutes(services, doors.uploads));

@@ -9,6 +9,7 @@ import { PhotoStore } from './photo-store.js';
 import { PushJobs } from './push-jobs.js';
 import { SerialPorts, type ProvidedPort } from './serial/index.js';
 import { SerialConsoles } from './serial-console.js';
+import { Streams } from './stream/index.js';
 
 /** What the composition root opened for the service: the cameras, and simulated boards' serial ports. */
 export interface ServiceHardware {
@@ -35,6 +36,8 @@ export interface Services {
   health: HealthMonitors;
   /** The Prometheus metrics GET /metrics serves. */
   metrics: ServiceMetrics;
+  /** Each camera's live MJPEG stream. */
+  streams: Streams;
   close(): Promise<void>;
 }
 
@@ -104,6 +107,7 @@ export async function startServices(config: Config, openHardware: () => Promise<
     throw err;
   }
   metrics.watchHealth(health);
+  const streams = new Streams(cameras, { maxViewers: config.stream?.maxViewers });
   return {
     config,
     store,
@@ -114,8 +118,11 @@ export async function startServices(config: Config, openHardware: () => Promise<
     pushJobs,
     health,
     metrics,
+    streams,
     close: async () => {
       metrics.close();
+      // Viewers go before the cameras: a stream's capture in flight ends on a live camera.
+      await streams.close();
       // The monitors first: a recovery step must not start on a board that is going away.
       await health.close();
       // Consoles and pushes first: they hold ports that unplugging the simulated boards cuts.

@@ -4,11 +4,15 @@ import { authorityOf } from './host-names.js';
 /** Methods that only read; everything else acts. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** GET routes that act all the same: `/capture` takes a photo (and stores one with `?store=1`). */
-const ACTING_GET_PATHS = new Set(['/capture']);
+/**
+ * GET routes that act all the same: `/capture` takes a photo (and stores one with `?store=1`), and a live
+ * stream keeps the camera capturing for as long as it is open.
+ */
+const ACTING_GET_PATHS = new Set(['/capture', '/stream']);
+const CAMERA_STREAM = /^\/api\/cameras\/[^/]+\/stream$/;
 
 export function acts(method: string, path: string): boolean {
-  return !SAFE_METHODS.has(method.toUpperCase()) || ACTING_GET_PATHS.has(path);
+  return !SAFE_METHODS.has(method.toUpperCase()) || ACTING_GET_PATHS.has(path) || CAMERA_STREAM.test(path);
 }
 
 /**
