@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import type { FaultCounters } from './faults.js';
 import type { SeededRandom } from './rng.js';
-import { renderTestCard, renderTestCardRgb } from './test-card.js';
+import { applyLook, parseLook } from './sensor-look.js';
+import { encodeTestCard, renderTestCardRgb } from './test-card.js';
 
 /** esp32-camera's pixformat_t values the camera module accepts. */
 export const PIXFORMAT = { RGB565: 0, YUV422: 1, GRAYSCALE: 3, JPEG: 4 } as const;
@@ -13,6 +14,10 @@ export interface FrameRequest {
   format: number;
   /** The driver's frame buffer, sized at camera.init (width*height/5 for JPEG). */
   fbLen: number;
+  /** The sensor settings the frame was exposed with (sensor-look.ts); neutral when absent. */
+  look?: string;
+  /** When the frame was exposed (ms since the epoch): a held frame can be much older than the capture. */
+  exposedAt?: number;
 }
 
 export type FrameSource = (req: { width: number; height: number; quality: number; frame: number }) => Promise<Buffer>;
@@ -50,9 +55,11 @@ export class SimCamera {
   private async render(req: FrameRequest, frame: number): Promise<Buffer> {
     const { width, height, quality } = req;
     if (this.opts.frameSource) return Buffer.from(await this.opts.frameSource({ width, height, quality, frame }));
-    const card = { width, height, frame, time: new Date(), seed: this.opts.seed };
-    if (req.format === PIXFORMAT.JPEG) return renderTestCard({ ...card, quality });
-    return rawFrame(await renderTestCardRgb(card), width, height, req.format);
+    const time = new Date(req.exposedAt ?? Date.now());
+    const card = await renderTestCardRgb({ width, height, frame, time, seed: this.opts.seed });
+    const rgb = await applyLook(card, width, height, parseLook(req.look));
+    if (req.format === PIXFORMAT.JPEG) return encodeTestCard(rgb, { width, height, quality, time });
+    return rawFrame(rgb, width, height, req.format);
   }
 }
 

@@ -11,5 +11,5 @@ export { parseRuntimeFault, checkRuntimeFault, RUNTIME_FAULT_KINDS } from './run
 export type { RuntimeFault, RuntimeFaultKind, RuntimeFaultArgs, RuntimeFaultRequest, RuntimeFaultInfo, RebootCause } from './runtime-faults.js';
 export type { FaultEvent } from './simulated-board.js';
 export type { FrameSource } from './camera-model.js';
-export { jpegQualityFor, renderTestCard } from './test-card.js';
+export { exposedAt, jpegQualityFor, renderTestCard } from './test-card.js';
 export { transactionMs } from './wire-clock.js';

@@ -131,8 +131,33 @@ export async function renderTestCardRgb(req: Omit<TestCardRequest, 'quality'>): 
 }
 
 export async function renderTestCard(req: TestCardRequest): Promise<Buffer> {
-  const rgb = await renderTestCardRgb(req);
-  return sharp(rgb, { raw: { width: req.width, height: req.height, channels: 3 } })
+  return encodeTestCard(await renderTestCardRgb(req), req);
+}
+
+/** Encodes the card's pixels as the sensor would, with the time it was exposed in a COM segment. */
+export async function encodeTestCard(rgb: Buffer, req: Pick<TestCardRequest, 'width' | 'height' | 'quality' | 'time'>): Promise<Buffer> {
+  const jpeg = await sharp(rgb, { raw: { width: req.width, height: req.height, channels: 3 } })
     .jpeg({ quality: jpegQualityFor(req.quality), chromaSubsampling: '4:2:0' })
     .toBuffer();
+  return withComment(jpeg, `${EXPOSED_PREFIX}${req.time.toISOString()}`);
+}
+
+const EXPOSED_PREFIX = 'esp32cam-sim exposed ';
+
+/** A COM segment (FF FE len16 text) right after SOI: decoders skip it, and tests can read it. */
+function withComment(jpeg: Buffer, text: string): Buffer {
+  const body = Buffer.from(text, 'ascii');
+  const segment = Buffer.alloc(4 + body.length);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(body.length + 2, 2);
+  body.copy(segment, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+/** When a simulated frame was exposed, from its COM segment; undefined for a JPEG without one. */
+export function exposedAt(jpeg: Uint8Array): Date | undefined {
+  const buf = Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
+  if (buf.length < 6 || buf.readUInt16BE(2) !== 0xfffe) return undefined;
+  const text = buf.toString('ascii', 6, 4 + buf.readUInt16BE(4));
+  return text.startsWith(EXPOSED_PREFIX) ? new Date(text.slice(EXPOSED_PREFIX.length)) : undefined;
 }

@@ -62,6 +62,8 @@ PSRAM = 0
 DRAM = 1
 
 _state = None  # the driver's state after a successful init, None before (s_state in esp_camera.c)
+# The sensor settings a frame is rendered with, in the order the host reads them (camera-model.ts).
+_LOOK = ('vflip', 'hmirror', 'brightness', 'contrast', 'saturation', 'effect', 'wb')
 
 
 def _check_size(size):
@@ -98,10 +100,18 @@ def init(id=0, *, format=JPEG, framesize=FRAME_VGA, quality=12, d0=5, d1=18, d2=
         'xclk': xclk_freq,
         # cam_hal.c: a JPEG frame buffer of width*height/5, sized once, at init
         'fb_len': (w * h // 5) if format == JPEG else w * h * (1 if format == GRAYSCALE else 2),
-        'vflip': 0,
-        'hmirror': 0,
     }
+    for key in _LOOK:
+        _state[key] = 0
+    # freshev grabs with CAMERA_GRAB_WHEN_EMPTY and one buffer: the driver fills it as soon as it starts.
+    _state['held'] = _expose()
     return True
+
+
+def _expose():
+    """What the frame buffer holds once the sensor has filled it now: when, and with which settings."""
+    s = _state
+    return (hw.now_ms(), s['size'], s['quality'], ','.join(str(s[k]) for k in _LOOK))
 
 
 def _log_e(text):
@@ -125,9 +135,13 @@ def deinit():
 def capture():
     if _state is None:
         return False  # esp_camera_fb_get() with no driver returns NULL
-    w, h = _SIZES[_state['size']]
-    data = hw.cam_capture(w, h, _state['quality'], _state['format'], _state['fb_len'], _state['xclk'],
-                          _state['size'])
+    # The buffer was filled when the previous frame was handed back, perhaps long ago and before the latest
+    # settings: that frame is the one returned, and the driver refills the buffer at once.
+    exposed, size, quality, look = _state['held']
+    _state['held'] = _expose()
+    w, h = _SIZES[size]
+    data = hw.cam_capture(w, h, quality, _state['format'], _state['fb_len'], _state['xclk'], size, look,
+                          hw.now_ms() - exposed)
     if data is None:
         return False
     return binascii.unhexlify(data)

@@ -254,10 +254,14 @@ function framePeriodMs(sizeIndex, xclkHz) {
   return 1000 / (fps24 * (xclkHz / 24_000_000));
 }
 
-function camCapture(width, height, quality, format, fbLen, xclk, sizeIndex) {
+/**
+ * `look` is the sensor settings the frame was exposed with ("vflip,hmirror,brightness,contrast,saturation,
+ * effect,wb"), `ageMs` how long ago it was exposed: the driver may hand back a frame grabbed long before.
+ */
+function camCapture(width, height, quality, format, fbLen, xclk, sizeIndex, look = '', ageMs = 0) {
   const start = absNow();
   const id = ++captureId;
-  post({ t: 'capture', id, width, height, quality, format, fbLen });
+  post({ t: 'capture', id, width, height, quality, format, fbLen, look: String(look), exposedAt: start - Number(ageMs) });
   const period = framePeriodMs(sizeIndex, xclk);
   let frame;
   for (;;) {
