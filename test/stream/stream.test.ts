@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,21 @@ describe('the live MJPEG stream', () => {
     const union = new Set([...a.parts, ...b.parts].map((p) => p.sha256)).size;
     expect(taken).toBeLessThanOrEqual(union + 2);
     for (const part of [...a.parts, ...b.parts]) expect(boardFrames).toContain(part.sha256);
+  });
+
+  it('shares its capture with a still asked for meanwhile: GET /capture returns a frame the stream also sent', async () => {
+    const viewer = await open('/stream');
+    await viewer.waitParts(1);
+    const res = await fetch(`${server.url}/capture`);
+    expect(res.status).toBe(200);
+    const still = createHash('sha256')
+      .update(Buffer.from(await res.arrayBuffer()))
+      .digest('hex');
+    expect(boardFrames).toContain(still);
+    // The still did not queue a capture of its own behind the stream's: it is one of the stream's frames.
+    await expect.poll(() => viewer.parts.some((p) => p.sha256 === still)).toBe(true);
+    viewer.close();
+    await expectLoopStopped();
   });
 
   it('answers 404 for a camera that does not exist', async () => {
