@@ -127,11 +127,15 @@ export class CameraMonitor extends EventEmitter<MonitorEvents> {
     this.fixedKeepAliveMs = opts.keepAliveMs;
     this.recentEvents = opts.recentEvents ?? 50;
     this.health.on('event', (event) => this.record(event));
-    this.camera.on('photo:new', () => this.activity());
+
     this.camera.on('capture:error', (err) => {
       if (OFFLINE_CODES.has(err.code)) this.health.observe({ kind: 'failure', at: this.now(), code: err.code, message: err.message });
     });
-    this.camera.on('capture:done', (e) => this.health.observe({ kind: 'capture', at: this.now(), retakes: e.attempts - 1, crcErrors: 0 }));
+    // Every whole photo (stored, a still not stored, a stream frame) fed the board's watchdog: no keep-alive is due.
+    this.camera.on('capture:done', (e) => {
+      this.activity();
+      this.health.observe({ kind: 'capture', at: this.now(), retakes: e.attempts - 1, crcErrors: 0 });
+    });
     this.camera.setHealthView(() => ({ state: this.health.state, lastSeenAt: iso(this.health.lastSeenAt) }));
   }
 
