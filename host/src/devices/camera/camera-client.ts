@@ -4,8 +4,8 @@ import { BusLink } from './bus-link.js';
 import { LegacySession } from './legacy-session.js';
 import { SerialQueue } from './serial-queue.js';
 import { v2 } from '../../../../protocol/src/index.js';
-import type { BoardStatus, CameraClientOptions, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './types.js';
-import { V2Session } from './v2-session.js';
+import type { AppliedSettings, BoardStatus, CameraClientOptions, CameraSettings, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './types.js';
+import { settingsUnsupported, V2Session } from './v2-session.js';
 
 type Session = LegacySession | V2Session;
 
@@ -122,6 +122,33 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
     return this.exclusive(async (session) => {
       if (!(session instanceof V2Session)) throw resyncUnsupported();
       await session.resync();
+    });
+  }
+
+  /**
+   * Sets the camera's settings and resolves every setting the board now holds; `{}` only reads them back.
+   * The board cannot be asked what its sensor has, so these are what the slave script set since it started.
+   * The first photo after a change may still be the frame the camera held before it.
+   */
+  applySettings(settings: CameraSettings): Promise<AppliedSettings> {
+    let args: Uint8Array;
+    try {
+      args = v2.encodeSettingsArgs(settings);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return Promise.reject(
+        new Esp32CamError('E_BAD_INPUT', `Bad camera setting: ${message}`, 'See protocol/README.md (SETTINGS) for the settings and their ranges.'),
+      );
+    }
+    if (this.options.protocol === 'legacy') return Promise.reject(settingsUnsupported('it speaks the legacy protocol'));
+    return this.exclusive(async (session) => {
+      if (!(session instanceof V2Session)) throw settingsUnsupported('it speaks the legacy protocol');
+      const held = await session.settings(args);
+      const missing = v2.SETTING_NAMES.filter((name) => held[name] === undefined);
+      if (missing.length) {
+        throw new Esp32CamError('E_BAD_REPLY', `The camera's SETTINGS reply lacks ${missing.join(', ')}`, 'Reinstall the slave script with `esp32cam push`.');
+      }
+      return held as AppliedSettings;
     });
   }
 

@@ -58,3 +58,8 @@ export interface BoardStatus {
   cameraOk?: boolean;
   lastError?: string;
 }
+
+/** Camera settings by CameraWebServer's names (framesize as esp32-camera's framesize_t); see protocol/README.md. */
+export type CameraSettings = import('../../../../protocol/src/v2.js').CameraSettings;
+/** Every setting the board holds after `CameraClient.applySettings()`. */
+export type AppliedSettings = Required<CameraSettings>;

@@ -96,6 +96,25 @@ export class V2Session {
    * half the budget has passed with no sign that the first one arrived (no NACK window seen): a chunk the
    * slave overwrote while busy is lost without trace.
    */
+  /**
+   * Sends SETTINGS and returns every setting the slave now holds. A slave script older than SETTINGS
+   * answers `unknown op 7`; that, and a setting the slave refuses, come back as errors naming the cause.
+   */
+  async settings(args: Uint8Array): Promise<v2.CameraSettings> {
+    // A frame size that outgrows the buffer re-initialises the camera, which takes as long as a capture.
+    const reply = await this.request(v2.Op.SETTINGS, args, this.options.captureTimeoutMs);
+    if (reply.status === STATUS_FAILED) {
+      const reason = v2.decodeReason(reply.payload);
+      if (reason.startsWith(`unknown op ${v2.Op.SETTINGS}`)) throw settingsUnsupported('Its slave script predates SETTINGS');
+      throw new Esp32CamError(
+        'E_BAD_INPUT',
+        `The camera refused the settings: ${reason || 'status 100'}`,
+        'Pick values the camera can take (protocol/README.md, SETTINGS); frame sizes above VGA need a board with PSRAM.',
+      );
+    }
+    return decodePayload(v2.decodeSettings, this.expectData(reply, 'SETTINGS'), 'SETTINGS');
+  }
+
   async resync(): Promise<void> {
     const budget = this.options.commandTimeoutMs;
     const started = Date.now();
@@ -345,6 +364,15 @@ export class V2Session {
 }
 
 class SilentError extends Retryable {}
+
+/** Settings need the project's slave script: the legacy protocol and older scripts cannot change them. */
+export function settingsUnsupported(why: string): Esp32CamError {
+  return new Esp32CamError(
+    'E_UNSUPPORTED',
+    `The camera cannot change its settings: ${why}`,
+    "Push the project's slave script (esp32cam push) to change settings.",
+  );
+}
 
 function decodePayload<T>(decode: (payload: Uint8Array) => T, payload: Uint8Array, what: string): T {
   try {
