@@ -42,6 +42,12 @@ async function main(): Promise<void> {
       `  back checked as normal traffic (a first-come queue): ${k.normalMs.toFixed(0)} ms per photo (${k.checksNormal} checks meanwhile)\n` +
       `  one status check alone: ${k.statusMs.toFixed(1)} ms; the real keep-alive makes one per camera every quarter watchdog (15 s)`,
   );
+  const { streamRate } = await import('./stream-rate.js');
+  console.log('\nLive stream (GET /stream through the service, one viewer, QVGA from the simulated board):');
+  for (const hz of [100_000, 400_000]) {
+    const r = await streamRate(8, hz);
+    console.log(`  ${hz / 1000} kHz: ${r.framesPerSecond.toFixed(2)} frames/s, ${kb(r.meanFrameBytes)} a frame, ${kb(r.framesPerSecond * r.meanFrameBytes)}/s`);
+  }
   const { flashThroughput } = await import('./flash-throughput.js');
   console.log('\nFlashing a 1.5 MB firmware-like image into the simulated board (wire-time pacing, realistic flash timing):');
   for (const baud of [460800, 921600]) {
