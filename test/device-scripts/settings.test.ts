@@ -76,7 +76,7 @@ describe('SETTINGS on the slave script', () => {
     board.py('camera.set_calls.clear()');
     expect(settings(board, 2, [1, 8], [2, 20])).toEqual([withSeq(held([8, 20, -1, 0, 0, 1, 0, 0, 0]), 2)]);
     expect(board.value('camera.deinit_calls')).toBe(1);
-    expect(board.value('camera.init_calls[-1]')).toEqual({ format: 4, framesize: 8, quality: 20, fb_location: 1 });
+    expect(board.value('camera.init_calls[-1]')).toEqual({ format: 4, framesize: 8, quality: 20, fb_location: 0 });
     expect(board.value('camera.set_calls')).toEqual([
       ['brightness', -1],
       ['contrast', 0],
@@ -98,7 +98,7 @@ describe('SETTINGS on the slave script', () => {
     expect(settings(board, 1, [1, 8])[0]![3]).toBe(201);
     expect(board.value('camera.init_calls[-1]')).toEqual({ format: 4, framesize: 8, quality: 12 });
     expect(settings(board, 2, [1, 9])[0]![3]).toBe(201);
-    expect(board.value('camera.init_calls[-1]')).toEqual({ format: 4, framesize: 9, quality: 12, fb_location: 1 });
+    expect(board.value('camera.init_calls[-1]')).toEqual({ format: 4, framesize: 9, quality: 12, fb_location: 0 });
   });
 
   it('refuses a size above VGA on a board without PSRAM, and keeps taking photos at the old size', async () => {

@@ -42,7 +42,7 @@ describe('start-up', () => {
     const board = await loadBoard();
     expect(board.value('machine.wdt_timeouts')).toEqual([60000]);
     expect(board.value('camera.init_calls')).toEqual([
-      { format: 4, framesize: 5, quality: 12, fb_location: 1 }, // JPEG, FRAME_QVGA, PSRAM in the fake
+      { format: 4, framesize: 5, quality: 12, fb_location: 0 }, // JPEG, FRAME_QVGA, CAMERA_FB_IN_PSRAM
     ]);
     expect(board.value('i2c.kwargs')).toEqual({
       id: 0,
@@ -72,7 +72,7 @@ describe('start-up', () => {
   it('retries a failed camera init once after deinit, with the frame buffer where the driver puts it', async () => {
     const board = await loadBoard({ setup: 'camera.init_failures = 1' });
     expect(board.value('camera.init_calls')).toEqual([
-      { format: 4, framesize: 5, quality: 12, fb_location: 1 },
+      { format: 4, framesize: 5, quality: 12, fb_location: 0 },
       { format: 4, framesize: 5, quality: 12 },
     ]);
     expect(board.value('camera.deinit_calls')).toBe(1);

@@ -5,8 +5,8 @@
 
 JPEG = 4
 RGB565 = 0
-DRAM = 0
-PSRAM = 1
+PSRAM = 0  # esp32-camera's camera_fb_location_t: CAMERA_FB_IN_PSRAM, then CAMERA_FB_IN_DRAM
+DRAM = 1
 FRAME_QQVGA = 1
 FRAME_QVGA = 5
 FRAME_VGA = 8
