@@ -44,6 +44,21 @@ async function boardWithWatchdog(): Promise<{ board: SimulatedEsp32Cam; reboots:
   return { board: b, reboots };
 }
 
+/** The camera's service on `board`, with a photo store in a fresh data folder: what the monitor watches. */
+async function serviceOn(b: SimulatedEsp32Cam): Promise<{ client: CameraClient; camera: CaptureService; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'esp32cam-keepalive-'));
+  dataDir = dir;
+  const store = await PhotoStore.open({ dataDir: dir, maxPhotos: 10, maxBytes: 10_000_000 });
+  const client = new CameraClient({ bus: b, address: 0x2c });
+  const camera = new CaptureService({
+    camera: { name: 'cam', spec: { kind: 'sim', bus: 0, address: 0x2c }, specText: 'sim', address: 0x2c, client, close: async () => undefined },
+    store,
+    protocolSetting: 'auto',
+    healthIntervalMs: 0,
+  });
+  return { client, camera, dir };
+}
+
 describe('the keep-alive', () => {
   it('is needed: left alone, the slave script reboots its board when its watchdog runs out', async () => {
     const { board: b } = await boardWithWatchdog();
@@ -55,16 +70,8 @@ describe('the keep-alive', () => {
 
   it(`keeps a board with a ${WDT_MS} ms watchdog alive for ${PERIODS} periods, at a quarter of its timeout`, async () => {
     const { board: b, reboots } = await boardWithWatchdog();
-    dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-keepalive-'));
-    const store = await PhotoStore.open({ dataDir, maxPhotos: 10, maxBytes: 10_000_000 });
-    const client = new CameraClient({ bus: b, address: 0x2c });
-    const camera = new CaptureService({
-      camera: { name: 'cam', spec: { kind: 'sim', bus: 0, address: 0x2c }, specText: 'sim', address: 0x2c, client, close: async () => undefined },
-      store,
-      protocolSetting: 'auto',
-      healthIntervalMs: 0,
-    });
-    const monitor = new CameraMonitor({ camera, log: await HealthLog.open(dataDir, 'cam'), actions: noRecovery });
+    const { client, camera, dir } = await serviceOn(b);
+    const monitor = new CameraMonitor({ camera, log: await HealthLog.open(dir, 'cam'), actions: noRecovery });
     let checks = 0;
     const status = client.status.bind(client);
     client.status = (opts) => {
@@ -93,20 +100,12 @@ describe('the keep-alive', () => {
 
   it('tells the host watchdog when its loop stops running on time', async () => {
     const { board: b } = await boardWithWatchdog();
-    dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-keepalive-'));
-    const store = await PhotoStore.open({ dataDir, maxPhotos: 10, maxBytes: 10_000_000 });
-    const client = new CameraClient({ bus: b, address: 0x2c });
-    const camera = new CaptureService({
-      camera: { name: 'cam', spec: { kind: 'sim', bus: 0, address: 0x2c }, specText: 'sim', address: 0x2c, client, close: async () => undefined },
-      store,
-      protocolSetting: 'auto',
-      healthIntervalMs: 0,
-    });
+    const { camera, dir } = await serviceOn(b);
     // The monitor's clock, moved on by hand: as if its timer had not fired for that long.
     let skew = 0;
     const monitor = new CameraMonitor({
       camera,
-      log: await HealthLog.open(dataDir, 'cam'),
+      log: await HealthLog.open(dir, 'cam'),
       actions: noRecovery,
       keepAliveMs: 60_000,
       now: () => Date.now() + skew,

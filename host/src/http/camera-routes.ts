@@ -22,6 +22,16 @@ export function namedCamera(cameras: Cameras, req: Request): CaptureService {
   return cameras.get(String(req.params.name));
 }
 
+/** `?camera=NAME` picks a camera (GET /capture, GET /stream); without it, the first one. */
+export function queryCamera(cameras: Cameras, req: Request): CaptureService {
+  const name = req.query.camera;
+  if (name === undefined) return cameras.first;
+  if (typeof name !== 'string' || name.length > 64) {
+    throw new Esp32CamError('E_BAD_INPUT', 'camera must be one camera name', `Use e.g. ?camera=${cameras.first.name}; GET /api/cameras lists the names.`);
+  }
+  return cameras.get(name);
+}
+
 /**
  * Status, ping and the flash LED of every camera under /api/cameras/:name, and today's single-camera routes
  * (/api/status, /api/ping, /api/flash) on the first camera.

@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
-import type { Cameras, CaptureService } from '../services/cameras/index.js';
-import { namedCamera } from './camera-routes.js';
+import type { Cameras } from '../services/cameras/index.js';
+import { namedCamera, queryCamera } from './camera-routes.js';
 import { photoJson } from './photo-json.js';
 
 const listQuery = z.object({
@@ -10,16 +10,6 @@ const listQuery = z.object({
   before: z.string().optional(),
   camera: z.string().max(64).optional(),
 });
-
-/** `?camera=NAME` picks a camera; without it, the first one. */
-function queryCamera(cameras: Cameras, req: Request): CaptureService {
-  const name = req.query.camera;
-  if (name === undefined) return cameras.first;
-  if (typeof name !== 'string' || name.length > 64) {
-    throw new Esp32CamError('E_BAD_INPUT', 'camera must be one camera name', `Use e.g. ?camera=${cameras.first.name}; GET /api/cameras lists the names.`);
-  }
-  return cameras.get(name);
-}
 
 /** Stored photos never change, so browsers may keep them. */
 function sendJpeg(res: Response, jpeg: Buffer, cache: 'immutable' | 'no-store'): void {

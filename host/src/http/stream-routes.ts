@@ -1,18 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import { Esp32CamError } from '../errors.js';
 import type { Cameras, CaptureService } from '../services/cameras/index.js';
 import { MJPEG_CONTENT_TYPE, mjpegSink, type Streams } from '../services/stream/index.js';
-import { namedCamera } from './camera-routes.js';
-
-/** `?camera=NAME` picks a camera, as on GET /capture; without it, the first one. */
-function queryCamera(cameras: Cameras, req: Request): CaptureService {
-  const name = req.query.camera;
-  if (name === undefined) return cameras.first;
-  if (typeof name !== 'string' || name.length > 64) {
-    throw new Esp32CamError('E_BAD_INPUT', 'camera must be one camera name', `Use e.g. ?camera=${cameras.first.name}; GET /api/cameras lists the names.`);
-  }
-  return cameras.get(name);
-}
+import { namedCamera, queryCamera } from './camera-routes.js';
 
 /**
  * Puts one viewer on a camera's live stream until the client goes away. A full stream throws before the

@@ -128,13 +128,7 @@ export class CameraHealth extends EventEmitter<Events> {
         'slow',
       );
     } else if (this.troubledShare() > this.thresholds.retakeShare) {
-      this.change(
-        o.at,
-        'degraded',
-        this.retakeReason(),
-        'Photos arrive damaged and are taken again: check the I2C wiring, its length and the pull-ups.',
-        'retakes',
-      );
+      this.degradedByRetakes(o.at);
     } else {
       this.change(o.at, 'online', this.current === 'unknown' ? 'the camera answered' : 'the camera answers again', '');
     }
@@ -167,13 +161,7 @@ export class CameraHealth extends EventEmitter<Events> {
     this.captures.push({ troubled: o.retakes > 0 || o.crcErrors > 0 });
     while (this.captures.length > this.thresholds.captureWindow) this.captures.shift();
     if (this.current === 'online' && this.troubledShare() > this.thresholds.retakeShare) {
-      this.change(
-        o.at,
-        'degraded',
-        this.retakeReason(),
-        'Photos arrive damaged and are taken again: check the I2C wiring, its length and the pull-ups.',
-        'retakes',
-      );
+      this.degradedByRetakes(o.at);
     }
   }
 
@@ -186,6 +174,16 @@ export class CameraHealth extends EventEmitter<Events> {
     if (!wentBack && !counted) return;
     const cause = o.resetCause ?? 'unknown';
     this.emit('event', { at: o.at, type: 'reboot', reason: `the board rebooted (${cause})`, hint: rebootHint(cause), resetCause: cause });
+  }
+
+  private degradedByRetakes(at: number): void {
+    this.change(
+      at,
+      'degraded',
+      this.retakeReason(),
+      'Photos arrive damaged and are taken again: check the I2C wiring, its length and the pull-ups.',
+      'retakes',
+    );
   }
 
   private troubledShare(): number {
