@@ -63,6 +63,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_UPLOAD_BUSY: 429,
   E_UPLOAD_INCOMPLETE: 400,
   E_UNSUPPORTED_MEDIA: 415,
+  // The board's script cannot do it (a legacy slave asked for settings): pushing the project's script fixes it.
+  E_UNSUPPORTED: 409,
   // A viewer more than stream.maxViewers: another may watch once one leaves.
   E_STREAM_FULL: 503,
 };

@@ -14,6 +14,7 @@ import { metricsRoutes } from './metrics-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
 import { scriptRoutes } from './script-routes.js';
+import { relaySettings, settingsRoutes } from './settings-routes.js';
 import { streamRoutes } from './stream-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
 import { requestLog } from './request-log.js';
@@ -71,6 +72,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use(cameraRoutes(services.cameras));
   app.use(streamRoutes(services.cameras, services.streams));
   app.use(healthRoutes(services.health, services.cameras));
+  app.use(settingsRoutes(services.settings));
   app.use(metricsRoutes(services.metrics));
   app.use(firmwareRoutes(services, doors.uploads));
   app.use(jobRoutes(services.flashJobs, services.pushJobs));
@@ -145,6 +147,7 @@ export async function serveHttp(services: Services, opts: { log?: (line: string)
   dropRotatedSockets(io, doors.gate);
   relayJobs(io, services.flashJobs, services.pushJobs);
   relayHealth(io, services.health);
+  relaySettings(io, services.settings);
   attachConsole(io, services.consoles);
   try {
     await listen(server, config.port, config.host);

@@ -9,6 +9,7 @@ import { PhotoStore } from './photo-store.js';
 import { PushJobs } from './push-jobs.js';
 import { SerialPorts, type ProvidedPort } from './serial/index.js';
 import { SerialConsoles } from './serial-console.js';
+import { CameraSettingsService } from './settings/index.js';
 import { Streams } from './stream/index.js';
 
 /** What the composition root opened for the service: the cameras, and simulated boards' serial ports. */
@@ -38,6 +39,8 @@ export interface Services {
   metrics: ServiceMetrics;
   /** Each camera's live MJPEG stream. */
   streams: Streams;
+  /** Each camera's wanted settings, applied again whenever the camera is reached or reboots. */
+  settings: CameraSettingsService;
   close(): Promise<void>;
 }
 
@@ -91,7 +94,10 @@ export async function startServices(config: Config, openHardware: () => Promise<
   });
   const metrics = new ServiceMetrics({ cameras });
   let health: HealthMonitors;
+  let settings: CameraSettingsService;
   try {
+    // Only reads files; it starts acting once it watches the health monitors.
+    settings = await CameraSettingsService.open({ cameras, dataDir: config.dataDir });
     const keepAliveMs = opts.healthIntervalMs ?? config.health.keepAliveMs;
     health = await HealthMonitors.start({
       cameras,
@@ -107,6 +113,7 @@ export async function startServices(config: Config, openHardware: () => Promise<
     throw err;
   }
   metrics.watchHealth(health);
+  settings.watch(health);
   const streams = new Streams(cameras, { maxViewers: config.stream?.maxViewers });
   return {
     config,
@@ -119,10 +126,12 @@ export async function startServices(config: Config, openHardware: () => Promise<
     health,
     metrics,
     streams,
+    settings,
     close: async () => {
       metrics.close();
       // Viewers go before the cameras: a stream's capture in flight ends on a live camera.
       await streams.close();
+      await settings.close();
       // The monitors first: a recovery step must not start on a board that is going away.
       await health.close();
       // Consoles and pushes first: they hold ports that unplugging the simulated boards cuts.

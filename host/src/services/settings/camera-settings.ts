@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import { v2 } from '../../../../protocol/src/index.js';
+import { Esp32CamError } from '../../errors.js';
+import { logger } from '../../log/index.js';
+import type { Cameras } from '../cameras/index.js';
+import type { FsPort } from '../fs-port.js';
+import { CameraSettingsStore, type SettingsState } from './settings-store.js';
+
+const serviceLog = logger('service');
+
+/** The health events this service reacts to; HealthMonitors emits a superset. */
+export interface ContactEvent {
+  camera: string;
+  type: string;
+  from?: string;
+  to?: string;
+}
+
+/** Anything that reports when a camera was (re)reached or rebooted: HealthMonitors. */
+export interface ContactSource {
+  on(event: 'event', listener: (e: ContactEvent) => void): unknown;
+  off(event: 'event', listener: (e: ContactEvent) => void): unknown;
+  list(): Array<{ name: string; report(): { state: string } }>;
+}
+
+export type CameraSettingsView = SettingsState & { camera: string };
+
+type Events = { change: [CameraSettingsView] };
+
+/** States a camera comes back from: reaching it from one of these is a first contact, so it may be fresh. */
+const UNREACHED = new Set(['unknown', 'offline', 'recovering']);
+
+/**
+ * Every camera's wanted settings. The board cannot be asked what it holds and forgets everything when it
+ * reboots, so the wanted settings are applied again whenever the health monitors report the camera reached
+ * or rebooted. Work on one camera runs one step at a time, so a change and a re-apply never interleave.
+ */
+export class CameraSettingsService extends EventEmitter<Events> {
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly reapplyQueued = new Set<string>();
+  private source: ContactSource | undefined;
+  private closed = false;
+  private readonly onContact = (e: ContactEvent): void => {
+    if (e.type === 'reboot') this.scheduleReapply(e.camera, 'the board rebooted', true);
+    else if (e.type === 'state' && e.to === 'online' && (e.from === undefined || UNREACHED.has(e.from))) {
+      this.scheduleReapply(e.camera, `the camera is reached (${e.from ?? 'unknown'} → online)`, false);
+    }
+  };
+
+  private constructor(
+    private readonly cameras: Cameras,
+    private readonly stores: Map<string, CameraSettingsStore>,
+  ) {
+    super();
+  }
+
+  static async open(opts: { cameras: Cameras; dataDir: string; fs?: FsPort }): Promise<CameraSettingsService> {
+    const stores = new Map<string, CameraSettingsStore>();
+    for (const camera of opts.cameras.list()) stores.set(camera.name, await CameraSettingsStore.open(opts.dataDir, camera.name, { fs: opts.fs }));
+    return new CameraSettingsService(opts.cameras, stores);
+  }
+
+  /**
+   * Follows the cameras' contacts. The monitors ran their first checks before this service could listen,
+   * so a camera already online counts as reached now.
+   */
+  watch(source: ContactSource): void {
+    this.source = source;
+    source.on('event', this.onContact);
+    for (const monitor of source.list()) {
+      if (monitor.report().state === 'online') this.scheduleReapply(monitor.name, 'first contact', false);
+    }
+  }
+
+  get(name: string): CameraSettingsView {
+    return { camera: name, ...this.store(name).state };
+  }
+
+  list(): CameraSettingsView[] {
+    return [...this.stores.keys()].map((name) => this.get(name));
+  }
+
+  /**
+   * Applies `change` on top of the wanted settings and keeps them once the board took them. A board that
+   * cannot take settings (legacy protocol, older script) gets E_UNSUPPORTED and nothing is kept; one that
+   * refuses a value keeps what it had.
+   */
+  set(name: string, change: v2.CameraSettings): Promise<CameraSettingsView> {
+    const store = this.store(name);
+    const names = Object.keys(change);
+    if (names.length === 0) {
+      return Promise.reject(
+        new Esp32CamError('E_BAD_INPUT', 'No setting was given', `Send at least one of ${v2.SETTING_NAMES.join(', ')}, e.g. {"framesize": 8, "quality": 12}.`),
+      );
+    }
+    for (const [setting, value] of Object.entries(change)) {
+      const problem = v2.settingProblem(setting, value);
+      if (problem) return Promise.reject(new Esp32CamError('E_BAD_INPUT', `Bad camera setting: ${problem}`, rangesHint()));
+    }
+    return this.serially(name, async () => {
+      const wanted = { ...store.state.wanted, ...change };
+      try {
+        const applied = await this.camera(name).applySettings(wanted);
+        this.record(name, { wanted, applied, appliedAt: Date.now(), supported: true, lastError: null });
+      } catch (err) {
+        if (err instanceof Esp32CamError && err.code === 'E_UNSUPPORTED') this.record(name, { supported: false, lastError: errorOf(err) });
+        throw err;
+      }
+      return this.get(name);
+    });
+  }
+
+  /** Stops reacting to contacts and waits for the work under way. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.source?.off('event', this.onContact);
+    await Promise.allSettled([...this.queues.values()]);
+    await Promise.all([...this.stores.values()].map((s) => s.flush()));
+  }
+
+  private scheduleReapply(name: string, why: string, rebooted: boolean): void {
+    const store = this.stores.get(name);
+    if (!store || this.closed) return;
+    // The board forgot what it held; say so even when nothing is wanted.
+    if (rebooted && store.state.applied !== null) this.record(name, { applied: null, appliedAt: null });
+    if (Object.keys(store.state.wanted).length === 0) return;
+    // A reboot is often seen together with the camera coming back: one re-apply covers both.
+    if (this.reapplyQueued.has(name)) return;
+    this.reapplyQueued.add(name);
+    void this.serially(name, async () => {
+      this.reapplyQueued.delete(name);
+      if (this.closed) return;
+      await this.reapply(name, why);
+    });
+  }
+
+  /** Never throws: it runs from an event handler, and the outcome is recorded instead. */
+  private async reapply(name: string, why: string): Promise<void> {
+    const { wanted } = this.store(name).state;
+    if (Object.keys(wanted).length === 0) return;
+    try {
+      const applied = await this.camera(name).applySettings(wanted);
+      this.record(name, { applied, appliedAt: Date.now(), supported: true, lastError: null });
+      serviceLog.info(`camera "${name}": settings applied again (${why}): ${describe(wanted)}`);
+    } catch (err) {
+      const error = errorOf(err);
+      this.record(name, { applied: null, appliedAt: null, lastError: error, ...(error.code === 'E_UNSUPPORTED' ? { supported: false } : {}) });
+      serviceLog.warn(`camera "${name}": could not apply its settings again (${why}): ${error.message}`);
+    }
+  }
+
+  private record(name: string, change: Partial<SettingsState>): void {
+    this.store(name).update(change);
+    this.emit('change', this.get(name));
+  }
+
+  private serially<T>(name: string, step: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(name) ?? Promise.resolve();
+    const next = previous.then(step, step);
+    const settled = next.catch(() => undefined);
+    this.queues.set(name, settled);
+    void settled.then(() => {
+      if (this.queues.get(name) === settled) this.queues.delete(name);
+    });
+    return next;
+  }
+
+  private store(name: string): CameraSettingsStore {
+    const store = this.stores.get(name);
+    if (!store) this.cameras.get(name); // throws E_NOT_FOUND naming the cameras there are
+    if (!store) throw new Esp32CamError('E_NOT_FOUND', `There is no camera "${name}"`, 'GET /api/cameras lists them.');
+    return store;
+  }
+
+  private camera(name: string) {
+    return this.cameras.get(name).camera.client;
+  }
+}
+
+function rangesHint(): string {
+  const ranges = v2.SETTING_NAMES.map((name) => `${name} ${v2.SETTINGS[name].min}..${v2.SETTINGS[name].max}`).join(', ');
+  return `The settings and their ranges: ${ranges}; framesize is esp32-camera's framesize_t (${v2.FRAME_SIZES.map((f, i) => `${i} ${f.name}`).join(', ')}).`;
+}
+
+function errorOf(err: unknown): NonNullable<SettingsState['lastError']> {
+  const at = Date.now();
+  if (err instanceof Esp32CamError) return { code: err.code, message: err.message, hint: err.hint, at };
+  return { code: 'E_UNKNOWN', message: err instanceof Error ? err.message : String(err), hint: '', at };
+}
+
+function describe(settings: v2.CameraSettings): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(' ');
+}
