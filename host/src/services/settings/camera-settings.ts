@@ -167,9 +167,9 @@ export class CameraSettingsService extends EventEmitter<Events> {
 
   private store(name: string): CameraSettingsStore {
     const store = this.stores.get(name);
-    if (!store) this.cameras.get(name); // throws E_NOT_FOUND naming the cameras there are
-    if (!store) throw new Esp32CamError('E_NOT_FOUND', `There is no camera "${name}"`, 'GET /api/cameras lists them.');
-    return store;
+    if (store) return store;
+    this.cameras.get(name); // throws E_NOT_FOUND naming the cameras there are
+    throw new Esp32CamError('E_NOT_FOUND', `There is no camera "${name}"`, 'GET /api/cameras lists them.');
   }
 
   private camera(name: string) {
