@@ -18,6 +18,8 @@ export interface PhotoRecord {
   height: number;
   /** Hex SHA-256 of the JPEG. */
   sha256: string;
+  /** The id of the schedule that took it; absent for photos taken by hand. */
+  schedule?: string;
 }
 
 /** Metadata read back from disk is checked, since anything may have edited it. */
@@ -31,4 +33,5 @@ export const photoRecordSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  schedule: z.string().max(64).optional(),
 });

@@ -50,6 +50,8 @@ export interface SaveMeta {
   spec?: string;
   captureMs: number;
   takenAt?: Date;
+  /** The schedule that took the photo. */
+  schedule?: string;
 }
 
 type StoreEvents = { saved: [PhotoRecord]; deleted: [{ id: string; camera: string }] };
@@ -147,6 +149,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
         size: jpeg.length,
         camera: meta.camera,
         ...(meta.spec !== undefined ? { spec: meta.spec } : {}),
+        ...(meta.schedule !== undefined ? { schedule: meta.schedule } : {}),
         captureMs: Math.round(meta.captureMs),
         width,
         height,

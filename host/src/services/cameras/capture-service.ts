@@ -45,6 +45,19 @@ export interface CameraStatus {
   health?: { state: string; lastSeenAt: string | null };
 }
 
+/** The flash LED for one photo: off, on, or on only when it would come out dark. */
+export type FlashMode = 'off' | 'on' | 'auto';
+
+/** How one photo is taken. */
+export interface CaptureRequest {
+  /** The flash LED for this photo; absent: the camera's own flash mode (its settings). */
+  flash?: FlashMode;
+  /** Discard the frame the camera held and expose a new one. Stills default to true, stream frames to false. */
+  fresh?: boolean;
+  /** The schedule that takes this photo; stored with it (stored photos only). */
+  schedule?: string;
+}
+
 export interface Shot {
   jpeg: Buffer;
   captureMs: number;
@@ -173,12 +186,18 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   }
 
   /** Takes a photo and stores it. */
-  capture(): Promise<PhotoRecord> {
+  capture(request: CaptureRequest = {}): Promise<PhotoRecord> {
     this.storing ??= (async () => {
       try {
-        const shot = await this.shoot();
+        const shot = await this.shoot(request);
         try {
-          const record = await this.store.save(shot.jpeg, { camera: this.name, spec: this.state.spec, captureMs: shot.captureMs, takenAt: shot.takenAt });
+          const record = await this.store.save(shot.jpeg, {
+            camera: this.name,
+            spec: this.state.spec,
+            captureMs: shot.captureMs,
+            takenAt: shot.takenAt,
+            ...(request.schedule !== undefined ? { schedule: request.schedule } : {}),
+          });
           this.emit('photo:new', record);
           return record;
         } catch (err) {
@@ -194,8 +213,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   }
 
   /** Takes a photo without storing it (for `GET /capture`). */
-  captureJpeg(): Promise<Shot> {
-    return this.shoot();
+  captureJpeg(request: CaptureRequest = {}): Promise<Shot> {
+    return this.shoot(request);
   }
 
   ping(): Promise<PingResult> {
@@ -257,7 +276,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     await this.camera.close();
   }
 
-  private shoot(): Promise<Shot> {
+  // TODO(flash/fresh): the request's flash and fresh are not honoured yet.
+  private shoot(_request: CaptureRequest): Promise<Shot> {
     if (this.shooting) return this.shooting;
     this.state.busy = true;
     const takenAt = new Date();

@@ -2,11 +2,13 @@ import { EventEmitter } from 'node:events';
 import { v2 } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { logger } from '../../log/index.js';
-import type { Cameras } from '../cameras/index.js';
+import type { Cameras, FlashMode } from '../cameras/index.js';
 import type { FsPort } from '../fs-port.js';
 import { CameraSettingsStore, type SettingsState } from './settings-store.js';
 
 const serviceLog = logger('service');
+
+export const FLASH_MODES: readonly FlashMode[] = ['off', 'on', 'auto'];
 
 /** The health events this service reacts to; HealthMonitors emits a superset. */
 export interface ContactEvent {
@@ -108,6 +110,16 @@ export class CameraSettingsService extends EventEmitter<Events> {
       }
       return this.get(name);
     });
+  }
+
+  /** Sets the camera's flash mode: kept on the host and used by every capture that does not choose its own. */
+  setFlash(name: string, mode: FlashMode): CameraSettingsView {
+    this.store(name);
+    if (!FLASH_MODES.includes(mode)) {
+      throw new Esp32CamError('E_BAD_INPUT', `"${String(mode)}" is not a flash mode`, `The flash modes are ${FLASH_MODES.join(', ')}.`);
+    }
+    this.record(name, { flash: mode });
+    return this.get(name);
   }
 
   /** Stops reacting to contacts and waits for the work under way. */

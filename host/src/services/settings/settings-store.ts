@@ -4,6 +4,7 @@ import { v2 } from '../../../../protocol/src/index.js';
 import { logger } from '../../log/index.js';
 import { ensureDir, writeFileAtomic } from '../atomic-write.js';
 import { nodeFs, type FsPort } from '../fs-port.js';
+import type { FlashMode } from '../cameras/index.js';
 
 const serviceLog = logger('service');
 
@@ -21,6 +22,8 @@ export interface SettingsState {
   supported: boolean | null;
   /** Why the last attempt to apply failed, or null when it worked (or none was made). */
   lastError: { code: string; message: string; hint: string; at: number } | null;
+  /** The flash LED for this camera's photos when a capture does not say; the host's choice, not the board's. */
+  flash: FlashMode;
 }
 
 // A value out of range would make every later apply fail, so such a file counts as damaged.
@@ -42,9 +45,10 @@ const fileSchema = z.object({
   appliedAt: z.number().nullable(),
   supported: z.boolean().nullable(),
   lastError: z.object({ code: z.string(), message: z.string(), hint: z.string(), at: z.number() }).nullable().default(null),
+  flash: z.enum(['off', 'on', 'auto']).default('off'),
 });
 
-export const emptySettingsState = (): SettingsState => ({ wanted: {}, applied: null, appliedAt: null, supported: null, lastError: null });
+export const emptySettingsState = (): SettingsState => ({ wanted: {}, applied: null, appliedAt: null, supported: null, lastError: null, flash: 'off' });
 
 /**
  * One camera's settings in `dataDir/settings/NAME.json`, rewritten whole and atomically on each change, so
