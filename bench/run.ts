@@ -43,10 +43,21 @@ async function main(): Promise<void> {
       `  one status check alone: ${k.statusMs.toFixed(1)} ms; the real keep-alive makes one per camera every quarter watchdog (15 s)`,
   );
   const { streamRate } = await import('./stream-rate.js');
-  console.log('\nLive stream (GET /stream through the service, one viewer, QVGA from the simulated board):');
+  console.log('\nLive stream (GET /stream through the service, one viewer, from the simulated board):');
+  console.log('  the limit is the bus limit for 2 KB reads divided by the mean frame: the frames/s of a wire that carries nothing else');
   for (const hz of [100_000, 400_000]) {
-    const r = await streamRate(8, hz);
-    console.log(`  ${hz / 1000} kHz: ${r.framesPerSecond.toFixed(2)} frames/s, ${kb(r.meanFrameBytes)} a frame, ${kb(r.framesPerSecond * r.meanFrameBytes)}/s`);
+    for (const [frameSize, frames] of [
+      ['QQVGA', 12],
+      ['QVGA', 8],
+      ['VGA', 4],
+    ] as const) {
+      const r = await streamRate(frames, hz, frameSize);
+      const limitFps = busLimit(hz, 2048) / r.meanFrameBytes;
+      console.log(
+        `  ${frameSize.padEnd(5)} at ${hz / 1000} kHz: ${r.framesPerSecond.toFixed(2)} frames/s of ${kb(r.meanFrameBytes)}, ` +
+          `limit ${limitFps.toFixed(2)} frames/s, ${((r.framesPerSecond / limitFps) * 100).toFixed(1)}% of it`,
+      );
+    }
   }
   const { flashThroughput } = await import('./flash-throughput.js');
   console.log('\nFlashing a 1.5 MB firmware-like image into the simulated board (wire-time pacing, realistic flash timing):');

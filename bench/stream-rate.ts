@@ -7,6 +7,7 @@ import { startServer } from '../host/src/app/index.js';
 
 export interface StreamRate {
   busHz: number;
+  frameSize: string;
   frames: number;
   framesPerSecond: number;
   meanFrameBytes: number;
@@ -16,9 +17,12 @@ export interface StreamRate {
  * Frames a live-stream viewer gets from one simulated camera, through the real service and a real HTTP
  * client reading GET /stream: the time of `frames` frames after the first, which warms the loop up.
  */
-export async function streamRate(frames: number, busHz: number): Promise<StreamRate> {
+export async function streamRate(frames: number, busHz: number, frameSize = 'QVGA'): Promise<StreamRate> {
   const dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-bench-stream-'));
-  const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, camera: 'sim', sim: { busHz } }, { healthIntervalMs: 0, log: () => undefined });
+  const server = await startServer(
+    { port: 0, host: '127.0.0.1', dataDir, camera: 'sim', sim: { busHz, frameSize } },
+    { healthIntervalMs: 0, log: () => undefined },
+  );
   try {
     const stream = server.services.streams.of('cam');
     const times: number[] = [];
@@ -36,7 +40,7 @@ export async function streamRate(frames: number, busHz: number): Promise<StreamR
     req.destroy();
     const seconds = (times[frames]! - times[0]!) / 1000;
     const counted = sizes.slice(1, frames + 1);
-    return { busHz, frames, framesPerSecond: frames / seconds, meanFrameBytes: counted.reduce((a, b) => a + b, 0) / counted.length };
+    return { busHz, frameSize, frames, framesPerSecond: frames / seconds, meanFrameBytes: counted.reduce((a, b) => a + b, 0) / counted.length };
   } finally {
     await server.close();
     await rm(dataDir, { recursive: true, force: true });
