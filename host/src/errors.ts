@@ -60,6 +60,10 @@ export const ERROR_CODES = {
   E_UNSUPPORTED_MEDIA: 'The request body has the wrong content type',
   E_UNSUPPORTED: "The camera's script does not support this",
   E_STREAM_FULL: "The camera's live stream has as many viewers as allowed",
+  E_NO_FFMPEG: 'ffmpeg is not installed',
+  E_FFMPEG_FAILED: 'ffmpeg could not make the video',
+  E_EXPORT_BUSY: 'Another video is being made',
+  E_STORE_FULL: 'The photo store is at its limit',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

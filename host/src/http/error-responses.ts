@@ -67,6 +67,12 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_UNSUPPORTED: 409,
   // A viewer more than stream.maxViewers: another may watch once one leaves.
   E_STREAM_FULL: 503,
+  // Exports: the service cannot make a video without ffmpeg; it makes one at a time.
+  E_NO_FFMPEG: 501,
+  E_FFMPEG_FAILED: 500,
+  E_EXPORT_BUSY: 503,
+  // Photos taken by hand fill the store's limit, which a scheduled photo never pushes out.
+  E_STORE_FULL: 507,
 };
 
 export const httpStatusOf = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

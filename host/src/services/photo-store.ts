@@ -16,8 +16,8 @@ export interface PhotoStoreOptions {
   dataDir: string;
   maxPhotos: number;
   maxBytes: number;
-  /** Limits for each camera's photos, within the overall ones; none by default. */
-  perCamera?: { maxPhotos?: number; maxBytes?: number };
+  /** Limits for each camera's photos taken by hand, within the overall ones; none by default. */
+  perCamera?: RetentionLimits;
   /**
    * Records written before cameras had names hold a spec (`sim`, `i2c:1@0x2c`) as their camera: this maps
    * such a spec to the name of the camera configured there now, if any.
@@ -26,6 +26,23 @@ export interface PhotoStoreOptions {
   /** The file system; tests wrap the real one to make it fail. */
   fs?: FsPort;
   log?: (line: string) => void;
+}
+
+export interface RetentionLimits {
+  maxPhotos?: number;
+  maxBytes?: number;
+}
+
+/** Which photos a listing shows: all (`show`), only those taken by hand (`hide`), or only scheduled ones (`only`). */
+export type ScheduledFilter = 'show' | 'hide' | 'only';
+
+export interface PhotoListOptions {
+  limit?: number;
+  before?: string;
+  camera?: string;
+  scheduled?: ScheduledFilter;
+  /** Only the photos this schedule took. */
+  schedule?: string;
 }
 
 export interface PhotoListPage {
@@ -54,15 +71,21 @@ export interface SaveMeta {
   schedule?: string;
 }
 
-type StoreEvents = { saved: [PhotoRecord]; deleted: [{ id: string; camera: string }] };
+type StoreEvents = { saved: [PhotoRecord]; deleted: [{ id: string; camera: string; schedule?: string }] };
 
-/** One camera's share of the store. */
+/** One share of the store: a camera's photos, its photos taken by hand, one schedule's, every scheduled one… */
 interface Shelf {
   order: string[];
   bytes: number;
 }
 
 const DISK_FULL_HINT = 'Free some space or lower retention.maxBytes.';
+
+/** The shelves a record sits on; `all` is the store's own order. */
+const shelvesOf = (record: PhotoRecord): string[] =>
+  record.schedule === undefined
+    ? [`camera:${record.camera}`, `manual:${record.camera}`, 'manual']
+    : [`camera:${record.camera}`, `scheduled:${record.camera}`, `schedule:${record.schedule}`, 'scheduled'];
 
 /**
  * Photos on disk: `<dataDir>/photos/<id>.jpg` + `<id>.json`, thumbnails in `<dataDir>/thumbs/<id>.jpg`.
@@ -77,6 +100,8 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
   private order: string[] = [];
   private bytes = 0;
   private readonly shelves = new Map<string, Shelf>();
+  /** Each live schedule's own limits; a schedule's photos count against these and the overall bound only. */
+  private readonly scheduleLimits = new Map<string, RetentionLimits>();
   private ids: PhotoIdGenerator;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -114,7 +139,9 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     }
     store.ids = new PhotoIdGenerator(store.order.at(-1));
     await store.exclusive(async () => {
-      for (const camera of [...store.shelves.keys()]) await store.applyCameraRetention(camera, undefined);
+      for (const key of [...store.shelves.keys()]) {
+        if (key.startsWith('manual:')) await store.applyCameraRetention(key.slice('manual:'.length), undefined);
+      }
       await store.applyRetention(undefined);
     });
     return store;
@@ -124,9 +151,30 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     return { photos: this.order.length, bytes: this.bytes, maxPhotos: this.opts.maxPhotos, maxBytes: this.opts.maxBytes };
   }
 
-  /** How many photos of `camera` are kept. */
+  /** How many photos of `camera` are kept, scheduled ones included. */
   count(camera: string): number {
-    return this.shelves.get(camera)?.order.length ?? 0;
+    return this.shelves.get(`camera:${camera}`)?.order.length ?? 0;
+  }
+
+  /** How many photos the schedule `id` took are kept, and their bytes (its deleted schedule's too). */
+  scheduleStats(id: string): { photos: number; bytes: number } {
+    const shelf = this.shelves.get(`schedule:${id}`);
+    return { photos: shelf?.order.length ?? 0, bytes: shelf?.bytes ?? 0 };
+  }
+
+  /**
+   * Sets the limits of schedule `id`'s photos and deletes its oldest beyond them; undefined (a deleted
+   * schedule) leaves its photos to the overall bound alone.
+   */
+  setScheduleRetention(id: string, limits: RetentionLimits | undefined): Promise<void> {
+    return this.exclusive(async () => {
+      if (limits === undefined) {
+        this.scheduleLimits.delete(id);
+        return;
+      }
+      this.scheduleLimits.set(id, { ...limits });
+      await this.applyScheduleRetention(id, undefined);
+    });
   }
 
   /** A record from before camera names: its spec becomes `spec`, its camera the name configured there. */
@@ -171,7 +219,8 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       }
       this.index(record);
       this.emit('saved', record);
-      await this.applyCameraRetention(record.camera, id);
+      if (record.schedule === undefined) await this.applyCameraRetention(record.camera, id);
+      else await this.applyScheduleRetention(record.schedule, id);
       await this.applyRetention(id);
       return record;
     });
@@ -187,11 +236,11 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     return this.records.has(id);
   }
 
-  /** Newest first; only `camera`'s photos when it is given. */
-  list(opts: { limit?: number; before?: string; camera?: string } = {}): PhotoListPage {
+  /** Newest first; only `camera`'s photos when it is given, and only those `scheduled` and `schedule` pick. */
+  list(opts: PhotoListOptions = {}): PhotoListPage {
     const limit = opts.limit ?? 20;
     const before = opts.before === undefined ? undefined : assertPhotoId(opts.before);
-    const order = opts.camera === undefined ? this.order : (this.shelves.get(opts.camera)?.order ?? []);
+    const order = this.listOrder(opts);
     let end = order.length;
     if (before !== undefined) {
       while (end > 0 && order[end - 1] >= before) end--;
@@ -222,22 +271,59 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     });
   }
 
-  /** The camera's own limits, if any: its oldest photos go first, never another camera's. */
+  private listOrder(opts: PhotoListOptions): string[] {
+    const scheduled = opts.scheduled ?? 'show';
+    const shelf = (key: string): string[] => this.shelves.get(key)?.order ?? [];
+    if (opts.schedule !== undefined) {
+      if (scheduled === 'hide') return [];
+      const taken = shelf(`schedule:${opts.schedule}`);
+      return opts.camera === undefined ? taken : taken.filter((id) => this.records.get(id)!.camera === opts.camera);
+    }
+    if (opts.camera === undefined) return scheduled === 'show' ? this.order : shelf(scheduled === 'hide' ? 'manual' : 'scheduled');
+    return shelf(`${scheduled === 'show' ? 'camera' : scheduled === 'hide' ? 'manual' : 'scheduled'}:${opts.camera}`);
+  }
+
+  /** The camera's own limits, if any, over its photos taken by hand: its oldest go first, never another camera's. */
   private async applyCameraRetention(camera: string, keep: string | undefined): Promise<void> {
     const limits = this.opts.perCamera;
-    const shelf = this.shelves.get(camera);
-    if (!limits || !shelf) return;
+    if (limits) await this.trimShelf(`manual:${camera}`, limits, keep);
+  }
+
+  /** A schedule's own limits, over its own photos only: a timelapse never pushes out anything else. */
+  private async applyScheduleRetention(id: string, keep: string | undefined): Promise<void> {
+    const limits = this.scheduleLimits.get(id);
+    if (limits) await this.trimShelf(`schedule:${id}`, limits, keep);
+  }
+
+  private async trimShelf(key: string, limits: RetentionLimits, keep: string | undefined): Promise<void> {
     const maxPhotos = limits.maxPhotos ?? Infinity;
     const maxBytes = limits.maxBytes ?? Infinity;
-    while (shelf.order.length > 0 && (shelf.order.length > maxPhotos || shelf.bytes > maxBytes)) {
+    for (let shelf = this.shelves.get(key); shelf && (shelf.order.length > maxPhotos || shelf.bytes > maxBytes); shelf = this.shelves.get(key)) {
       const oldest = shelf.order[0];
       if (oldest === keep) break;
       await this.remove(oldest);
     }
   }
 
+  /**
+   * The overall bound keeps the disk safe. Scheduled photos go first, oldest first; photos taken by hand go
+   * only to make room for one taken by hand. A scheduled photo that finds nothing but those is not kept.
+   */
   private async applyRetention(keep: string | undefined): Promise<void> {
     while (this.order.length > 0 && (this.order.length > this.opts.maxPhotos || this.bytes > this.opts.maxBytes)) {
+      const scheduled = this.shelves.get('scheduled')?.order.find((id) => id !== keep);
+      if (scheduled !== undefined) {
+        await this.remove(scheduled);
+        continue;
+      }
+      if (keep !== undefined && this.records.get(keep)?.schedule !== undefined) {
+        await this.remove(keep);
+        throw new Esp32CamError(
+          'E_STORE_FULL',
+          `No room for a scheduled photo: photos taken by hand fill the store's limit (retention.maxPhotos ${this.opts.maxPhotos}, maxBytes ${this.opts.maxBytes})`,
+          'A schedule never pushes out photos taken by hand: raise retention.maxPhotos or retention.maxBytes, or delete some photos.',
+        );
+      }
       const oldest = this.order[0];
       if (oldest === keep) break;
       await this.remove(oldest);
@@ -260,13 +346,14 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     this.records.delete(id);
     this.order.splice(this.order.indexOf(id), 1);
     this.bytes -= record.size;
-    const shelf = this.shelves.get(record.camera);
-    if (shelf) {
+    for (const key of shelvesOf(record)) {
+      const shelf = this.shelves.get(key);
+      if (!shelf) continue;
       shelf.order.splice(shelf.order.indexOf(id), 1);
       shelf.bytes -= record.size;
-      if (shelf.order.length === 0) this.shelves.delete(record.camera);
+      if (shelf.order.length === 0) this.shelves.delete(key);
     }
-    this.emit('deleted', { id, camera: record.camera });
+    this.emit('deleted', { id, camera: record.camera, ...(record.schedule !== undefined ? { schedule: record.schedule } : {}) });
   }
 
   /** Records arrive oldest first (recovery sorts them; new ids only grow), so pushing keeps every order sorted. */
@@ -274,13 +361,15 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     this.records.set(record.id, record);
     this.order.push(record.id);
     this.bytes += record.size;
-    let shelf = this.shelves.get(record.camera);
-    if (!shelf) {
-      shelf = { order: [], bytes: 0 };
-      this.shelves.set(record.camera, shelf);
+    for (const key of shelvesOf(record)) {
+      let shelf = this.shelves.get(key);
+      if (!shelf) {
+        shelf = { order: [], bytes: 0 };
+        this.shelves.set(key, shelf);
+      }
+      shelf.order.push(record.id);
+      shelf.bytes += record.size;
     }
-    shelf.order.push(record.id);
-    shelf.bytes += record.size;
   }
 
   private async unlink(path: string): Promise<void> {
