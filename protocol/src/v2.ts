@@ -55,6 +55,40 @@ export function encodeFlashArgs(on: boolean): Uint8Array {
   return Uint8Array.of(on ? 1 : 0);
 }
 
+/** Bits of CAPTURE's optional flags byte (protocol/README.md, CAPTURE flags). */
+export const CaptureFlag = {
+  /** Discard the frame the camera holds (exposed when the previous photo was taken) and take the next one. */
+  FRESH: 0x01,
+  /** Flash LED on, wait FLASH_LEAD_MS, take a new frame (as FRESH), LED back as it was. */
+  FLASH: 0x02,
+} as const;
+/** Every bit this version defines; a slave echoes the ones it honoured. */
+export const CAPTURE_FLAGS_KNOWN = CaptureFlag.FRESH | CaptureFlag.FLASH;
+
+export interface CaptureFlags {
+  fresh?: boolean;
+  flash?: boolean;
+}
+
+/**
+ * How long the flash LED is on before the frame it lights is taken: CameraWebServer's capture_handler waits
+ * 150 ms between enable_led(true) and esp_camera_fb_get() ("or it won't be visible in the frame").
+ */
+export const FLASH_LEAD_MS = 150;
+
+export function captureFlagsByte(flags: CaptureFlags): number {
+  return (flags.fresh ? CaptureFlag.FRESH : 0) | (flags.flash ? CaptureFlag.FLASH : 0);
+}
+
+/**
+ * CAPTURE's arguments: nothing when no flag is set, so such a request is the same bytes as before the flags
+ * existed; otherwise the one flags byte.
+ */
+export function encodeCaptureArgs(flags: CaptureFlags): Uint8Array {
+  const byte = captureFlagsByte(flags);
+  return byte === 0 ? new Uint8Array(0) : Uint8Array.of(byte);
+}
+
 /**
  * The camera settings freshev's `camera` module can set (it has no getters). Names and numbers are those of
  * esp32-camera's camera_status_t and of CameraWebServer's /status, so they pass through unchanged; `id` is
@@ -227,7 +261,15 @@ export interface CaptureInfo {
   photoId: number;
   size: number;
   crc32: number;
+  /**
+   * The CaptureFlag bits the slave honoured for this photo. Absent from a script older than the flags byte,
+   * which ignores it: the host must then do what was asked itself.
+   */
+  flags?: number;
 }
+
+/** The CAPTURE reply's length before the flags byte, as scripts older than it send it. */
+export const CAPTURE_INFO_BASE_LENGTH = 10;
 
 export interface StatusInfo {
   uptimeMs: number;
@@ -279,10 +321,24 @@ export function decodeHello(payload: Uint8Array): HelloInfo {
   };
 }
 
+/** CAPTURE's reply: 10 bytes from a script older than the flags byte, else 11 ending with the flags honoured. */
 export function decodeCaptureInfo(payload: Uint8Array): CaptureInfo {
-  need(payload, 10, 'CAPTURE');
+  need(payload, CAPTURE_INFO_BASE_LENGTH, 'CAPTURE');
   const view = viewOf(payload);
-  return { photoId: view.getUint16(0, true), size: view.getUint32(2, true), crc32: view.getUint32(6, true) };
+  const info: CaptureInfo = { photoId: view.getUint16(0, true), size: view.getUint32(2, true), crc32: view.getUint32(6, true) };
+  if (payload.length > CAPTURE_INFO_BASE_LENGTH) info.flags = payload[CAPTURE_INFO_BASE_LENGTH]!;
+  return info;
+}
+
+/** Builds CAPTURE's reply payload as the slave does; `flags` undefined gives an older script's 10 bytes. */
+export function encodeCaptureInfo(info: CaptureInfo): Uint8Array {
+  const out = new Uint8Array(CAPTURE_INFO_BASE_LENGTH + (info.flags === undefined ? 0 : 1));
+  const view = viewOf(out);
+  view.setUint16(0, info.photoId, true);
+  view.setUint32(2, info.size, true);
+  view.setUint32(6, info.crc32, true);
+  if (info.flags !== undefined) out[CAPTURE_INFO_BASE_LENGTH] = info.flags;
+  return out;
 }
 
 /**
