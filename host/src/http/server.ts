@@ -5,6 +5,7 @@ import { Esp32CamError, systemErrorCode } from '../errors.js';
 import { webDir } from '../paths.js';
 import type { Services } from '../services/start-services.js';
 import { cameraRoutes } from './camera-routes.js';
+import { cwsRoutes } from './cws-routes.js';
 import { attachConsole } from './console-socket.js';
 import { apiNotFound, errorHandler } from './error-responses.js';
 import { firmwareRoutes } from './firmware-routes.js';
@@ -73,6 +74,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use(streamRoutes(services.cameras, services.streams));
   app.use(healthRoutes(services.health, services.cameras));
   app.use(settingsRoutes(services.settings));
+  app.use(cwsRoutes(services.cameras, services.settings));
   app.use(metricsRoutes(services.metrics));
   app.use(firmwareRoutes(services, doors.uploads));
   app.use(jobRoutes(services.flashJobs, services.pushJobs));

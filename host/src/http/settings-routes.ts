@@ -3,9 +3,16 @@ import type { Server as SocketServer } from 'socket.io';
 import { z } from 'zod';
 import { v2 } from '../../../protocol/src/index.js';
 import { Esp32CamError } from '../errors.js';
-import type { CameraSettingsService, CameraSettingsView } from '../services/settings/index.js';
+import type { FlashMode } from '../services/cameras/index.js';
+import { FLASH_MODES, type CameraSettingsService, type CameraSettingsView } from '../services/settings/index.js';
 
-const settingsBody = z.object(Object.fromEntries(v2.SETTING_NAMES.map((name) => [name, z.number().optional()]))).strict();
+// `flash` is the host's, not the board's: the LED for this camera's photos when a capture does not choose.
+const settingsBody = z
+  .object({
+    ...Object.fromEntries(v2.SETTING_NAMES.map((name) => [name, z.number().optional()])),
+    flash: z.enum(FLASH_MODES as [FlashMode, ...FlashMode[]]).optional(),
+  })
+  .strict();
 
 const ranges = (): string => v2.SETTING_NAMES.map((name) => `${name} ${v2.SETTINGS[name].min}..${v2.SETTINGS[name].max}`).join(', ');
 
@@ -15,7 +22,7 @@ function bodyProblem(body: unknown): Esp32CamError | undefined {
     return new Esp32CamError(
       'E_BAD_INPUT',
       'The settings are a JSON object of numbers by name',
-      `Send JSON such as {"framesize": 8, "quality": 12}; the settings are ${ranges()}.`,
+      `Send JSON such as {"framesize": 8, "quality": 12, "flash": "auto"}; the settings are ${ranges()}, and flash is ${FLASH_MODES.join(', ')}.`,
     );
   }
   const parsed = settingsBody.safeParse(body);
@@ -25,6 +32,14 @@ function bodyProblem(body: unknown): Esp32CamError | undefined {
     return new Esp32CamError('E_BAD_INPUT', `Unknown camera setting ${issue.keys.join(', ')}`, `The settings are ${ranges()}.`);
   }
   const name = String(issue.path[0]);
+  if (name === 'flash') {
+    const given = JSON.stringify((body as { flash?: unknown }).flash) ?? 'nothing';
+    return new Esp32CamError(
+      'E_BAD_INPUT',
+      `The flash mode ${given.slice(0, 40)} is not one`,
+      `flash is one of ${FLASH_MODES.map((m) => `"${m}"`).join(', ')}.`,
+    );
+  }
   const spec = v2.SETTINGS[name as v2.SettingName];
   return new Esp32CamError(
     'E_BAD_INPUT',
@@ -33,15 +48,19 @@ function bodyProblem(body: unknown): Esp32CamError | undefined {
   );
 }
 
-const settingsJson = (view: CameraSettingsView) => ({
+export const settingsJson = (view: CameraSettingsView) => ({
   ...view,
   appliedAt: view.appliedAt === null ? null : new Date(view.appliedAt).toISOString(),
   lastError: view.lastError === null ? null : { ...view.lastError, at: new Date(view.lastError.at).toISOString() },
 });
 
+/** A camera's settings as GET /api/cameras/:name/settings answers them. */
+export type SettingsJson = ReturnType<typeof settingsJson>;
+
 /**
  * A camera's settings: what is wanted, what the board last reported it holds and when, and whether its
- * script takes settings at all. A PUT applies the given settings on top of the wanted ones.
+ * script takes settings at all. A PUT applies the given settings on top of the wanted ones, and sets the
+ * flash mode when it names one.
  */
 export function settingsRoutes(settings: CameraSettingsService): Router {
   const router = Router();
@@ -55,7 +74,8 @@ export function settingsRoutes(settings: CameraSettingsService): Router {
     settings.get(name); // an unknown camera is a 404 before the body is judged
     const problem = bodyProblem(req.body);
     if (problem) throw problem;
-    res.set('Cache-Control', 'no-store').json(settingsJson(await settings.set(name, req.body as v2.CameraSettings)));
+    const { flash, ...change } = req.body as v2.CameraSettings & { flash?: FlashMode };
+    res.set('Cache-Control', 'no-store').json(settingsJson(await settings.update(name, change, flash)));
   });
 
   return router;

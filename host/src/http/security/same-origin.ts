@@ -5,10 +5,11 @@ import { authorityOf } from './host-names.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * GET routes that act all the same: `/capture` takes a photo (and stores one with `?store=1`), and a live
- * stream keeps the camera capturing for as long as it is open.
+ * GET routes that act all the same: `/capture` takes a photo (and stores one with `?store=1`), a live
+ * stream keeps the camera capturing for as long as it is open, and CameraWebServer's `/control` changes a
+ * camera's settings.
  */
-const ACTING_GET_PATHS = new Set(['/capture', '/stream']);
+const ACTING_GET_PATHS = new Set(['/capture', '/stream', '/control']);
 const CAMERA_STREAM = /^\/api\/cameras\/[^/]+\/stream$/;
 
 export function acts(method: string, path: string): boolean {

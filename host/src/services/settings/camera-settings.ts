@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { v2 } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { logger } from '../../log/index.js';
-import type { Cameras, FlashMode } from '../cameras/index.js';
+import type { CameraClient } from '../../devices/camera/camera-client.js';
+import type { FlashMode } from '../cameras/index.js';
 import type { FsPort } from '../fs-port.js';
 import { CameraSettingsStore, type SettingsState } from './settings-store.js';
 
@@ -27,6 +28,16 @@ export interface ContactSource {
 
 export type CameraSettingsView = SettingsState & { camera: string };
 
+/**
+ * What this service needs of the cameras: their names, and each one's client. The service's Cameras is one;
+ * the CLI, holding a single camera's bus, hands in its own.
+ */
+export interface SettingsCameras {
+  list(): Array<{ name: string }>;
+  /** Throws E_NOT_FOUND naming the cameras there are. */
+  get(name: string): { camera: { client: Pick<CameraClient, 'applySettings'> } };
+}
+
 type Events = { change: [CameraSettingsView] };
 
 /** States a camera comes back from: reaching it from one of these is a first contact, so it may be fresh. */
@@ -50,13 +61,13 @@ export class CameraSettingsService extends EventEmitter<Events> {
   };
 
   private constructor(
-    private readonly cameras: Cameras,
+    private readonly cameras: SettingsCameras,
     private readonly stores: Map<string, CameraSettingsStore>,
   ) {
     super();
   }
 
-  static async open(opts: { cameras: Cameras; dataDir: string; fs?: FsPort }): Promise<CameraSettingsService> {
+  static async open(opts: { cameras: SettingsCameras; dataDir: string; fs?: FsPort }): Promise<CameraSettingsService> {
     const stores = new Map<string, CameraSettingsStore>();
     for (const camera of opts.cameras.list()) stores.set(camera.name, await CameraSettingsStore.open(opts.dataDir, camera.name, { fs: opts.fs }));
     return new CameraSettingsService(opts.cameras, stores);
@@ -110,6 +121,50 @@ export class CameraSettingsService extends EventEmitter<Events> {
       }
       return this.get(name);
     });
+  }
+
+  /**
+   * Applies `change` when it has any setting, then sets the flash mode when one is given: when the board
+   * refuses the settings (a legacy slave), the flash mode stays as it was too.
+   */
+  async update(name: string, change: v2.CameraSettings, flash?: FlashMode): Promise<CameraSettingsView> {
+    let view = flash === undefined || Object.keys(change).length > 0 ? await this.set(name, change) : this.get(name);
+    if (flash !== undefined) view = this.setFlash(name, flash);
+    return view;
+  }
+
+  /**
+   * Asks the board what it holds (SETTINGS with no pairs changes nothing) and records that as applied: for
+   * when the host does not know, e.g. before anything was wanted or after a reboot. A legacy board gets
+   * E_UNSUPPORTED, and is recorded as not taking settings.
+   */
+  read(name: string): Promise<CameraSettingsView> {
+    this.store(name);
+    return this.serially(name, async () => {
+      try {
+        const applied = await this.camera(name).applySettings({});
+        this.record(name, { applied, appliedAt: Date.now(), supported: true });
+      } catch (err) {
+        if (err instanceof Esp32CamError && err.code === 'E_UNSUPPORTED') this.record(name, { supported: false });
+        throw err;
+      }
+      return this.get(name);
+    });
+  }
+
+  /**
+   * What the board holds: what the host knows, or when it does not know (or `ask` says so) what the board
+   * answers. A board that cannot say, a legacy slave, is no error here: its view says it takes no settings.
+   */
+  async held(name: string, opts: { ask?: 'always' | 'when-unknown' } = {}): Promise<CameraSettingsView> {
+    const known = this.get(name);
+    if (known.applied !== null && opts.ask !== 'always') return known;
+    try {
+      return await this.read(name);
+    } catch (err) {
+      if (err instanceof Esp32CamError && err.code === 'E_UNSUPPORTED') return this.get(name);
+      throw err;
+    }
   }
 
   /** Sets the camera's flash mode: kept on the host and used by every capture that does not choose its own. */

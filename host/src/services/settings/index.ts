@@ -1,2 +1,2 @@
-export { CameraSettingsService, FLASH_MODES, type CameraSettingsView, type ContactEvent, type ContactSource } from './camera-settings.js';
+export { CameraSettingsService, FLASH_MODES, type CameraSettingsView, type ContactEvent, type ContactSource, type SettingsCameras } from './camera-settings.js';
 export { CameraSettingsStore, SETTINGS_DIR, type SettingsState } from './settings-store.js';
