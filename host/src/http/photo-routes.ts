@@ -9,6 +9,8 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   before: z.string().optional(),
   camera: z.string().max(64).optional(),
+  scheduled: z.enum(['show', 'hide', 'only']).default('show'),
+  schedule: z.string().min(1).max(64).optional(),
 });
 
 /** Stored photos never change, so browsers may keep them. */
@@ -45,6 +47,14 @@ export function photoRoutes(cameras: Cameras): Router {
   const listPhotos = (req: Request, res: Response, camera: string | undefined): void => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) {
+      const field = String(query.error.issues[0]?.path[0] ?? 'limit');
+      if (field === 'scheduled' || field === 'schedule') {
+        throw new Esp32CamError(
+          'E_BAD_INPUT',
+          `${field} must be ${field === 'scheduled' ? 'show, hide or only' : "a schedule's id"}`,
+          'Use e.g. /api/photos?scheduled=hide for photos taken by hand, ?scheduled=only for scheduled ones, ?schedule=ID for one schedule.',
+        );
+      }
       throw new Esp32CamError('E_BAD_INPUT', 'limit must be a whole number from 1 to 100', 'Use e.g. /api/photos?limit=20.');
     }
     const page = store.list({ ...query.data, camera });

@@ -10,6 +10,7 @@ import { PushJobs } from './push-jobs.js';
 import { SerialPorts, type ProvidedPort } from './serial/index.js';
 import { SerialConsoles } from './serial-console.js';
 import { CameraSettingsService } from './settings/index.js';
+import { Schedules, healthAvailability, type Clock } from './schedules/index.js';
 import { Streams } from './stream/index.js';
 
 /** What the composition root opened for the service: the cameras, and simulated boards' serial ports. */
@@ -41,6 +42,8 @@ export interface Services {
   streams: Streams;
   /** Each camera's wanted settings, applied again whenever the camera is reached or reboots. */
   settings: CameraSettingsService;
+  /** Each camera's timelapse schedules. */
+  schedules: Schedules;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,8 @@ export interface ServiceOptions {
   /** The photo store's file system; tests pass a wrapped one that runs out of space. */
   fs?: FsPort;
   log?: (line: string) => void;
+  /** The schedules' wall clock and timers; tests fake them. */
+  scheduleClock?: Clock;
 }
 
 /**
@@ -95,6 +100,7 @@ export async function startServices(config: Config, openHardware: () => Promise<
   const metrics = new ServiceMetrics({ cameras });
   let health: HealthMonitors;
   let settings: CameraSettingsService;
+  let schedules: Schedules;
   try {
     // Only reads files; it starts acting once it watches the health monitors.
     settings = await CameraSettingsService.open({ cameras, dataDir: config.dataDir });
@@ -106,6 +112,18 @@ export async function startServices(config: Config, openHardware: () => Promise<
       ports: serial,
       pushJobs,
     });
+    try {
+      schedules = await Schedules.open({
+        cameras,
+        store,
+        dataDir: config.dataDir,
+        availability: healthAvailability(health),
+        clock: opts.scheduleClock,
+      });
+    } catch (err) {
+      await health.close();
+      throw err;
+    }
   } catch (err) {
     await Promise.allSettled([cameras.close(), pushJobs.close(), flashJobs.close(), consoles.close()]);
     await serial.close();
@@ -127,8 +145,11 @@ export async function startServices(config: Config, openHardware: () => Promise<
     metrics,
     streams,
     settings,
+    schedules,
     close: async () => {
       metrics.close();
+      // Before the cameras: a scheduled photo under way ends on a live camera and its outcome is kept.
+      await schedules.close();
       // Viewers go before the cameras: a stream's capture in flight ends on a live camera.
       await streams.close();
       await settings.close();
