@@ -15,6 +15,7 @@ import { metricsRoutes } from './metrics-routes.js';
 import { photoRoutes } from './photo-routes.js';
 import { attachRealtime } from './realtime.js';
 import { scriptRoutes } from './script-routes.js';
+import { relaySchedules, scheduleRoutes } from './schedule-routes.js';
 import { relaySettings, settingsRoutes } from './settings-routes.js';
 import { streamRoutes } from './stream-routes.js';
 import { vendorRoutes } from './vendor-routes.js';
@@ -74,6 +75,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use(streamRoutes(services.cameras, services.streams));
   app.use(healthRoutes(services.health, services.cameras));
   app.use(settingsRoutes(services.settings));
+  app.use(scheduleRoutes(services.schedules));
   app.use(cwsRoutes(services.cameras, services.settings));
   app.use(metricsRoutes(services.metrics));
   app.use(firmwareRoutes(services, doors.uploads));
@@ -150,6 +152,7 @@ export async function serveHttp(services: Services, opts: { log?: (line: string)
   relayJobs(io, services.flashJobs, services.pushJobs);
   relayHealth(io, services.health);
   relaySettings(io, services.settings);
+  relaySchedules(io, services.schedules);
   attachConsole(io, services.consoles);
   try {
     await listen(server, config.port, config.host);
