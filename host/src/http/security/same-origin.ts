@@ -13,7 +13,10 @@ const ACTING_GET_PATHS = new Set(['/capture', '/stream', '/control']);
 const CAMERA_STREAM = /^\/api\/cameras\/[^/]+\/stream$/;
 
 export function acts(method: string, path: string): boolean {
-  return !SAFE_METHODS.has(method.toUpperCase()) || ACTING_GET_PATHS.has(path) || CAMERA_STREAM.test(path);
+  // The router matches paths regardless of case and of one trailing slash: so must this check, or
+  // `/Control/` would act unchecked.
+  const routed = path.toLowerCase().replace(/(.)\/$/, '$1');
+  return !SAFE_METHODS.has(method.toUpperCase()) || ACTING_GET_PATHS.has(routed) || CAMERA_STREAM.test(routed);
 }
 
 /**
