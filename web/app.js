@@ -13,6 +13,8 @@ import { initScriptsPanel } from './lib/scripts-panel.js';
 import { CameraGrid } from './lib/camera-grid.js';
 import { setPreferredPort } from './lib/ports.js';
 import { initHealthPanel } from './lib/health-panel.js';
+import { initLiveView } from './lib/live-view.js';
+import { initSettingsPanel } from './lib/settings-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
@@ -35,9 +37,17 @@ const state = {
 const gallery = new Gallery($('gallery'), { onOpen: openPhoto, onDelete: confirmDelete });
 const grid = new CameraGrid($('camera-grid-list'), { onOpen: (name) => (window.location.hash = `#/cameras/${encodeURIComponent(name)}`) });
 const health = initHealthPanel();
+const live = initLiveView();
+const settings = initSettingsPanel();
 
 /** The camera an event is about is the open one. */
 const isOpen = (camera) => state.camera !== null && camera === state.camera;
+
+/**
+ * This page streams the open camera: each frame is a capture the service announces like any other, and a
+ * still taken meanwhile shares the stream's next frame, so those captures must not hold the Capture button.
+ */
+const streaming = () => Boolean(live?.running);
 
 function openPhoto(photo) {
   state.pinned = photo.id !== gallery.newest()?.id;
@@ -137,7 +147,7 @@ function applyStatus(status) {
   renderStatus({ ...status, camera });
   health?.applyStatus(camera);
   // `busy` also covers captures whose start this page missed (opened mid-capture, or just reconnected).
-  const busy = camera.busy;
+  const busy = camera.busy && !streaming();
   if (busy === true && !state.ownCapture && !state.remoteCapture) {
     state.remoteCapture = true;
     updateBusy();
@@ -200,9 +210,13 @@ function showRoute({ load = true } = {}) {
       state.cameras.find((c) => c.name === wanted),
     );
     document.title = `${wanted} · ESP32-CAM`;
+    live?.open(wanted);
+    settings?.open(wanted);
   } else {
     document.title = 'ESP32-CAM';
     health?.close();
+    live?.close();
+    settings?.close();
   }
   if (load) catchUp();
 }
@@ -339,6 +353,7 @@ async function start() {
         catchUp();
         // Health events missed while disconnected are in the report.
         health?.refresh();
+        settings?.refresh();
       } else if (!state.loaded && !syncRun) catchUp();
     },
     handlers: {
@@ -347,12 +362,13 @@ async function start() {
         if (camera?.health) grid.setHealth(camera.name, camera.health.state);
         health?.applyStatus(camera);
       },
+      'camera:settings': (view) => settings?.apply(view),
       'health:event': (event) => {
         if (event?.type === 'state' && event.to) grid.setHealth(event.camera, event.to);
         health?.applyEvent(event);
       },
       'capture:start': ({ camera }) => {
-        if (isOpen(camera) && !state.ownCapture) {
+        if (isOpen(camera) && !state.ownCapture && !streaming()) {
           state.remoteCapture = true;
           updateBusy();
           clearTimeout(state.hideProgressTimer);
@@ -360,7 +376,7 @@ async function start() {
         }
       },
       'capture:progress': (p) => {
-        if (!isOpen(p.camera)) return;
+        if (!isOpen(p.camera) || (streaming() && !state.ownCapture && !state.remoteCapture)) return;
         clearTimeout(state.hideProgressTimer);
         showProgress(p);
       },

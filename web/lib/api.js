@@ -29,19 +29,22 @@ export async function send(path, init) {
   if (res.status === 401) toSignIn();
   if (res.status === 204) return null;
   const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = data && typeof data === 'object' && data.error;
-    throw new ApiError(
-      err && err.message
-        ? err
-        : {
-            code: `HTTP_${res.status}`,
-            message: `The service answered ${res.status} ${res.statusText}`.trim(),
-            hint: 'Try again; if it keeps failing, look at the service log on the Pi.',
-          },
-    );
-  }
+  if (!res.ok) throw failure(res, data);
   return data;
+}
+
+/** The ApiError for a refused request, from the service's `{ error }` body when it sent one. */
+function failure(res, data) {
+  const err = data && typeof data === 'object' && data.error;
+  return new ApiError(
+    err && err.message
+      ? err
+      : {
+          code: `HTTP_${res.status}`,
+          message: `The service answered ${res.status} ${res.statusText}`.trim(),
+          hint: 'Try again; if it keeps failing, look at the service log on the Pi.',
+        },
+  );
 }
 
 /** The token was rotated or the cookie expired: the page itself now answers with the sign-in form. */
@@ -78,12 +81,52 @@ export const getHealth = (camera) => request('GET', cameraPath(camera, '/health'
 /** Injects a fault into a simulated camera: `{ kind, seconds?, count?, cause? }`. */
 export const simFault = (camera, fault) => request('POST', cameraPath(camera, '/sim-fault'), fault);
 
-/** One camera's photos, newest first. */
-export function listPhotos({ camera, limit = 20, before } = {}) {
+/** One camera's photos, newest first; `scheduled` is show, hide or only (the photos schedules took). */
+export function listPhotos({ camera, limit = 20, before, scheduled } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
   if (before) q.set('before', before);
+  if (scheduled) q.set('scheduled', scheduled);
   return request('GET', `${cameraPath(camera, '/photos')}?${q}`);
 }
+
+/**
+ * Opens a camera's live MJPEG stream: the Response, whose body the caller reads until it aborts `signal`.
+ * Same-origin, so the session cookie goes with it as with every other call. A full stream (E_STREAM_FULL)
+ * or any other refusal becomes an ApiError.
+ */
+export async function openStream(camera, signal) {
+  let res;
+  try {
+    res = await fetch(cameraPath(camera, '/stream'), { signal, cache: 'no-store', credentials: 'same-origin' });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ApiError(UNREACHABLE);
+  }
+  if (res.status === 401) toSignIn();
+  if (!res.ok) throw failure(res, await res.json().catch(() => null));
+  return res;
+}
+
+/** `{ camera, wanted, applied, appliedAt, supported, lastError, flash }` */
+export const getSettings = (camera) => request('GET', cameraPath(camera, '/settings'));
+/** Settings by name (numbers), and/or `flash`; answers the new view. */
+export const putSettings = (camera, change) => request('PUT', cameraPath(camera, '/settings'), change);
+
+export const listSchedules = (camera) => request('GET', cameraPath(camera, '/schedules'));
+export const createSchedule = (camera, schedule) => request('POST', cameraPath(camera, '/schedules'), schedule);
+export const updateSchedule = (camera, id, change) => request('PUT', cameraPath(camera, `/schedules/${encodeURIComponent(id)}`), change);
+export const deleteSchedule = (camera, id) => request('DELETE', cameraPath(camera, `/schedules/${encodeURIComponent(id)}`));
+
+/** `{ from, to, schedule }` as a query; empty values are left out so the service's defaults apply. */
+function exportQuery(range, extra = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...range, ...extra })) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  return q.toString();
+}
+/** What an export of that range would hold: `{ count, bytes, first, last, mp4, hint? }`. */
+export const exportPreview = (camera, range) => request('GET', `${cameraPath(camera, '/export')}?${exportQuery(range)}`);
+export const exportZipUrl = (camera, range) => `${cameraPath(camera, '/export.zip')}?${exportQuery(range)}`;
+export const exportMp4Url = (camera, range, fps) => `${cameraPath(camera, '/export.mp4')}?${exportQuery(range, { fps })}`;
 
 /** The download link is built here, not taken from the record, so it always asks for an attachment. */
 export const downloadUrl = (photo) => `/api/photos/${encodeURIComponent(photo.id)}/jpeg?download=1`;
