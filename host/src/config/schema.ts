@@ -49,6 +49,16 @@ export interface Config {
   health: HealthConfig;
   /** The live MJPEG streams; absent when the user set nothing (services/stream has the defaults). */
   stream?: StreamConfig;
+  /** Exports of a time range (README "Export"); absent when the user set nothing (services/export has the defaults). */
+  export?: ExportConfig;
+}
+
+/** Exports of a time range as a ZIP or an MP4 timelapse (README "Export"). */
+export interface ExportConfig {
+  /** The ffmpeg that makes timelapses: a command found on PATH, or a path. */
+  ffmpeg?: string;
+  /** An ffmpeg that shows no progress for this long is stopped. */
+  ffmpegStallMs?: number;
 }
 
 /** The live MJPEG streams (README "Live stream"). */
@@ -159,6 +169,7 @@ export type ConfigInput = {
   limits?: { firmwareBytes?: number | string; scriptBytes?: number | string; uploadsInFlight?: number };
   health?: { keepAliveMs?: number; bootLog?: boolean; thresholds?: Partial<HealthThresholds>; recovery?: Partial<RecoverySettings> };
   stream?: StreamConfig;
+  export?: ExportConfig;
 };
 
 const cameraSpec = z.string({ error: 'must be a string such as "sim" or "i2c:1@0x2c"' }).transform((text, ctx) => {
@@ -401,6 +412,10 @@ export const configLayerSchema = z
       .object({ maxViewers: wholeNumber(1, 64) })
       .partial()
       .strict(),
+    export: z
+      .object({ ffmpeg: nonEmpty('the ffmpeg command or its path'), ffmpegStallMs: wholeNumber(1000, HOUR) })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict()
@@ -448,10 +463,29 @@ export const CONFIG_HINTS: Record<string, string> = {
   'limits.uploadsInFlight': 'Use how many uploads may stream at once, such as 2.',
   stream: 'Use {"maxViewers": 4}; the README\'s "Live stream" section explains it.',
   'stream.maxViewers': "Use how many viewers may watch one camera's live stream at once, from 1 to 64, such as 4 (the default).",
+  export: 'Use {"ffmpeg": "/usr/bin/ffmpeg"}; the README\'s "Export" section explains it.',
+  'export.ffmpeg': 'Use "ffmpeg" (found on PATH, the default) or the full path of an ffmpeg binary such as "/usr/bin/ffmpeg".',
+  'export.ffmpegStallMs': 'Use how long an ffmpeg may show no progress before it is stopped, from 1000 to 3600000 ms, such as 60000 (the default).',
 };
 
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['host', 'port', 'dataDir', 'camera', 'cameras', 'protocol', 'retention', 'sim', 'device', 'allowedHosts', 'auth', 'limits', 'health', 'stream'],
+  '': [
+    'host',
+    'port',
+    'dataDir',
+    'camera',
+    'cameras',
+    'protocol',
+    'retention',
+    'sim',
+    'device',
+    'allowedHosts',
+    'auth',
+    'limits',
+    'health',
+    'stream',
+    'export',
+  ],
   health: ['keepAliveMs', 'bootLog', 'thresholds', 'recovery'],
   'health.thresholds': ['degradedAfterFailures', 'offlineAfterFailures', 'slowMs', 'captureWindow', 'retakeShare'],
   'health.recovery': ['retries', 'backoffMs', 'maxBackoffMs', 'jitter', 'resync', 'serialReset', 'autoRepush', 'maxResetsPerHour', 'giveUpRetryMs'],
@@ -463,4 +497,5 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   'retention.perCamera': ['maxPhotos', 'maxBytes'],
   sim: ['script', 'busHz', 'frameSize', 'quality'],
   stream: ['maxViewers'],
+  export: ['ffmpeg', 'ffmpegStallMs'],
 };

@@ -8,6 +8,7 @@ import { cameraRoutes } from './camera-routes.js';
 import { cwsRoutes } from './cws-routes.js';
 import { attachConsole } from './console-socket.js';
 import { apiNotFound, errorHandler } from './error-responses.js';
+import { exportRoutes } from './export-routes.js';
 import { firmwareRoutes } from './firmware-routes.js';
 import { healthRoutes, relayHealth } from './health-routes.js';
 import { jobRoutes, relayJobs } from './job-routes.js';
@@ -73,6 +74,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use(photoRoutes(services.cameras));
   app.use(cameraRoutes(services.cameras));
   app.use(streamRoutes(services.cameras, services.streams));
+  app.use(exportRoutes(services));
   app.use(healthRoutes(services.health, services.cameras));
   app.use(settingsRoutes(services.settings));
   app.use(scheduleRoutes(services.schedules));
