@@ -52,7 +52,7 @@ export async function withCameraAccess<T>(flags: CameraFlags, job: (camera: Came
 }
 
 /** The service's name for this camera: the same name, or whatever name it gives the same spec. */
-function servedName(service: RuntimeInfo, camera: CameraConfig): string | undefined {
+export function servedName(service: RuntimeInfo, camera: CameraConfig): string | undefined {
   return (service.cameras.find((c) => c.name === camera.name && c.camera === camera.camera) ?? service.cameras.find((c) => c.camera === camera.camera))?.name;
 }
 

@@ -15,6 +15,7 @@ import { registerResetCommand } from './commands/reset.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerSimFaultCommand } from './commands/sim-fault.js';
 import { serveCommand } from './commands/serve.js';
+import { registerSettingsCommand } from './commands/settings.js';
 import { registerTokenCommand } from './commands/token.js';
 import { reportError } from './report-error.js';
 
@@ -58,6 +59,7 @@ function buildProgram(): Command {
   registerSimCommand(program);
   registerSimFaultCommand(program);
   registerHealthCommand(program);
+  registerSettingsCommand(program);
   registerPushCommand(program);
   registerDeviceFileCommands(program);
   registerResetCommand(program);
