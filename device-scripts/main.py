@@ -38,6 +38,15 @@ OP_STATUS = 0x05
 OP_RESYNC = 0x06
 OP_SETTINGS = 0x07
 
+# CAPTURE's flags byte (protocol/README.md, CAPTURE flags); the reply echoes the bits honoured.
+CAPTURE_FRESH = 0x01     # discard the held frame, which may be long stale, and take the next
+CAPTURE_FLASH = 0x02     # flash LED on FLASH_LEAD_MS before a new frame, then back as it was
+CAPTURE_KNOWN = CAPTURE_FRESH | CAPTURE_FLASH
+# CameraWebServer's capture_handler waits this long between the LED and esp_camera_fb_get(), or the LED
+# does not show in the frame.
+FLASH_LEAD_MS = 150
+WAIT_STEP_MS = 50        # the watchdog is fed at least this often while a capture waits for the LED
+
 # SETTINGS ids (protocol/README.md): name, lowest and highest value, and freshev's camera setter.
 SETTINGS = (
     None,
@@ -154,6 +163,7 @@ class Slave:
         self.led = Blinker(Pin(cfg.LED_PIN, Pin.OUT, value=1), Timer(0))
         self.led.start(START_BLINKS)
         self.flash = 0
+        self.flash_since = 0     # ticks_ms when the LED last went on
         self.photo = None
         self.view = None
         self.photo_id = 0
@@ -294,15 +304,51 @@ class Slave:
 
     # ---- camera ---------------------------------------------------------------------------------
 
-    def take_photo(self):
-        """Returns None and holds a new photo, or returns why the camera failed (and holds none)."""
+    def take_photo(self, flags=0):
+        """Returns None and holds a new photo, or returns why the camera failed (and holds none).
+
+        flags are CAPTURE's: fresh throws the held frame away first; flash lights the LED for the new frame.
+        """
         self.photo = None
         self.view = None
         self.slice = 0
         gc.collect()     # the previous JPEG must be gone before the driver allocates the next
         if self.camera_error:
             return 'camera not ready: ' + self.camera_error
-        img = camera.capture()
+        if not flags & CAPTURE_FLASH:
+            return self.keep_photo(self.expose(flags & CAPTURE_FRESH))
+        lit = self.flash
+        if not lit:
+            self.set_flash(1)
+        try:
+            # One tick more than the lead: ticks_ms counts whole milliseconds, so 150 ticks can be 149.x ms.
+            self.wait_fed(FLASH_LEAD_MS + 1 - utime.ticks_diff(utime.ticks_ms(), self.flash_since))
+            # The held frame was exposed before the LED came on: only the next one shows it.
+            img = self.expose(True)
+        finally:
+            if not lit:
+                self.set_flash(0)
+        return self.keep_photo(img)
+
+    def expose(self, fresh):
+        """camera.capture(), after throwing the held frame away when fresh; False when either fails."""
+        if fresh:
+            if not camera.capture():
+                return False
+            gc.collect()
+        return camera.capture()
+
+    def wait_fed(self, ms):
+        """Sleeps ms (nothing when ms <= 0), feeding the watchdog as it goes."""
+        end = utime.ticks_add(utime.ticks_ms(), ms)
+        while True:
+            self.wdt.feed()
+            left = utime.ticks_diff(end, utime.ticks_ms())
+            if left <= 0:
+                return
+            utime.sleep_ms(min(left, WAIT_STEP_MS))
+
+    def keep_photo(self, img):
         if not img:
             return 'capture failed'
         if img[:2] != b'\xff\xd8':
@@ -314,6 +360,8 @@ class Slave:
         return None
 
     def set_flash(self, on):
+        if on and not self.flash:
+            self.flash_since = utime.ticks_ms()
         self.flash = 1 if on else 0
         self.flash_pin.value(self.flash)
 
@@ -380,12 +428,16 @@ class Slave:
         self.reply(seq, OK_DATA, struct.pack('<BHH', 2, cfg.CHUNK, cfg.TX_RING) + FIRMWARE.encode())
 
     def op_capture(self, seq, args):
-        why = self.take_photo()
+        if len(args) > 1:
+            return self.reply_fail(seq, 'CAPTURE takes at most 1 argument byte')
+        # Bits this script does not know are ignored and left out of the echo, which tells the host.
+        flags = (args[0] if args else 0) & CAPTURE_KNOWN
+        why = self.take_photo(flags)
         if why:
             self.reply_fail(seq, why)
         else:
-            self.reply(seq, OK_DATA, struct.pack('<HII', self.photo_id, len(self.photo),
-                                                 binascii.crc32(self.photo) & 0xFFFFFFFF))
+            self.reply(seq, OK_DATA, struct.pack('<HIIB', self.photo_id, len(self.photo),
+                                                 binascii.crc32(self.photo) & 0xFFFFFFFF, flags))
 
     def op_read(self, seq, args):
         if len(args) != 8:
