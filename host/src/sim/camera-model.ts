@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { FaultCounters } from './faults.js';
 import type { SeededRandom } from './rng.js';
+import { applyLight, exposureLight } from './scene-light.js';
 import { applyLook, parseLook } from './sensor-look.js';
 import { encodeTestCard, renderTestCardRgb } from './test-card.js';
 
@@ -18,6 +19,10 @@ export interface FrameRequest {
   look?: string;
   /** When the frame was exposed (ms since the epoch): a held frame can be much older than the capture. */
   exposedAt?: number;
+  /** The scene's light when the frame was exposed, 0..1 (scene-light.ts); 1 when absent. */
+  ambient?: number;
+  /** When the flash LED went on (ms since the epoch), for a frame exposed while it was on. */
+  flashOnAt?: number;
 }
 
 export type FrameSource = (req: { width: number; height: number; quality: number; frame: number }) => Promise<Buffer>;
@@ -57,8 +62,13 @@ export class SimCamera {
     if (this.opts.frameSource) return Buffer.from(await this.opts.frameSource({ width, height, quality, frame }));
     const time = new Date(req.exposedAt ?? Date.now());
     const card = await renderTestCardRgb({ width, height, frame, time, seed: this.opts.seed });
-    const rgb = await applyLook(card, width, height, parseLook(req.look));
-    if (req.format === PIXFORMAT.JPEG) return encodeTestCard(rgb, { width, height, quality, time });
+    // The scene's light reaches the sensor before any of its own processing.
+    const light = exposureLight(req);
+    const rgb = await applyLook(await applyLight(card, width, height, light), width, height, parseLook(req.look));
+    if (req.format === PIXFORMAT.JPEG) {
+      const flashOnAt = req.flashOnAt === undefined ? undefined : new Date(req.flashOnAt);
+      return encodeTestCard(rgb, { width, height, quality, time, light, flashOnAt });
+    }
     return rawFrame(rgb, width, height, req.format);
   }
 }

@@ -55,7 +55,19 @@ export type WorkerMessage =
   | { t: 'paste-overrun'; arrived: number; granted: number }
   | ({ t: 'fs' } & FsChange)
   | { t: 'nvs'; data: NvsData }
-  | { t: 'capture'; id: number; width: number; height: number; quality: number; format: number; fbLen: number };
+  | {
+      t: 'capture';
+      id: number;
+      width: number;
+      height: number;
+      quality: number;
+      format: number;
+      fbLen: number;
+      look?: string;
+      exposedAt?: number;
+      ambient?: number;
+      flashOnAt?: number;
+    };
 
 /** What the host posts to the worker: a master's bus write, UART RX bytes, a frame the camera asked for. */
 export type HostMessage =

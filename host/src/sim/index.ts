@@ -11,5 +11,6 @@ export { parseRuntimeFault, checkRuntimeFault, RUNTIME_FAULT_KINDS } from './run
 export type { RuntimeFault, RuntimeFaultKind, RuntimeFaultArgs, RuntimeFaultRequest, RuntimeFaultInfo, RebootCause } from './runtime-faults.js';
 export type { FaultEvent } from './simulated-board.js';
 export type { FrameSource } from './camera-model.js';
-export { exposedAt, jpegQualityFor, renderTestCard } from './test-card.js';
+export { exposedAt, jpegQualityFor, renderTestCard, simExposure, type SimExposure } from './test-card.js';
+export { exposureLight, FLASH_LIGHT, FLASH_RAMP_MS } from './scene-light.js';
 export { transactionMs } from './wire-clock.js';

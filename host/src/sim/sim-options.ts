@@ -33,6 +33,11 @@ export interface SimOptions {
   configOverrides?: Record<string, string | number | boolean>;
   /** Replaces the test card (tests use it to force exact photo sizes). */
   frameSource?: FrameSource;
+  /**
+   * The scene's light, 0 (dark) to 1 (the test card as drawn, the default); the flash LED adds to it
+   * (scene-light.ts). SimulatedEsp32Cam.setAmbientLight changes it while the board runs.
+   */
+  ambientLight?: number;
   faults?: SimFaults;
   /** Shrinks the filesystem below its partition's size (tests of a full filesystem). */
   fsCapacityBytes?: number;
@@ -50,6 +55,7 @@ export interface CheckedSimOptions {
   bootMs: number;
   latencyMs: [number, number];
   seed: number;
+  ambientLight: number;
 }
 
 /** Rejects bad options before anything starts, so a typo cannot leave a half-started board behind. */
@@ -65,6 +71,7 @@ export function checkSimOptions(opts: SimOptions): CheckedSimOptions {
   const lo = checkNumber('latencyMs[0]', latency[0], 0, 10_000);
   const hi = checkNumber('latencyMs[1]', latency[1], lo, 10_000);
   const seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 31)) >>> 0;
+  const ambientLight = checkAmbientLight(opts.ambientLight ?? 1);
   if (opts.configOverrides !== undefined && (opts.configOverrides === null || typeof opts.configOverrides !== 'object')) {
     throw new Esp32CamError('E_BAD_INPUT', 'configOverrides must be an object', 'Pass names and values, e.g. { FRAME_SIZE: "VGA" }.');
   }
@@ -75,7 +82,19 @@ export function checkSimOptions(opts: SimOptions): CheckedSimOptions {
       'Give the path of a MicroPython slave script (--sim-script PATH, or "sim": {"script": PATH} in the config file).',
     );
   }
-  return { script, busHz, bootMs, latencyMs: [lo, hi], seed };
+  return { script, busHz, bootMs, latencyMs: [lo, hi], seed, ambientLight };
+}
+
+/** The scene's light level, 0 (dark) to 1 (as the test card is drawn). */
+export function checkAmbientLight(level: unknown): number {
+  if (typeof level !== 'number' || !Number.isFinite(level) || level < 0 || level > 1) {
+    throw new Esp32CamError(
+      'E_BAD_INPUT',
+      `The ambient light ${String(level)} is not a level from 0 to 1`,
+      'Use 0 for a dark scene, 1 for the test card as drawn, or a fraction between, e.g. 0.1 for dusk.',
+    );
+  }
+  return level;
 }
 
 function checkNumber(name: string, value: unknown, min: number, max: number): number {

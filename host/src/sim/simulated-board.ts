@@ -13,7 +13,7 @@ import { SeededRandom } from './rng.js';
 import { CTL } from './shared-layout.js';
 import { absNow } from './sim-clock.js';
 import { SimFs } from './sim-fs.js';
-import { checkSimOptions, type SimOptions } from './sim-options.js';
+import { checkAmbientLight, checkSimOptions, type SimOptions } from './sim-options.js';
 import { I2cSlaves } from './i2c-slaves.js';
 import { checkRuntimeFault, type RuntimeFault, type RuntimeFaultRequest } from './runtime-faults.js';
 import { SimI2cBus } from './sim-i2c-bus.js';
@@ -40,6 +40,8 @@ export interface SimInfo {
   uptimeMs: number;
   frames: number;
   flashLed: boolean;
+  /** The scene's light, 0 (dark) to 1; the flash LED adds to it for the frames exposed while it is on. */
+  ambientLight: number;
   redLed: boolean;
   /** The script is running (or sat at the REPL after it ended), as opposed to resetting/booting. */
   booted: boolean;
@@ -150,6 +152,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.bootMs = checked.bootMs;
     this.seed = checked.seed;
     this.rng = new SeededRandom(this.seed);
+    this.setAmbientLight(checked.ambientLight);
     if (opts.faults) this.inject(opts.faults);
     this.bus = new I2cSlaves({
       latencyMs: checked.latencyMs,
@@ -296,6 +299,14 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     if (RESET_TO_APPLY.has(fault.kind) || (fault.kind === 'reboot' && fault.cause === 'power')) this.serial.pressReset();
   }
 
+  /**
+   * Sets the scene's light, 0 (dark) to 1 (the test card as drawn): frames exposed from now on get it. A frame
+   * the camera already holds keeps the light it was exposed in. The flash LED (GPIO4) adds to it.
+   */
+  setAmbientLight(level: number): void {
+    Atomics.store(this.ctl, CTL.AMBIENT_PERMILLE, Math.round(checkAmbientLight(level) * 1000));
+  }
+
   /** Drops every run-time fault that is pending or holding (a deleted main.py stays deleted). */
   clearFaults(): void {
     this.brownoutsLeft = 0;
@@ -330,6 +341,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
       uptimeMs: Math.round(absNow() - this.resetAt),
       frames: this.camera.frames,
       flashLed: this.pins.get(FLASH_LED_PIN) === 1,
+      ambientLight: Atomics.load(this.ctl, CTL.AMBIENT_PERMILLE) / 1000,
       redLed: this.pins.get(RED_LED_PIN) === 0,
       booted: this.booted,
       watchdog: this.wdt.view(),

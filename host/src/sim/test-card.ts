@@ -134,12 +134,27 @@ export async function renderTestCard(req: TestCardRequest): Promise<Buffer> {
   return encodeTestCard(await renderTestCardRgb(req), req);
 }
 
-/** Encodes the card's pixels as the sensor would, with the time it was exposed in a COM segment. */
-export async function encodeTestCard(rgb: Buffer, req: Pick<TestCardRequest, 'width' | 'height' | 'quality' | 'time'>): Promise<Buffer> {
+/** How a simulated frame was exposed: when, in how much light, and since when the flash LED was on. */
+export interface SimExposure {
+  exposedAt: Date;
+  /** The light the frame got, as a fraction of the test card as drawn (scene-light.ts). */
+  light?: number;
+  /** When the flash LED went on, for a frame exposed while it was on. */
+  flashOnAt?: Date;
+}
+
+/** Encodes the card's pixels as the sensor would, with how it was exposed in a COM segment. */
+export async function encodeTestCard(
+  rgb: Buffer,
+  req: Pick<TestCardRequest, 'width' | 'height' | 'quality' | 'time'> & { light?: number; flashOnAt?: Date },
+): Promise<Buffer> {
   const jpeg = await sharp(rgb, { raw: { width: req.width, height: req.height, channels: 3 } })
     .jpeg({ quality: jpegQualityFor(req.quality), chromaSubsampling: '4:2:0' })
     .toBuffer();
-  return withComment(jpeg, `${EXPOSED_PREFIX}${req.time.toISOString()}`);
+  let text = `${EXPOSED_PREFIX}${req.time.toISOString()}`;
+  if (req.light !== undefined) text += ` light=${req.light.toFixed(3)}`;
+  if (req.flashOnAt !== undefined) text += ` flash-on=${req.flashOnAt.toISOString()}`;
+  return withComment(jpeg, text);
 }
 
 const EXPOSED_PREFIX = 'esp32cam-sim exposed ';
@@ -156,8 +171,21 @@ function withComment(jpeg: Buffer, text: string): Buffer {
 
 /** When a simulated frame was exposed, from its COM segment; undefined for a JPEG without one. */
 export function exposedAt(jpeg: Uint8Array): Date | undefined {
+  return simExposure(jpeg)?.exposedAt;
+}
+
+/** How a simulated frame was exposed, from its COM segment; undefined for a JPEG without one. */
+export function simExposure(jpeg: Uint8Array): SimExposure | undefined {
   const buf = Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
   if (buf.length < 6 || buf.readUInt16BE(2) !== 0xfffe) return undefined;
   const text = buf.toString('ascii', 6, 4 + buf.readUInt16BE(4));
-  return text.startsWith(EXPOSED_PREFIX) ? new Date(text.slice(EXPOSED_PREFIX.length)) : undefined;
+  if (!text.startsWith(EXPOSED_PREFIX)) return undefined;
+  const [time, ...fields] = text.slice(EXPOSED_PREFIX.length).split(' ');
+  const out: SimExposure = { exposedAt: new Date(time!) };
+  for (const field of fields) {
+    const [key, value = ''] = field.split('=');
+    if (key === 'light') out.light = Number(value);
+    else if (key === 'flash-on') out.flashOnAt = new Date(value);
+  }
+  return out;
 }

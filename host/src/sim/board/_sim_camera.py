@@ -3,6 +3,7 @@
 # (a test card made with sharp), at the size and quality asked for.
 import binascii
 import _simhw as hw
+import _sim_machine as _machine
 
 # sensor.h pixformat_t
 RGB565 = 0
@@ -39,6 +40,7 @@ _SIZES = ((96, 96), (160, 120), (176, 144), (240, 176), (240, 240), (320, 240), 
           (1920, 1080), (720, 1280), (864, 1536), (2048, 1536), (2560, 1440), (2560, 1600),
           (1088, 1920), (2560, 1920))
 _OV2640_MAX = FRAME_UXGA  # camera_sensor[] in sensor.c: larger sizes are forced down to this
+_FLASH_LED = 4  # the AI-Thinker board's flash LED, lit while GPIO4 is high (docs/hardware.md §1)
 
 WB_NONE = 0
 WB_SUNNY = 1
@@ -109,9 +111,15 @@ def init(id=0, *, format=JPEG, framesize=FRAME_VGA, quality=12, d0=5, d1=18, d2=
 
 
 def _expose():
-    """What the frame buffer holds once the sensor has filled it now: when, and with which settings."""
+    """What the frame buffer holds once the sensor has filled it now: when, with which settings, in what light.
+
+    The light is the scene's (the host's ambient level, read now) and the flash LED's: when it went on, or
+    None while it is off.
+    """
     s = _state
-    return (hw.now_ms(), s['size'], s['quality'], ','.join(str(s[k]) for k in _LOOK))
+    lit = _machine.Pin._levels.get(_FLASH_LED) == 1
+    return (hw.now_ms(), s['size'], s['quality'], ','.join(str(s[k]) for k in _LOOK), hw.ambient_light(),
+            _machine.Pin._since.get(_FLASH_LED) if lit else None)
 
 
 def _log_e(text):
@@ -137,11 +145,12 @@ def capture():
         return False  # esp_camera_fb_get() with no driver returns NULL
     # The buffer was filled when the previous frame was handed back, perhaps long ago and before the latest
     # settings: that frame is the one returned, and the driver refills the buffer at once.
-    exposed, size, quality, look = _state['held']
+    exposed, size, quality, look, ambient, flash_on = _state['held']
     _state['held'] = _expose()
     w, h = _SIZES[size]
+    now = hw.now_ms()
     data = hw.cam_capture(w, h, quality, _state['format'], _state['fb_len'], _state['xclk'], size, look,
-                          hw.now_ms() - exposed)
+                          now - exposed, ambient, -1 if flash_on is None else now - flash_on)
     if data is None:
         return False
     return binascii.unhexlify(data)

@@ -91,6 +91,7 @@ class Pin:
     WAKE_HIGH = 5
 
     _levels = {}
+    _since = {}  # when each pin last changed level, in ms since reset (the camera reads the flash LED's)
 
     def __init__(self, id, mode=-1, pull=-1, value=None):
         if not isinstance(id, int) or id < 0 or id > 39:
@@ -109,6 +110,7 @@ class Pin:
     def _set(self, v):
         if Pin._levels.get(self._id) != v:
             Pin._levels[self._id] = v
+            Pin._since[self._id] = hw.now_ms()
             hw.pin(self._id, v)
 
     def value(self, v=None):

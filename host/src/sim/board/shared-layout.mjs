@@ -5,7 +5,7 @@
  */
 
 /** Int32 slots of the control block. */
-export const CTL = Object.freeze({ DOORBELL: 0, CAM_INIT_FAULTS: 1, HALT: 2, TX_SENT: 3, TX_DONE: 4, SLOTS: 8 });
+export const CTL = Object.freeze({ DOORBELL: 0, CAM_INIT_FAULTS: 1, HALT: 2, TX_SENT: 3, TX_DONE: 4, AMBIENT_PERMILLE: 5, SLOTS: 8 });
 
 /** Float64 slots of the watchdog block: timeout 0 means the script never started a WDT. */
 export const WDT = Object.freeze({ TIMEOUT: 0, LAST_FEED: 1, SLOTS: 2 });

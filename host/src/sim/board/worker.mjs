@@ -257,11 +257,14 @@ function framePeriodMs(sizeIndex, xclkHz) {
 /**
  * `look` is the sensor settings the frame was exposed with ("vflip,hmirror,brightness,contrast,saturation,
  * effect,wb"), `ageMs` how long ago it was exposed: the driver may hand back a frame grabbed long before.
+ * `ambient` is the scene's light then (0..1), `flashAgeMs` how long before now the flash LED went on (-1: it
+ * was off when the frame was exposed).
  */
-function camCapture(width, height, quality, format, fbLen, xclk, sizeIndex, look = '', ageMs = 0) {
+function camCapture(width, height, quality, format, fbLen, xclk, sizeIndex, look = '', ageMs = 0, ambient = 1, flashAgeMs = -1) {
   const start = absNow();
   const id = ++captureId;
-  post({ t: 'capture', id, width, height, quality, format, fbLen, look: String(look), exposedAt: start - Number(ageMs) });
+  const flashOnAt = Number(flashAgeMs) < 0 ? undefined : start - Number(flashAgeMs);
+  post({ t: 'capture', id, width, height, quality, format, fbLen, look: String(look), exposedAt: start - Number(ageMs), ambient: Number(ambient), flashOnAt });
   const period = framePeriodMs(sizeIndex, xclk);
   let frame;
   for (;;) {
@@ -358,6 +361,7 @@ const hw = {
     }
   },
   cam_capture: camCapture,
+  ambient_light: () => Atomics.load(ctl, CTL.AMBIENT_PERMILLE) / 1000,
   cam_sensor_dead: () => Boolean(data.hardware?.sensorDead),
   psram_missing: () => Boolean(data.hardware?.noPsram),
 };
