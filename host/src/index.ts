@@ -1,6 +1,6 @@
 /** esp32cam-host's library API. */
 export { CameraClient } from './devices/camera/camera-client.js';
-export type { CameraClientOptions, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './devices/camera/types.js';
+export type { CameraClientOptions, CaptureOptions, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './devices/camera/types.js';
 export type { I2cTransport } from './transports/i2c-transport.js';
 export { openI2cBus } from './transports/i2c-bus-transport.js';
 export { Esp32CamError, isEsp32CamError, type ErrorCode } from './errors.js';

@@ -4,7 +4,17 @@ import { BusLink } from './bus-link.js';
 import { LegacySession } from './legacy-session.js';
 import { SerialQueue } from './serial-queue.js';
 import { v2 } from '../../../../protocol/src/index.js';
-import type { AppliedSettings, BoardStatus, CameraClientOptions, CameraSettings, CaptureProgress, PingResult, ProtocolChoice, ProtocolInUse } from './types.js';
+import type {
+  AppliedSettings,
+  BoardStatus,
+  CameraClientOptions,
+  CameraSettings,
+  CaptureOptions,
+  CaptureProgress,
+  PingResult,
+  ProtocolChoice,
+  ProtocolInUse,
+} from './types.js';
 import { settingsUnsupported, V2Session } from './v2-session.js';
 
 type Session = LegacySession | V2Session;
@@ -156,10 +166,14 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
     return this.exclusive((session) => session.setLed(on));
   }
 
-  /** Resolves a complete JPEG that passed every check; corrupt photos are retried, never returned. */
-  capture(): Promise<Buffer> {
+  /**
+   * Resolves a complete JPEG that passed every check; corrupt photos are retried, never returned. `options`
+   * choose a fresh frame and the flash (types.ts); a call made while a photo is being taken gets that photo,
+   * taken as its first caller asked.
+   */
+  capture(options: CaptureOptions = {}): Promise<Buffer> {
     if (this.inflight) return this.inflight;
-    const photo = this.exclusive((session) => this.captureWithRetries(session));
+    const photo = this.exclusive((session) => this.captureWithRetries(session, options));
     this.inflight = photo;
     const clear = () => {
       if (this.inflight === photo) this.inflight = undefined;
@@ -177,11 +191,11 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
     this.closed = true;
   }
 
-  private async captureWithRetries(session: Session): Promise<Buffer> {
+  private async captureWithRetries(session: Session, options: CaptureOptions): Promise<Buffer> {
     const attempts = 1 + this.options.captureRetries;
     for (let attempt = 1; ; attempt++) {
       try {
-        const photo = await session.capture(attempt, (p) => this.emit('progress', p));
+        const photo = await session.capture(attempt, (p) => this.emit('progress', p), options);
         this.emit('progress', { phase: 'done', bytes: photo.length, total: photo.length, attempt });
         return photo;
       } catch (err) {

@@ -13,7 +13,8 @@ import {
 } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { BusLink, sleep } from './bus-link.js';
-import type { CaptureProgress } from './types.js';
+import { FlashLed } from './flash-led.js';
+import type { CaptureOptions, CaptureProgress } from './types.js';
 
 /**
  * Timing of the legacy slave, from docs/hardware.md §2: a command reaches the script 10–20 ms after it is
@@ -29,6 +30,11 @@ export const LEGACY_TIMING = {
   drainBytes: 300,
   /** A 100 equal to the idle garbage is trusted only after this long (200 is never ambiguous, see unambiguous()). */
   trustAmbiguousAfterMs: 400,
+  /**
+   * The same for `capture`: a camera that fails answers only once esp_camera_fb_get() gives up, after 4 s
+   * (FB_GET_TIMEOUT in esp32-camera's esp_camera.c), so an idle 100 before then is the ring, not the answer.
+   */
+  trustAmbiguousCaptureAfterMs: 4500,
 };
 
 export interface LegacyOptions {
@@ -60,6 +66,7 @@ export class LegacySession {
   readonly protocol = 'legacy' as const;
   private readonly maxSlice: number;
   private needsDrain = true;
+  private readonly led = new FlashLed((on) => this.simple(on ? 'flash-on' : 'flash-off'));
 
   constructor(
     private readonly link: BusLink,
@@ -73,15 +80,20 @@ export class LegacySession {
   }
 
   async setLed(on: boolean): Promise<void> {
-    await this.simple(on ? 'flash-on' : 'flash-off');
+    await this.led.set(on);
   }
 
-  /** Takes a photo and reads it slice by slice. One attempt: the caller retries. */
-  async capture(attempt: number, progress: (p: CaptureProgress) => void): Promise<Buffer> {
+  /**
+   * Takes a photo and reads it slice by slice. One attempt: the caller retries. The field script knows no
+   * fresh or flash, so the host does them (protocol/README.md, CAPTURE flags): a `capture` whose photo is
+   * never read before the one that is, and `flash-on` 150 ms before those and `flash-off` after them.
+   */
+  async capture(attempt: number, progress: (p: CaptureProgress) => void, options: CaptureOptions = {}): Promise<Buffer> {
     if (this.needsDrain) await this.drain();
     try {
       progress({ phase: 'capturing', bytes: 0, attempt });
-      const status = await this.captureStatus();
+      const fresh = options.fresh === true || options.flash === true;
+      const status = options.flash ? await this.led.lit(() => this.captureStatuses(fresh)) : await this.captureStatuses(fresh);
       if (status === STATUS_FAILED) {
         throw new Esp32CamError(
           'E_CAMERA_FAILED',
@@ -145,10 +157,18 @@ export class LegacySession {
     }
   }
 
+  /** `capture`, twice when fresh: the first one only moves the held frame out. Stops at the first failure. */
+  private async captureStatuses(fresh: boolean): Promise<number> {
+    const status = await this.captureStatus();
+    if (!fresh || status !== STATUS_OK) return status;
+    return this.captureStatus();
+  }
+
   /** The capture status arrives after the camera is done, which can take far longer than a command. */
   private async captureStatus(): Promise<number> {
     await this.unambiguous();
-    return this.status('capture', this.options.captureTimeoutMs, LEGACY_TIMING.trustAmbiguousAfterMs);
+    const trustAfterMs = Math.min(this.options.captureTimeoutMs, LEGACY_TIMING.trustAmbiguousCaptureAfterMs);
+    return this.status('capture', this.options.captureTimeoutMs, trustAfterMs);
   }
 
   /**

@@ -19,6 +19,20 @@ export interface CameraClientOptions {
 
 export type CapturePhase = 'capturing' | 'downloading' | 'verifying' | 'done';
 
+/**
+ * How the board takes one photo (protocol/README.md, CAPTURE flags). A protocol-2 board running this project's
+ * script does it itself; for any other board the client does it from the host, with the same result.
+ */
+export interface CaptureOptions {
+  /**
+   * Throw away the frame the camera held (exposed when the previous photo was taken, however long ago) and
+   * take the next one. Default false: the held frame is the quickest photo there is.
+   */
+  fresh?: boolean;
+  /** Light the flash LED from 150 ms before a new frame until it is taken (implies fresh). Default false. */
+  flash?: boolean;
+}
+
 /** Emitted as `progress` on the client while a photo is taken and read. */
 export interface CaptureProgress {
   phase: CapturePhase;

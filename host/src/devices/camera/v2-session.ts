@@ -2,7 +2,8 @@ import { checkJpeg, crc32, STATUS_DATA, STATUS_FAILED, STATUS_OK, v2 } from '../
 import { Esp32CamError } from '../../errors.js';
 import { I2C_DEV_MAX_MESSAGE } from '../../transports/i2c-transport.js';
 import { BusLink, sleep } from './bus-link.js';
-import type { CaptureProgress } from './types.js';
+import { FlashLed } from './flash-led.js';
+import type { CaptureOptions, CaptureProgress } from './types.js';
 
 /**
  * Replies of protocol 2 enter the ring whole (one setdata), and a repeated garbage byte can never look like the
@@ -29,6 +30,12 @@ export class V2Session {
   readonly protocol = 'v2' as const;
   private seq = Math.floor(Math.random() * 256);
   private hello: v2.HelloInfo | undefined;
+  private readonly led = new FlashLed((on) => this.driveLed(on));
+  /**
+   * Whether the script honours CAPTURE's flags: unknown until a CAPTURE with flags was answered. A script older
+   * than the flags answers without echoing them, and from then on the host does fresh and flash itself.
+   */
+  private flagsHonoured: boolean | undefined;
 
   constructor(
     private readonly link: BusLink,
@@ -80,6 +87,10 @@ export class V2Session {
   }
 
   async setLed(on: boolean): Promise<void> {
+    await this.led.set(on);
+  }
+
+  private async driveLed(on: boolean): Promise<void> {
     const reply = await this.request(v2.Op.FLASH, v2.encodeFlashArgs(on), this.options.commandTimeoutMs);
     if (reply.status === STATUS_FAILED) throw this.failed('FLASH', reply);
   }
@@ -171,17 +182,9 @@ export class V2Session {
   }
 
   /** One attempt at a photo: CAPTURE, then READ chunk by chunk, then the whole-photo CRC and JPEG checks. */
-  async capture(attempt: number, progress: (p: CaptureProgress) => void): Promise<Buffer> {
+  async capture(attempt: number, progress: (p: CaptureProgress) => void, options: CaptureOptions = {}): Promise<Buffer> {
     progress({ phase: 'capturing', bytes: 0, attempt });
-    const reply = await this.request(v2.Op.CAPTURE, undefined, this.options.captureTimeoutMs);
-    if (reply.status === STATUS_FAILED) {
-      throw new Esp32CamError(
-        'E_CAMERA_FAILED',
-        `The camera could not take a photo: ${v2.decodeReason(reply.payload)}`,
-        'Check the camera ribbon cable and that the board has PSRAM, then try again.',
-      );
-    }
-    const info = decodePayload(v2.decodeCaptureInfo, this.expectData(reply, 'CAPTURE'), 'CAPTURE');
+    const info = await this.takePhoto(options);
     const photo = Buffer.alloc(info.size);
     progress({ phase: 'downloading', bytes: 0, total: info.size, attempt });
     await this.download(info, photo, (bytes) => progress({ phase: 'downloading', bytes, total: info.size, attempt }));
@@ -203,6 +206,47 @@ export class V2Session {
       );
     }
     return photo;
+  }
+
+  /**
+   * Has the board take the photo as `options` say: with CAPTURE's flags when its script honours them, else
+   * (protocol/README.md, CAPTURE flags) with plain CAPTUREs and FLASH from here. The first flagged CAPTURE to a
+   * script that ignores the flags still took a photo: for fresh, that one moved the held frame out, so the
+   * next CAPTURE is already the fresh one; for flash it is thrown away.
+   */
+  private async takePhoto(options: CaptureOptions): Promise<v2.CaptureInfo> {
+    const flags = v2.captureFlagsByte({ fresh: options.fresh === true || options.flash === true, flash: options.flash === true });
+    if (flags === 0) return this.captureOnce(0);
+    if (this.flagsHonoured !== false) {
+      const info = await this.captureOnce(flags);
+      if (info.flags !== undefined && (info.flags & flags) === flags) {
+        this.flagsHonoured = true;
+        return info;
+      }
+      this.flagsHonoured = false;
+      if (!options.flash) return this.captureOnce(0);
+    }
+    if (!options.flash) {
+      await this.captureOnce(0);
+      return this.captureOnce(0);
+    }
+    return this.led.lit(async () => {
+      await this.captureOnce(0);
+      return this.captureOnce(0);
+    });
+  }
+
+  private async captureOnce(flags: number): Promise<v2.CaptureInfo> {
+    const args = flags === 0 ? undefined : Uint8Array.of(flags);
+    const reply = await this.request(v2.Op.CAPTURE, args, this.options.captureTimeoutMs);
+    if (reply.status === STATUS_FAILED) {
+      throw new Esp32CamError(
+        'E_CAMERA_FAILED',
+        `The camera could not take a photo: ${v2.decodeReason(reply.payload)}`,
+        'Check the camera ribbon cable and that the board has PSRAM, then try again.',
+      );
+    }
+    return decodePayload(v2.decodeCaptureInfo, this.expectData(reply, 'CAPTURE'), 'CAPTURE');
   }
 
   /**
