@@ -44,6 +44,7 @@ describe("CameraWebServer's /status and /control", () => {
         cameras: [
           { name: 'cam', camera: 'sim' },
           { name: 'old', camera: 'sim:2', sim: { script: join(packageRoot(), 'test', 'fixtures', 'legacy_slave.py') } },
+          { name: 'small', camera: 'sim:3' },
         ],
       },
       // The keep-alive is off, so only these requests talk to the boards.
@@ -154,7 +155,7 @@ describe("CameraWebServer's /status and /control", () => {
     for (const path of ['/status?camera=nope', '/control?camera=nope&var=quality&val=12', '/api/cameras/nope/settings/cws']) {
       const res = await get(path);
       expect(res.status, path).toBe(404);
-      expect(errorOf(res).hint).toContain('cam, old');
+      expect(errorOf(res).hint).toContain('cam, old, small');
     }
   });
 
@@ -177,6 +178,26 @@ describe("CameraWebServer's /status and /control", () => {
     expect(await status('old')).toEqual({ led_intensity: 255 });
     // The board still takes photos as before.
     expect((await get('/capture?camera=old')).status).toBe(200);
+  });
+
+  it("a frame size the board refuses (above VGA without PSRAM) is a 400 with the board's reason, and the camera keeps its size", async () => {
+    const fault = await rawRequest(server.port, {
+      method: 'POST',
+      path: '/api/cameras/small/sim-fault',
+      headers: { authorization: `Bearer ${server.token!}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'no-psram' }),
+    });
+    expect(fault.status).toBe(200);
+    // The fault reboots the board, which answers nothing for a while: ask until it answers at all.
+    let res: CwsResponse | undefined;
+    const deadline = Date.now() + 30_000;
+    do {
+      res = await get('/control?camera=small&var=framesize&val=9');
+    } while (res.status >= 500 && Date.now() < deadline);
+    expect(res.status, res.text).toBe(400);
+    expect(errorOf(res)).toMatchObject({ code: 'E_BAD_INPUT', message: expect.stringContaining('framesize 9 needs PSRAM') });
+    expect(server.services.settings.get('small').wanted).toEqual({});
+    expect((await status('small')).framesize).toBe(5);
   });
 
   it('a HEAD of /control changes nothing: 405, GET only, as CameraWebServer registers it', async () => {
