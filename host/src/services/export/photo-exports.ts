@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { stat, unlink } from 'node:fs/promises';
+import { stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Esp32CamError, isEsp32CamError } from '../../errors.js';
@@ -157,6 +157,8 @@ export class PhotoExports {
       const size = videoSize(plan.summary.sizes);
       log.info(`${what}: ${plan.photos.length} photos at ${fps} fps, ${size.width}x${size.height} ${ffmpeg.encoder.name}, ${describeRange(plan.range)}`);
       await ensureDir(this.tempDir, undefined, 0o700);
+      // Made here, empty and private, so the name is ours and the video is as private as the photos.
+      await writeFile(path, '', { flag: 'wx', mode: 0o600 });
       const result = await encodeTimelapse({ ffmpeg, store: this.opts.store, photos: plan.photos, fps, size, output: path, stallMs: this.stallMs, signal });
       const { size: bytes } = await stat(path);
       log.info(`${what} done: ${result.frames} frames, ${result.skipped.length} skipped, ${bytes} bytes in ${Date.now() - started} ms`);
