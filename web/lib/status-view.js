@@ -55,6 +55,22 @@ function renderLastError(el, lastError) {
   }
 }
 
+/** The MQTT bridge, in a row added after the uptime; only /api/status carries it, so a socket update keeps the last. */
+function renderMqtt(mqtt) {
+  if (!mqtt) return;
+  let dd = $('status-mqtt');
+  if (!dd) {
+    const dt = Object.assign(document.createElement('dt'), { textContent: 'MQTT' });
+    dd = Object.assign(document.createElement('dd'), { id: 'status-mqtt' });
+    $('status-uptime').after(dt, dd);
+  }
+  dd.dataset.state = mqtt.enabled ? mqtt.state : 'off';
+  const why = mqtt.lastError ? `: ${mqtt.lastError.message}` : '';
+  if (!mqtt.enabled) dd.textContent = 'Off';
+  else if (mqtt.state === 'connected') dd.textContent = `Connected to ${mqtt.broker} as ${mqtt.hostId}`;
+  else dd.textContent = `Not connected to ${mqtt.broker}${why}; retrying`;
+}
+
 /** Shows the camera's state from an /api/status body (also pushed as the socket's `status` event). */
 export function renderStatus(status) {
   const camera = status.camera ?? {};
@@ -78,6 +94,7 @@ export function renderStatus(status) {
     ? `${store.photos} photo${store.photos === 1 ? '' : 's'}, ${formatBytes(store.bytes)} of ${formatBytes(store.maxBytes)}`
     : '–';
   $('status-uptime').textContent = formatUptime(status.uptimeS);
+  renderMqtt(status.mqtt);
   renderLastError($('status-error'), camera.lastError);
 
   if (status.version) $('version').textContent = `esp32cam-host ${status.version}`;

@@ -18,6 +18,8 @@ export interface ServeFlags extends CameraFlags {
   auth?: boolean;
   host?: string;
   port?: string;
+  /** --mqtt URL: the broker, over the config file's mqtt.url. */
+  mqtt?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -82,6 +84,7 @@ function flagsLayer(flags: ServeFlags, defined: CameraChoice['defined']): Record
   if (flags.dataDir !== undefined) layer.dataDir = flags.dataDir;
   if (flags.auth === false) layer.auth = { mode: 'off' };
   if (flags.simScript !== undefined) layer.sim = { script: flags.simScript };
+  if (flags.mqtt !== undefined) layer.mqtt = { url: flags.mqtt };
   return layer;
 }
 

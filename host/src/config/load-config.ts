@@ -55,6 +55,9 @@ export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; dev
   // Probing /dev only when nobody chose a camera keeps explicit configs independent of the machine.
   cameras ??= [{ name: DEFAULT_CAMERA_NAME, camera: defaultCameraSpec(opts.devDir), baseDir: cwd }];
   config.cameras = cameras.map((c) => resolveCamera(c, config));
+  if (config.mqtt !== undefined && !config.mqtt.url) {
+    throw new Esp32CamError('E_CONFIG', 'mqtt: the broker URL (mqtt.url) is missing', 'Add "url": "mqtt://broker.lan:1883" to the mqtt section, or give --mqtt URL.');
+  }
   return config;
 }
 
@@ -79,7 +82,7 @@ function validateLayer(source: ConfigSource): ConfigLayer {
 }
 
 function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
-  const { retention, sim, dataDir, device, auth, limits, allowedHosts, health, stream, camera: _camera, cameras: _cameras, ...flat } = layer;
+  const { retention, sim, dataDir, device, auth, limits, allowedHosts, health, stream, mqtt, camera: _camera, cameras: _cameras, ...flat } = layer;
   Object.assign(config, flat);
   if (allowedHosts) config.allowedHosts = [...new Set([...config.allowedHosts, ...allowedHosts])];
   if (auth) Object.assign(config.auth, auth);
@@ -91,6 +94,13 @@ function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
     Object.assign(config.health.recovery, health.recovery);
   }
   if (stream) config.stream = { ...config.stream, ...stream };
+  if (mqtt) {
+    const { passwordFile, caFile, ...rest } = mqtt;
+    // Only the URL is required, and a later source (--mqtt) may give just that: the merged section is checked at the end.
+    config.mqtt = { ...config.mqtt, ...rest } as Config['mqtt'];
+    if (passwordFile !== undefined) config.mqtt!.passwordFile = resolve(baseDir, passwordFile);
+    if (caFile !== undefined) config.mqtt!.caFile = resolve(baseDir, caFile);
+  }
   if (device) config.device = { ...config.device, ...device };
   if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir);
   if (retention) {

@@ -47,6 +47,8 @@ export interface Config {
   auth: AuthConfig;
   limits: UploadLimits;
   health: HealthConfig;
+  /** The MQTT bridge (README "Home Assistant and MQTT"); absent: MQTT is off, and nothing connects. */
+  mqtt?: MqttConfig;
   /** The live MJPEG streams; absent when the user set nothing (services/stream has the defaults). */
   stream?: StreamConfig;
   /** Exports of a time range (README "Export"); absent when the user set nothing (services/export has the defaults). */
@@ -59,6 +61,30 @@ export interface ExportConfig {
   ffmpeg?: string;
   /** An ffmpeg that shows no progress for this long is stopped. */
   ffmpegStallMs?: number;
+}
+
+/** The MQTT bridge: the broker, the topic tree and what goes on it (README "Home Assistant and MQTT" has the defaults). */
+export interface MqttConfig {
+  /** `mqtt://`, `mqtts://`, `ws://` or `wss://`, without a password. */
+  url: string;
+  username?: string;
+  /** The password itself (only in a config file), or where to read it: a file (absolute path) or an environment variable. */
+  password?: string;
+  passwordFile?: string;
+  passwordEnv?: string;
+  clientId?: string;
+  /** The CA certificate (PEM, absolute path) of an mqtts:// or wss:// broker with its own CA. */
+  caFile?: string;
+  baseTopic?: string;
+  discoveryPrefix?: string;
+  /** This host's level in the topic tree; default: the machine's host name. */
+  hostId?: string;
+  /** While a stream or timelapse runs, a camera's image topic gets a photo at most this often. */
+  imageIntervalS?: number;
+  /** Photos larger than this are not published. */
+  imageMaxBytes?: number;
+  /** `bridge/health` is published this often. */
+  healthIntervalS?: number;
 }
 
 /** The live MJPEG streams (README "Live stream"). */
@@ -168,6 +194,7 @@ export type ConfigInput = {
   auth?: { mode?: AuthMode; token?: string };
   limits?: { firmwareBytes?: number | string; scriptBytes?: number | string; uploadsInFlight?: number };
   health?: { keepAliveMs?: number; bootLog?: boolean; thresholds?: Partial<HealthThresholds>; recovery?: Partial<RecoverySettings> };
+  mqtt?: Partial<Omit<MqttConfig, 'imageMaxBytes'>> & { imageMaxBytes?: number | string };
   stream?: StreamConfig;
   export?: ExportConfig;
 };
@@ -339,6 +366,56 @@ const healthSection = z
 
 const nonEmpty = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
 
+/** A broker URL: MQTT.js's schemes, and no password (a URL ends up in command lines, process lists and logs). */
+const mqttUrl = z.string({ error: 'must be a broker URL such as "mqtt://broker.lan:1883"' }).transform((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL; use one such as "mqtt://broker.lan:1883"` });
+    return z.NEVER;
+  }
+  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(url.protocol)) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" must start with mqtt://, mqtts://, ws:// or wss://` });
+    return z.NEVER;
+  }
+  if (url.password !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not hold the password; put it in mqtt.passwordFile or the environment (mqtt.passwordEnv)' });
+    return z.NEVER;
+  }
+  return text.trim();
+});
+
+/** A topic prefix: levels of anything but the wildcards, none empty, not the broker's own `$` topics. */
+const topicPrefix = z.string({ error: 'must be a topic such as "esp32cam"' }).refine((t) => /^[^#+/$][^#+]*$/.test(t) && !t.endsWith('/') && !t.includes('//'), {
+  error: 'must be a topic such as "esp32cam" or "home/cameras": no + or #, no empty level, not starting with $',
+});
+
+const mqttSection = z
+  .object({
+    url: mqttUrl,
+    username: nonEmpty('a user name'),
+    password: nonEmpty('a password'),
+    passwordFile: nonEmpty('the path of a file holding the password'),
+    passwordEnv: z.string({ error: 'must be an environment variable name' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as "MQTT_PASSWORD"' }),
+    clientId: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }),
+    caFile: nonEmpty('the path of a PEM CA certificate'),
+    baseTopic: topicPrefix,
+    discoveryPrefix: topicPrefix,
+    hostId: z.string({ error: 'must be a string' }).regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, {
+      error: 'must be 1 to 64 lowercase letters, digits and dashes, such as "pi-garage"',
+    }),
+    imageIntervalS: wholeNumber(0, 86_400),
+    imageMaxBytes: byteSize,
+    healthIntervalS: wholeNumber(1, 86_400),
+  })
+  .partial()
+  .strict()
+  .superRefine((mqtt, ctx) => {
+    const given = (['password', 'passwordFile', 'passwordEnv'] as const).filter((k) => mqtt[k] !== undefined);
+    if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]], message: `give one of password, passwordFile and passwordEnv, not ${given.join(' and ')}` });
+  });
+
 /** Every key optional and unknown keys rejected: a typo in a config file must not be silently ignored. */
 export const configLayerSchema = z
   .object({
@@ -408,6 +485,7 @@ export const configLayerSchema = z
       .partial()
       .strict(),
     health: healthSection,
+    mqtt: mqttSection,
     stream: z
       .object({ maxViewers: wholeNumber(1, 64) })
       .partial()
@@ -458,6 +536,17 @@ export const CONFIG_HINTS: Record<string, string> = {
   allowedHosts: 'List the names browsers use to reach this service, e.g. ["camera.example.lan"].',
   'auth.mode': 'Use "auto" (a token when reachable from other machines), "token" (always) or "off" (behind your own authenticating proxy).',
   'auth.token': 'Leave it out to have one generated, or use 16 or more letters and digits (`openssl rand -hex 32`).',
+  mqtt: 'Use {"url": "mqtt://broker.lan:1883"}; the README\'s "Home Assistant and MQTT" section lists every key.',
+  'mqtt.url': 'Use the broker\'s URL, such as "mqtt://broker.lan:1883", "mqtts://broker.lan:8883" or "ws://broker.lan:9001"; put the password in mqtt.passwordFile or the environment.',
+  'mqtt.password': 'Prefer mqtt.passwordFile or mqtt.passwordEnv, so the password is in neither the config file nor a command line.',
+  'mqtt.passwordFile': 'Use the path of a file that holds only the password, readable by the service\'s user (chmod 600).',
+  'mqtt.passwordEnv': 'Use the name of an environment variable that holds the password, such as "MQTT_PASSWORD".',
+  'mqtt.baseTopic': 'Use a topic prefix such as "esp32cam" (the default).',
+  'mqtt.discoveryPrefix': 'Use Home Assistant\'s discovery prefix, "homeassistant" unless you changed it there.',
+  'mqtt.hostId': 'Use a short name for this host, such as "pi-garage"; each host on a broker needs its own.',
+  'mqtt.imageIntervalS': 'Use how many seconds apart stream and timelapse photos go to the image topic, such as 10 (the default).',
+  'mqtt.imageMaxBytes': 'Use the largest photo to publish, such as "2MB" (the default).',
+  'mqtt.healthIntervalS': 'Use how many seconds apart bridge/health is published, such as 60 (the default).',
   'limits.firmwareBytes': 'Use the largest firmware upload to accept, such as "16MB".',
   'limits.scriptBytes': 'Use the largest script upload to accept, such as "256KB".',
   'limits.uploadsInFlight': 'Use how many uploads may stream at once, such as 2.',
@@ -485,11 +574,13 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     'health',
     'stream',
     'export',
+    'mqtt',
   ],
   health: ['keepAliveMs', 'bootLog', 'thresholds', 'recovery'],
   'health.thresholds': ['degradedAfterFailures', 'offlineAfterFailures', 'slowMs', 'captureWindow', 'retakeShare'],
   'health.recovery': ['retries', 'backoffMs', 'maxBackoffMs', 'jitter', 'resync', 'serialReset', 'autoRepush', 'maxResetsPerHour', 'giveUpRetryMs'],
   auth: ['mode', 'token'],
+  mqtt: ['url', 'username', 'password', 'passwordFile', 'passwordEnv', 'clientId', 'caFile', 'baseTopic', 'discoveryPrefix', 'hostId', 'imageIntervalS', 'imageMaxBytes', 'healthIntervalS'],
   cameras: ['name', 'camera', 'protocol', 'serialPort', 'sim'],
   'cameras.sim': ['script', 'frameSize', 'quality'],
   limits: ['firmwareBytes', 'scriptBytes', 'uploadsInFlight'],

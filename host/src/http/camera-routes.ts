@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
 import type { Cameras, CaptureService } from '../services/cameras/index.js';
+import type { MqttStatus } from '../services/mqtt/index.js';
 
 const ledBody = z.object({ on: z.boolean() }).strict();
 
@@ -36,11 +37,11 @@ export function queryCamera(cameras: Cameras, req: Request): CaptureService {
  * Status, ping and the flash LED of every camera under /api/cameras/:name, and today's single-camera routes
  * (/api/status, /api/ping, /api/flash) on the first camera.
  */
-export function cameraRoutes(cameras: Cameras): Router {
+export function cameraRoutes(cameras: Cameras, opts: { mqtt?: () => MqttStatus } = {}): Router {
   const router = Router();
 
   router.get('/api/status', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(cameras.status());
+    res.set('Cache-Control', 'no-store').json({ ...cameras.status(), mqtt: opts.mqtt?.() ?? { enabled: false } });
   });
 
   router.get('/api/cameras', (_req, res) => {

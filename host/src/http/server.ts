@@ -72,7 +72,7 @@ function buildApp(services: Services, doors: Doors, log: ((line: string) => void
   app.use(requireToken(doors.gate, webDir()));
   app.use('/api', express.json({ limit: '16kb' }));
   app.use(photoRoutes(services.cameras));
-  app.use(cameraRoutes(services.cameras));
+  app.use(cameraRoutes(services.cameras, { mqtt: () => services.mqtt.status() }));
   app.use(streamRoutes(services.cameras, services.streams));
   app.use(exportRoutes(services));
   app.use(healthRoutes(services.health, services.cameras));

@@ -2,7 +2,7 @@ import { pino, type Logger as PinoLogger, type Level } from 'pino';
 import pretty from 'pino-pretty';
 
 /** One namespace per layer, so a user can ask for exactly the traffic they need (`i2c=trace`). */
-export const NAMESPACES = ['i2c', 'camera', 'repl', 'flash', 'push', 'serial', 'http', 'service', 'sim', 'cli'] as const;
+export const NAMESPACES = ['i2c', 'camera', 'repl', 'flash', 'push', 'serial', 'http', 'service', 'sim', 'cli', 'mqtt'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -4,6 +4,7 @@ import { Cameras, CaptureService, type CameraHandle } from './cameras/index.js';
 import { HealthMonitors } from './health/health-monitors.js';
 import { ServiceMetrics } from './metrics/index.js';
 import { FlashJobs } from './flash-jobs.js';
+import { MQTT_OFF, startMqtt, type MqttService } from './mqtt/index.js';
 import type { FsPort } from './fs-port.js';
 import { PhotoStore } from './photo-store.js';
 import { PushJobs } from './push-jobs.js';
@@ -42,6 +43,8 @@ export interface Services {
   streams: Streams;
   /** Each camera's wanted settings, applied again whenever the camera is reached or reboots. */
   settings: CameraSettingsService;
+  /** The MQTT bridge (Home Assistant discovery, state, commands); MQTT_OFF when the config has no mqtt section. */
+  mqtt: MqttService;
   /** Each camera's timelapse schedules. */
   schedules: Schedules;
   close(): Promise<void>;
@@ -133,7 +136,7 @@ export async function startServices(config: Config, openHardware: () => Promise<
   metrics.watchHealth(health);
   settings.watch(health);
   const streams = new Streams(cameras, { maxViewers: config.stream?.maxViewers });
-  return {
+  const running: Services = {
     config,
     store,
     cameras,
@@ -145,8 +148,11 @@ export async function startServices(config: Config, openHardware: () => Promise<
     metrics,
     streams,
     settings,
+    mqtt: MQTT_OFF,
     schedules,
     close: async () => {
+      // First, while every camera still answers: the bridge says it goes offline.
+      await running.mqtt.close();
       metrics.close();
       // Before the cameras: a scheduled photo under way ends on a live camera and its outcome is kept.
       await schedules.close();
@@ -163,6 +169,16 @@ export async function startServices(config: Config, openHardware: () => Promise<
       await hardware.close();
     },
   };
+  if (config.mqtt) {
+    try {
+      // It connects in the background: a broker that is down or refuses the login never holds the service up.
+      running.mqtt = await startMqtt({ config: config.mqtt, dataDir: config.dataDir, cameras, health, settings, streams, ports: serial, pushJobs, metrics });
+    } catch (err) {
+      await running.close();
+      throw err;
+    }
+  }
+  return running;
 }
 
 function cameraMoved(now: number, configured: number, name: string, spec: string): Esp32CamError {
