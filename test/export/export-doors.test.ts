@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../security/raw-http.js';
-import { startExportServer, takePhotos, unzip, type ExportServer } from './helpers.js';
+import { captureLog, startExportServer, takePhotos, unzip, type ExportServer } from './helpers.js';
+
+// The service's warnings about the failures these tests cause stay out of the test output.
+captureLog();
 
 /**
  * Exports are behind the same doors as every route. Bound off loopback, they want the token, and take it

@@ -2,7 +2,10 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exportTempFiles, startExportServer, takePhotos, type ErrorJson, type ExportServer } from './helpers.js';
+import { captureLog, exportTempFiles, startExportServer, takePhotos, type ErrorJson, type ExportServer } from './helpers.js';
+
+// The service's warnings about the failures these tests cause stay out of the test output.
+captureLog();
 
 interface Mp4Preview {
   mp4: { available: boolean; code?: string; reason?: string; hint?: string; encoder?: string };

@@ -4,6 +4,7 @@ import { packageVersion } from '../services/version.js';
 import { addCameraOptions, addOneCameraOptions } from './camera-options.js';
 import { captureCommand } from './commands/capture.js';
 import { registerDeviceFileCommands } from './commands/device-files.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerFlashCommand } from './commands/flash.js';
 import { registerHealthCommand } from './commands/health.js';
 import { flashLedCommand } from './commands/flash-led.js';
@@ -66,6 +67,7 @@ function buildProgram(): Command {
   registerResetCommand(program);
   registerReplCommand(program);
   registerTokenCommand(program);
+  registerExportCommand(program);
 
   return program;
 }
