@@ -3,7 +3,7 @@ import { Esp32CamError } from '../errors.js';
 import { readTokenFile } from '../services/auth/token-file.js';
 import { readRuntimeFile, runtimePath, type RuntimeInfo } from '../services/runtime-file.js';
 
-export type ServiceCall = (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => Promise<Response>;
+export type ServiceCall = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => Promise<Response>;
 
 /** Calls the running service's HTTP API with its token; its errors come back as Esp32CamErrors. */
 export async function serviceCall(config: Config, service: RuntimeInfo): Promise<ServiceCall> {
