@@ -13,6 +13,7 @@ import { registerPushCommand } from './commands/push.js';
 import { registerReplCommand } from './commands/repl.js';
 import { registerResetCommand } from './commands/reset.js';
 import { registerScheduleCommand } from './commands/schedule.js';
+import { registerScheduleCommand } from './commands/schedule.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerSimFaultCommand } from './commands/sim-fault.js';
 import { serveCommand } from './commands/serve.js';
@@ -67,6 +68,7 @@ function buildProgram(): Command {
   registerResetCommand(program);
   registerReplCommand(program);
   registerTokenCommand(program);
+  registerScheduleCommand(program);
   registerScheduleCommand(program);
 
   return program;
