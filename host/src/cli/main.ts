@@ -4,6 +4,7 @@ import { packageVersion } from '../services/version.js';
 import { addCameraOptions, addOneCameraOptions } from './camera-options.js';
 import { captureCommand } from './commands/capture.js';
 import { registerDeviceFileCommands } from './commands/device-files.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerFlashCommand } from './commands/flash.js';
 import { registerHealthCommand } from './commands/health.js';
 import { flashLedCommand } from './commands/flash-led.js';
@@ -12,7 +13,6 @@ import { registerPortsCommand } from './commands/ports.js';
 import { registerPushCommand } from './commands/push.js';
 import { registerReplCommand } from './commands/repl.js';
 import { registerResetCommand } from './commands/reset.js';
-import { registerScheduleCommand } from './commands/schedule.js';
 import { registerScheduleCommand } from './commands/schedule.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerSimFaultCommand } from './commands/sim-fault.js';
@@ -69,7 +69,7 @@ function buildProgram(): Command {
   registerReplCommand(program);
   registerTokenCommand(program);
   registerScheduleCommand(program);
-  registerScheduleCommand(program);
+  registerExportCommand(program);
 
   return program;
 }
