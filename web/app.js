@@ -15,9 +15,12 @@ import { setPreferredPort } from './lib/ports.js';
 import { initHealthPanel } from './lib/health-panel.js';
 import { initLiveView } from './lib/live-view.js';
 import { initSettingsPanel } from './lib/settings-panel.js';
+import { initSchedulesPanel } from './lib/schedules-panel.js';
+import { initExportPanel } from './lib/export-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
+const SHOW_SCHEDULED_KEY = 'esp32cam.showScheduled';
 
 const state = {
   /** The camera whose view is open; null on the grid. */
@@ -32,13 +35,28 @@ const state = {
   hideProgressTimer: 0,
   /** The gallery holds the service's list (the first load, or a later catch-up, succeeded). */
   loaded: false,
+  /** Whether the gallery lists the photos schedules took; the page remembers the choice. */
+  showScheduled: readShowScheduled(),
 };
+
+function readShowScheduled() {
+  try {
+    return window.localStorage.getItem(SHOW_SCHEDULED_KEY) !== 'false';
+  } catch {
+    return true;
+  }
+}
+
+/** What the photo listings ask for: every photo, or those taken by hand only. */
+const scheduledFilter = () => (state.showScheduled ? 'show' : 'hide');
 
 const gallery = new Gallery($('gallery'), { onOpen: openPhoto, onDelete: confirmDelete });
 const grid = new CameraGrid($('camera-grid-list'), { onOpen: (name) => (window.location.hash = `#/cameras/${encodeURIComponent(name)}`) });
 const health = initHealthPanel();
 const live = initLiveView();
 const settings = initSettingsPanel();
+const exporter = initExportPanel();
+const schedules = initSchedulesPanel(undefined, { onChange: (list) => exporter?.setSchedules(list) });
 
 /** The camera an event is about is the open one. */
 const isOpen = (camera) => state.camera !== null && camera === state.camera;
@@ -158,7 +176,8 @@ function applyStatus(status) {
   }
   const led = camera.led;
   if (typeof led === 'boolean' && !state.flashPending) $('flash-toggle').checked = led;
-  if (Number.isInteger(camera.photos)) {
+  // The status counts every photo of the camera; with timelapse photos hidden, the listing's total holds.
+  if (Number.isInteger(camera.photos) && state.showScheduled) {
     gallery.total = camera.photos;
     refreshGalleryChrome();
   }
@@ -212,11 +231,15 @@ function showRoute({ load = true } = {}) {
     document.title = `${wanted} · ESP32-CAM`;
     live?.open(wanted);
     settings?.open(wanted);
+    exporter?.open(wanted);
+    schedules?.open(wanted);
   } else {
     document.title = 'ESP32-CAM';
     health?.close();
     live?.close();
     settings?.close();
+    schedules?.close();
+    exporter?.close();
   }
   if (load) catchUp();
 }
@@ -241,13 +264,27 @@ function confirmDelete(photo) {
   dialog.showModal();
 }
 
+/** Shows or hides the photos schedules took: the gallery is listed again with the new filter. */
+function toggleScheduled(event) {
+  state.showScheduled = event.currentTarget.checked;
+  try {
+    window.localStorage.setItem(SHOW_SCHEDULED_KEY, String(state.showScheduled));
+  } catch {
+    // Private mode: the choice lasts as long as the page.
+  }
+  state.pinned = false;
+  gallery.reset({ items: [], next: null, total: 0 });
+  refreshGalleryChrome();
+  if (state.camera !== null) catchUp();
+}
+
 async function loadMore() {
   const button = $('load-more');
   const before = gallery.cursor();
   if (!before || state.camera === null) return;
   button.disabled = true;
   try {
-    gallery.appendPage(await api.listPhotos({ camera: state.camera, limit: PAGE, before }));
+    gallery.appendPage(await api.listPhotos({ camera: state.camera, limit: PAGE, before, scheduled: scheduledFilter() }));
   } catch (err) {
     showError(err);
   } finally {
@@ -272,9 +309,10 @@ async function resync() {
       hideErrorIf(api.E_OFFLINE);
       return;
     }
-    const page = await api.listPhotos({ camera, limit: PAGE });
-    // The user opened another camera meanwhile: its own catch-up fills the gallery.
-    if (camera !== state.camera) return;
+    const scheduled = scheduledFilter();
+    const page = await api.listPhotos({ camera, limit: PAGE, scheduled });
+    // The user opened another camera, or flipped the timelapse switch, meanwhile: its own catch-up fills the gallery.
+    if (camera !== state.camera || scheduled !== scheduledFilter()) return;
     const oldest = page.items.at(-1);
     const shownNewest = gallery.newest();
     const complete = page.next === null;
@@ -339,6 +377,8 @@ async function start() {
   $('capture-button').addEventListener('click', capture);
   $('flash-toggle').addEventListener('change', toggleFlash);
   $('load-more').addEventListener('click', loadMore);
+  $('show-scheduled').checked = state.showScheduled;
+  $('show-scheduled').addEventListener('change', toggleScheduled);
   $('error-dismiss').addEventListener('click', hideError);
   window.addEventListener('hashchange', () => showRoute());
   initFirmwarePanel();
@@ -354,6 +394,8 @@ async function start() {
         // Health events missed while disconnected are in the report.
         health?.refresh();
         settings?.refresh();
+        schedules?.refresh();
+        exporter?.refresh();
       } else if (!state.loaded && !syncRun) catchUp();
     },
     handlers: {
@@ -363,6 +405,8 @@ async function start() {
         health?.applyStatus(camera);
       },
       'camera:settings': (view) => settings?.apply(view),
+      'schedule:change': (view) => schedules?.applyChange(view),
+      'schedule:delete': (e) => schedules?.applyDelete(e),
       'health:event': (event) => {
         if (event?.type === 'state' && event.to) grid.setHealth(event.camera, event.to);
         health?.applyEvent(event);
@@ -382,12 +426,14 @@ async function start() {
       },
       'photo:new': (photo) => {
         grid.setLatest(photo.camera, photo);
-        if (!isOpen(photo.camera)) return;
+        if (isOpen(photo.camera)) exporter?.refresh();
+        if (!isOpen(photo.camera) || (photo.schedule && !state.showScheduled)) return;
         addPhoto(photo);
         if (state.remoteCapture) captureFinished();
       },
       'photo:deleted': ({ id, camera }) => {
         if (grid.latestId(camera) === id) refreshLatest(camera);
+        if (isOpen(camera)) exporter?.refresh();
         removePhoto(id);
       },
       'capture:error': (err) => {

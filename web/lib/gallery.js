@@ -135,6 +135,18 @@ export class Gallery {
     actions.append(download, del);
 
     li.append(open, time, size, actions);
+    if (photo.schedule) {
+      // A timelapse photo says so on its thumbnail, so a gallery showing both kinds can be told apart.
+      li.dataset.schedule = photo.schedule;
+      li.classList.add('tile-scheduled');
+      const tag = document.createElement('span');
+      tag.className = 'tile-tag';
+      tag.setAttribute('data-testid', 'scheduled-tag');
+      tag.textContent = 'Timelapse';
+      tag.title = `Taken by the schedule "${photo.schedule}"`;
+      open.append(tag);
+      open.setAttribute('aria-label', `Show timelapse photo taken ${taken} (schedule ${photo.schedule})`);
+    }
     return li;
   }
 }
