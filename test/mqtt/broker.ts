@@ -18,6 +18,8 @@ export interface BrokerOptions {
   websockets?: boolean;
   /** Also listen for MQTT over TLS with this server certificate and key (PEM files). */
   tls?: { certFile: string; keyFile: string };
+  /** The MQTT port; a free one by default. */
+  port?: number;
 }
 
 export interface Broker {
@@ -72,7 +74,7 @@ export async function connectWhenUp(url: string, opts: IClientOptions = {}, ms =
 export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const binary = mosquittoPath();
   const dir = await mkdtemp(join(tmpdir(), 'esp32cam-mosquitto-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const wsPort = opts.websockets ? await freePort() : undefined;
   const tlsPort = opts.tls ? await freePort() : undefined;
   const lines = [
