@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../host/src/app/index.js';
+import { resolveConfig } from '../../host/src/config/load-config.js';
 import type { PhotoRecord } from '../../host/src/services/photo-record.js';
 import { captureLog, deferred, exportTempFiles, run, startExportServer, takePhotos, type ErrorJson, type ExportServer } from './helpers.js';
 
@@ -221,5 +223,40 @@ describe('export of a time range as an MP4 timelapse', () => {
     expect(res.headers.get('content-type')).toBe('video/mp4');
     expect(await ffmpegPid(ctx.dataDir)).toBeUndefined();
     expect(await exportTempFiles(ctx.dataDir)).toEqual([]);
+  });
+});
+
+describe('a timelapse file left by a crash', () => {
+  it('is removed when the service starts again', async () => {
+    const first = await startExportServer();
+    const leftover = join(first.dataDir, 'exports', '.timelapse.0123456789ab.tmp');
+    await mkdir(join(first.dataDir, 'exports'), { recursive: true });
+    await writeFile(leftover, 'half a video');
+    await first.server.close();
+    const again = await startServer(
+      { port: 0, dataDir: first.dataDir, camera: 'sim', sim: { frameSize: 'QQVGA', busHz: 1_000_000 } },
+      { healthIntervalMs: 0, log: () => undefined },
+    );
+    try {
+      expect(await exportTempFiles(first.dataDir)).toEqual([]);
+    } finally {
+      await again.close();
+      await first.close();
+    }
+  });
+});
+
+describe('the export section of the config', () => {
+  it.each([
+    [{ ffmpeg: '' }, /export\.ffmpeg: must be the ffmpeg command or its path/],
+    [{ ffmpegStallMs: 10 }, /export\.ffmpegStallMs: must be from 1000 to 3600000/],
+    [{ ffmpg: '/usr/bin/ffmpeg' }, /unknown key "export\.ffmpg"/],
+  ])('refuses %j', (section, message) => {
+    expect(() => resolveConfig([{ name: 'config file x.json', values: { export: section }, baseDir: '/' }])).toThrow(message);
+  });
+
+  it('takes a path and a stall bound', () => {
+    const config = resolveConfig([{ name: 'config file x.json', values: { export: { ffmpeg: '/opt/ffmpeg/bin/ffmpeg', ffmpegStallMs: 5000 } }, baseDir: '/' }]);
+    expect(config.export).toEqual({ ffmpeg: '/opt/ffmpeg/bin/ffmpeg', ffmpegStallMs: 5000 });
   });
 });
