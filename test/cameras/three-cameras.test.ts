@@ -130,12 +130,13 @@ describe('three simulated cameras, two sharing a bus', () => {
     const res = await fetch(new URL('/capture?camera=back', server.url));
     expect(res.status).toBe(200);
     const jpeg = Buffer.from(await res.arrayBuffer());
-    expect(delivered.get('back')).toHaveLength(frames + 1);
+    // Two frames: a still is fresh, so the frame the camera held is thrown away first.
+    expect(delivered.get('back')).toHaveLength(frames + 2);
     expect(delivered.get('back')!.at(-1)).toBe(createHash('sha256').update(jpeg).digest('hex'));
     // Without ?camera, today's URL means the first camera.
     const firstFrames = delivered.get('front')!.length;
     expect((await fetch(new URL('/capture', server.url))).status).toBe(200);
-    expect(delivered.get('front')).toHaveLength(firstFrames + 1);
+    expect(delivered.get('front')).toHaveLength(firstFrames + 2);
     const unknown = await fetch(new URL('/capture?camera=porch', server.url));
     expect(unknown.status).toBe(404);
   });

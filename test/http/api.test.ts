@@ -12,6 +12,9 @@ interface ErrorBody {
   error: { code: string; message: string; hint: string };
 }
 
+/** A capture body that takes the frame the camera holds: one frame per attempt. */
+const HELD_FRAME = JSON.stringify({ fresh: false });
+const JSON_BODY = { 'content-type': 'application/json' };
 describe('HTTP API and socket.io on a simulated camera', () => {
   let server: RunningServer;
   let dataDir: string;
@@ -246,7 +249,8 @@ describe('HTTP API and socket.io on a simulated camera', () => {
   it('retries a truncated photo and stores only the complete one', async () => {
     const before = (await (await fetch(url('/api/photos'))).json()).total as number;
     server.sim!.inject({ truncatedFrames: 1 });
-    const record = await (await fetch(url('/api/capture'), { method: 'POST' })).json();
+    // fresh false: each attempt takes one frame, so the injected faults land on the photos, not on a held frame thrown away.
+    const record = await (await fetch(url('/api/capture'), { method: 'POST', headers: JSON_BODY, body: HELD_FRAME })).json();
     const jpeg = Buffer.from(await (await fetch(url(record.urls.jpeg))).arrayBuffer());
     expect(jpeg.subarray(-2).toString('hex')).toBe('ffd9');
     expect(jpeg.length).toBe(record.size);
@@ -257,7 +261,7 @@ describe('HTTP API and socket.io on a simulated camera', () => {
   it('never stores a photo that stayed truncated through every retry', async () => {
     const before = (await (await fetch(url('/api/photos'))).json()).total as number;
     server.sim!.inject({ truncatedFrames: 3 });
-    await expectError(await fetch(url('/api/capture'), { method: 'POST' }), 502, 'E_INVALID_JPEG');
+    await expectError(await fetch(url('/api/capture'), { method: 'POST', headers: JSON_BODY, body: HELD_FRAME }), 502, 'E_INVALID_JPEG');
     expect((await (await fetch(url('/api/photos'))).json()).total).toBe(before);
     const files = await readdir(join(dataDir, 'photos'));
     expect(files.filter((f) => !/^\d{8}-\d{6}-\d{3}-[0-9a-f]{8}\.(jpg|json)$/.test(f))).toEqual([]);

@@ -135,6 +135,8 @@ export async function startServices(config: Config, openHardware: () => Promise<
   }
   metrics.watchHealth(health);
   settings.watch(health);
+  // Each photo that does not choose its flash gets its camera's flash mode, kept with its settings.
+  for (const camera of cameras.list()) camera.setFlashMode(() => settings.get(camera.name).flash);
   const streams = new Streams(cameras, { maxViewers: config.stream?.maxViewers });
   const running: Services = {
     config,

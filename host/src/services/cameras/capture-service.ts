@@ -6,6 +6,7 @@ import { errorPayload, type ErrorPayload } from '../error-payload.js';
 import type { PhotoRecord } from '../photo-record.js';
 import type { PhotoStore } from '../photo-store.js';
 import { logger } from '../../log/index.js';
+import { AutoFlash } from './auto-flash.js';
 import type { CameraHandle } from './camera-handle.js';
 
 const cameraLog = logger('camera');
@@ -48,7 +49,10 @@ export interface CameraStatus {
 /** The flash LED for one photo: off, on, or on only when it would come out dark. */
 export type FlashMode = 'off' | 'on' | 'auto';
 
-/** How one photo is taken. */
+/**
+ * How one photo is taken. A request that comes while a photo is being taken gets that photo, taken as the
+ * request that started it asked (a still during a live stream gets a stream frame: see CaptureService).
+ */
 export interface CaptureRequest {
   /** The flash LED for this photo; absent: the camera's own flash mode (its settings). */
   flash?: FlashMode;
@@ -62,6 +66,8 @@ export interface Shot {
   jpeg: Buffer;
   captureMs: number;
   takenAt: Date;
+  /** Whether the flash LED lit the photo (flash `on`, or `auto` in a dark scene). */
+  flash: boolean;
 }
 
 /** Every event names its camera, so one socket carries all of them. */
@@ -95,12 +101,20 @@ export interface CaptureServiceOptions {
   protocolSetting: ProtocolChoice;
   /** Pings the camera this often while idle, to keep `online` honest. 0 turns it off. Default 30 s. */
   healthIntervalMs?: number;
+  /** How long flash `auto` trusts a dark verdict before judging the scene again (auto-flash.ts). Default 10 min. */
+  autoFlashMemoryMs?: number;
   log?: (line: string) => void;
 }
 
 /**
- * Owns one camera: takes photos through its client, stores them, and keeps the camera's status. Concurrent
- * requests share the capture in flight, so a burst of clicks is one photo and one record.
+ * Owns one camera: takes photos through its client, stores them, and keeps the camera's status.
+ *
+ * Each photo is taken as its request says: `flash` (else the camera's flash mode, off until the composition
+ * root hands one in with setFlashMode) and `fresh` (default true: a still never returns the frame the camera
+ * held since the previous photo). Concurrent requests share the capture in flight, so a burst of clicks is one
+ * photo and one record; the request that started the capture chose how it is taken, and the ones that join it
+ * get that photo whatever they asked. So a still asked for during a live stream gets the stream's frame: one
+ * taken back to back with the previous frame, lit only when the stream is.
  */
 export class CaptureService extends EventEmitter<CameraEvents> {
   readonly camera: CameraHandle;
@@ -114,6 +128,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   private closed = false;
   private readonly log: (line: string) => void;
   private healthView: (() => CameraStatus['health']) | undefined;
+  private flashModeOf: (() => FlashMode) | undefined;
+  private readonly autoFlash: AutoFlash;
   private attempts = 1;
 
   constructor(opts: CaptureServiceOptions) {
@@ -122,6 +138,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     this.store = opts.store;
     this.log = opts.log ?? ((line) => cameraLog.warn(line.replace(/^esp32cam: /, '')));
     this.name = opts.camera.name;
+    this.autoFlash = new AutoFlash({ memoryMs: opts.autoFlashMemoryMs });
     const { spec } = opts.camera;
     this.state = {
       name: opts.camera.name,
@@ -179,13 +196,33 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     this.healthView = view;
   }
 
+  /** Where the camera's flash mode comes from (its settings); photos that do not choose use it. */
+  setFlashMode(mode: () => FlashMode): void {
+    this.flashModeOf = mode;
+  }
+
+  /** The camera's flash mode: what a photo gets when its request does not say. */
+  get flashMode(): FlashMode {
+    return this.flashModeOf?.() ?? 'off';
+  }
+
+  /**
+   * Whether a live stream should keep the flash LED on while it runs, as CameraWebServer's stream does: in
+   * flash mode `on`, and in `auto` while the last photo judged found the scene dark. Lighting each frame on its
+   * own would blink the LED for every frame.
+   */
+  get streamNeedsLight(): boolean {
+    const mode = this.flashMode;
+    return mode === 'on' || (mode === 'auto' && this.autoFlash.remembersDark);
+  }
+
   /** Asks the board how it is (STATUS under protocol 2, a ping under legacy); the keep-alive's request. */
   checkStatus(): Promise<BoardStatus> {
     // Background: on a shared bus, other cameras' captures go first.
     return this.ask(() => this.camera.client.status({ background: true }));
   }
 
-  /** Takes a photo and stores it. */
+  /** Takes a photo and stores it. A capture already being stored is shared, whatever the request. */
   capture(request: CaptureRequest = {}): Promise<PhotoRecord> {
     this.storing ??= (async () => {
       try {
@@ -212,7 +249,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     return this.storing;
   }
 
-  /** Takes a photo without storing it (for `GET /capture`). */
+  /** Takes a photo without storing it (for `GET /capture`, and the live stream's frames with fresh false). */
   captureJpeg(request: CaptureRequest = {}): Promise<Shot> {
     return this.shoot(request);
   }
@@ -276,19 +313,19 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     await this.camera.close();
   }
 
-  // TODO(flash/fresh): the request's flash and fresh are not honoured yet.
-  private shoot(_request: CaptureRequest): Promise<Shot> {
+  private shoot(request: CaptureRequest): Promise<Shot> {
     if (this.shooting) return this.shooting;
+    const flash = request.flash ?? this.flashMode;
+    const fresh = request.fresh ?? true;
     this.state.busy = true;
     const takenAt = new Date();
     this.emit('capture:start', { camera: this.name, at: takenAt.toISOString() });
     this.changed();
     const started = performance.now();
     this.attempts = 1;
-    this.shooting = this.camera.client
-      .capture()
+    this.shooting = this.take(flash, fresh)
       .then(
-        (jpeg) => {
+        ({ jpeg, flash: lit }) => {
           const captureMs = performance.now() - started;
           Object.assign(this.state, {
             online: true,
@@ -299,7 +336,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
             lastError: null,
           });
           this.emit('capture:done', { camera: this.name, attempts: this.attempts, captureMs, bytes: jpeg.length });
-          return { jpeg, captureMs, takenAt };
+          return { jpeg, captureMs, takenAt, flash: lit };
         },
         (err: unknown) => {
           this.failed(err);
@@ -312,6 +349,13 @@ export class CaptureService extends EventEmitter<CameraEvents> {
         this.changed();
       });
     return this.shooting;
+  }
+
+  private async take(flash: FlashMode, fresh: boolean): Promise<{ jpeg: Buffer; flash: boolean }> {
+    const client = this.camera.client;
+    if (flash === 'auto') return this.autoFlash.take((options) => client.capture(options), fresh);
+    const lit = flash === 'on';
+    return { jpeg: await client.capture({ fresh, flash: lit }), flash: lit };
   }
 
   private failed(err: unknown): void {

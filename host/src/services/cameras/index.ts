@@ -10,3 +10,4 @@ export {
   type Shot,
 } from './capture-service.js';
 export type { BoardView, CameraHandle } from './camera-handle.js';
+export { AutoFlash, DARK_LUMA, meanLuma, type AutoFlashShot } from './auto-flash.js';

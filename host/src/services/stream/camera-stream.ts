@@ -56,10 +56,16 @@ export type CameraStreamEvents = {
  * One camera's live stream: a single capture loop, back to back through the camera's CaptureService (so a
  * still asked for meanwhile shares the capture in flight), feeding every viewer. A viewer that has not
  * taken its last frame skips the next ones, so a slow one neither holds the others back nor piles up frames.
+ *
+ * Frames are taken with fresh false (back to back, the held frame is only one frame old) and never flash on
+ * their own. When the camera wants light (flash mode `on`, or `auto` after a photo found the scene dark), the
+ * LED goes on as the loop starts and off as it ends, as CameraWebServer's stream_handler does.
  */
 export class CameraStream extends EventEmitter<CameraStreamEvents> {
   private readonly sinks = new Map<FrameSink, ViewerStats>();
   private loop: Promise<void> | undefined;
+  /** The LED being put out after a lit loop ended; close() waits for it, so the service never leaves it on. */
+  private unlighting: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private seq = 0;
   private closed = false;
@@ -113,6 +119,7 @@ export class CameraStream extends EventEmitter<CameraStreamEvents> {
     }
     this.wake?.();
     await this.loop;
+    await this.unlighting;
   }
 
   private leave(sink: FrameSink): void {
@@ -124,11 +131,13 @@ export class CameraStream extends EventEmitter<CameraStreamEvents> {
   private async run(): Promise<void> {
     this.emit('running');
     let failures = 0;
+    const lit = this.camera.streamNeedsLight;
     try {
+      if (lit) await this.light(true);
       while (this.sinks.size > 0 && !this.closed) {
         try {
           // No pause between frames: the camera stays busy, so the keep-alive never needs to ask it anything.
-          const shot = await this.camera.captureJpeg();
+          const shot = await this.camera.captureJpeg({ fresh: false, flash: 'off' });
           failures = 0;
           this.deliver({ jpeg: shot.jpeg, takenAt: shot.takenAt, seq: ++this.seq });
         } catch (err) {
@@ -143,8 +152,20 @@ export class CameraStream extends EventEmitter<CameraStreamEvents> {
         }
       }
     } finally {
+      // Not awaited here: a viewer coming meanwhile must find the loop ended and start the next one. The
+      // camera's queue keeps the order, so that loop's own LED command comes after this one.
+      if (lit) this.unlighting = this.light(false);
       this.loop = undefined;
       this.emit('idle');
+    }
+  }
+
+  /** Switches the LED for the stream; a failure is logged, since the frames tell the viewers what is wrong. */
+  private async light(on: boolean): Promise<void> {
+    try {
+      await this.camera.setLed(on);
+    } catch (err) {
+      log.warn(`camera "${this.camera.name}": could not switch the flash LED ${on ? 'on' : 'off'} for the live stream: ${errorPayload(err).message}`);
     }
   }
 
