@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Esp32CamError } from '../errors.js';
 import type { Cameras } from '../services/cameras/index.js';
 import { namedCamera, queryCamera } from './camera-routes.js';
+import { captureRequestFromBody, captureRequestFromQuery } from './capture-request.js';
 import { photoJson } from './photo-json.js';
 
 const listQuery = z.object({
@@ -24,24 +25,31 @@ export function photoRoutes(cameras: Cameras): Router {
   const { store } = cameras;
   const router = Router();
 
+  // An optional JSON body chooses the flash and whether the held frame may be used (capture-request.ts).
   router.post('/api/capture', async (req, res) => {
-    res.status(201).json(photoJson(await queryCamera(cameras, req).capture()));
+    const camera = queryCamera(cameras, req);
+    res.status(201).json(photoJson(await camera.capture(captureRequestFromBody(req))));
   });
 
   router.post('/api/cameras/:name/capture', async (req, res) => {
-    res.status(201).json(photoJson(await namedCamera(cameras, req).capture()));
+    const camera = namedCamera(cameras, req);
+    res.status(201).json(photoJson(await camera.capture(captureRequestFromBody(req))));
   });
 
   // For Home Assistant's generic camera and clients of ESP32 CameraWebServer: a fresh JPEG, nothing else.
+  // ?flash=on|off|auto and ?fresh=0|1 choose as the JSON body does for the routes above.
   router.get('/capture', async (req, res) => {
     const camera = queryCamera(cameras, req);
+    const request = captureRequestFromQuery(req);
     if (req.query.store === '1' || req.query.store === 'true') {
-      const record = await camera.capture();
+      const record = await camera.capture(request);
       res.set('X-Photo-Id', record.id);
       sendJpeg(res, await store.readJpeg(record.id), 'no-store');
       return;
     }
-    sendJpeg(res, (await camera.captureJpeg()).jpeg, 'no-store');
+    const shot = await camera.captureJpeg(request);
+    res.set('X-Flash', shot.flash ? 'on' : 'off');
+    sendJpeg(res, shot.jpeg, 'no-store');
   });
 
   const listPhotos = (req: Request, res: Response, camera: string | undefined): void => {
