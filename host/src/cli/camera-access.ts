@@ -2,7 +2,9 @@ import { openHardware } from '../app/hardware.js';
 import type { CameraConfig, Config } from '../config/schema.js';
 import type { CameraClient } from '../devices/camera/camera-client.js';
 import type { PingResult } from '../devices/camera/types.js';
+import type { CaptureRequest } from '../services/cameras/index.js';
 import { readRuntimeFile, type RuntimeInfo } from '../services/runtime-file.js';
+import { directCapture, directFrameSize, type CliShot } from './direct-capture.js';
 import { serviceCall } from './service-call.js';
 import { oneCameraFromFlags, type CameraFlags } from './camera-options.js';
 
@@ -16,7 +18,10 @@ export interface CameraAccess {
   /** The client, when this process holds the bus (progress bars listen to it). */
   client?: CameraClient;
   ping(): Promise<PingResult>;
-  capture(): Promise<Buffer>;
+  /** A photo as `request` says: its flash, else the camera's flash mode; fresh unless told not. */
+  capture(request?: CaptureRequest): Promise<CliShot>;
+  /** Sets the frame size (framesize_t) through SETTINGS, kept with the camera's wanted settings. */
+  setFrameSize(framesize: number): Promise<void>;
   setLed(on: boolean): Promise<void>;
   /** The protocol the camera answered in, once known. */
   protocol(): Promise<string | undefined>;
@@ -42,7 +47,8 @@ export async function withCameraAccess<T>(flags: CameraFlags, job: (camera: Came
       route: 'directly',
       client,
       ping: () => client.ping(),
-      capture: () => client.capture(),
+      capture: (request = {}) => directCapture(client, config.dataDir, handle.name, request),
+      setFrameSize: (framesize) => directFrameSize(handle, config.dataDir, framesize),
       setLed: (on) => client.setLed(on),
       protocol: async () => client.protocolInUse,
     });
@@ -64,7 +70,15 @@ async function remoteAccess(config: Config, service: RuntimeInfo, name: string, 
     specText: camera.camera,
     route: `through the service at ${service.url}`,
     ping: async () => (await (await call('POST', path('/ping'))).json()) as PingResult,
-    capture: async () => Buffer.from(await (await call('GET', `/capture?camera=${encodeURIComponent(name)}`)).arrayBuffer()),
+    capture: async (request = {}) => {
+      const query = new URLSearchParams({ camera: name });
+      if (request.flash !== undefined) query.set('flash', request.flash);
+      if (request.fresh !== undefined) query.set('fresh', request.fresh ? '1' : '0');
+      const res = await call('GET', `/capture?${query}`);
+      const flash = res.headers.get('x-flash');
+      return { jpeg: Buffer.from(await res.arrayBuffer()), ...(flash === null ? {} : { flash: flash === 'on' }) };
+    },
+    setFrameSize: async (framesize) => void (await call('PUT', path('/settings'), { framesize })),
     setLed: async (on) => void (await call('POST', path('/led'), { on })),
     protocol: async () => ((await (await call('GET', path(''))).json()) as { protocol: string | null }).protocol ?? undefined,
   };

@@ -2,7 +2,7 @@ import { Argument, Command } from 'commander';
 import { configureLogging, LOG_ENV, parseLogLevels, verbosityLevel } from '../log/index.js';
 import { packageVersion } from '../services/version.js';
 import { addCameraOptions, addOneCameraOptions } from './camera-options.js';
-import { captureCommand } from './commands/capture.js';
+import { registerCaptureCommand } from './commands/capture.js';
 import { registerDeviceFileCommands } from './commands/device-files.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerFlashCommand } from './commands/flash.js';
@@ -47,9 +47,7 @@ function buildProgram(): Command {
     .option('--mqtt <url>', 'publish to this MQTT broker for Home Assistant, e.g. mqtt://broker.lan:1883 (the password goes in the config or the environment, never here)')
     .action((flags) => serveCommand(flags));
 
-  addOneCameraOptions(program.command('capture').description('take one photo and write it to a file'))
-    .option('-o, --output <file>', 'where to write the JPEG (default photo-<time>.jpg)')
-    .action((flags) => captureCommand(flags));
+  registerCaptureCommand(program);
 
   addOneCameraOptions(program.command('ping').description('check that the camera answers, and which protocol it speaks')).action((flags) => pingCommand(flags));
 
