@@ -3,6 +3,7 @@
  * watched and driven by a test client as Home Assistant would: discovery, the capture button, the LED
  * switch, settings, malformed commands, Home Assistant's birth message, a hung board and a broker restart.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,7 +191,7 @@ describe('two hosts with two simulated cameras each, on one Mosquitto', () => {
     expect(response).toMatchObject({ ok: true, photo: { bytes: jpeg.length, width: meta.width, height: meta.height } });
     // The photo is the one stored, and the other host's camera of the same name took none.
     const stored = hosts.get('alpha')!.services.cameras.store.list({ camera: 'front', limit: 1 }).items[0];
-    expect(stored.sha256).toBe((await import('node:crypto')).createHash('sha256').update(jpeg).digest('hex'));
+    expect(stored.sha256).toBe(createHash('sha256').update(jpeg).digest('hex'));
     expect(hosts.get('beta')!.services.cameras.store.count('front')).toBe(0);
     // The state says when and how large.
     await watcher.nextJson<{ lastCapture: { bytes: number } | null }>(
@@ -270,6 +271,41 @@ describe('two hosts with two simulated cameras each, on one Mosquitto', () => {
     for (const host of HOSTS)
       for (const cam of CAMERAS) await watcher.next((m) => m.topic === topic(host, cam.name, 'state'), `${host}/${cam.name}/state again`, { from });
   }, 60_000);
+
+  it('puts live-stream frames, which are never stored, on the image topic', async () => {
+    const srv = hosts.get('alpha')!;
+    const frames = new Set<string>();
+    const stream = srv.services.streams.of('back');
+    const onFrame = (f: { jpeg: Buffer }): void => void frames.add(createHash('sha256').update(f.jpeg).digest('hex'));
+    stream.on('frame', onFrame);
+    const stored = srv.services.cameras.store.count('back');
+    const from = watcher.mark();
+    const viewer = new AbortController();
+    const res = await fetch(`${srv.url}/stream?camera=back`, { signal: viewer.signal });
+    const drain = res.body!.pipeTo(new WritableStream()).catch(() => undefined);
+    try {
+      const image = await watcher.next((m) => m.topic === topic('alpha', 'back', 'image') && m.payload.length > 0, 'a stream frame on the image topic', {
+        from,
+      });
+      expect(frames.has(createHash('sha256').update(image.payload).digest('hex'))).toBe(true);
+    } finally {
+      viewer.abort();
+      await drain;
+      stream.off('frame', onFrame);
+    }
+    expect(srv.services.cameras.store.count('back')).toBe(stored);
+  }, 60_000);
+
+  it('resets a board with the reboot button, through its serial port, and says how', async () => {
+    const from = watcher.mark();
+    const response = await command('alpha', 'back', 'reboot', 'PRESS');
+    expect(response).toMatchObject({ ok: true, how: expect.stringContaining('sim:back') });
+    await watcher.nextJson(topic('alpha', 'back', 'events'), (e) => e.type === 'reboot', 'the reboot event', { from, ms: 60_000 });
+    await watcher.nextJson<{ state: string }>(topic('alpha', 'back', 'state'), (s) => s.state === 'online', 'the camera online after the reboot', {
+      from,
+      ms: 60_000,
+    });
+  }, 90_000);
 
   it('shows the connection in /api/status and /metrics', async () => {
     for (const [hostId, srv] of hosts) {
