@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { errorLine, runCli } from '../cli-device/cli-run.js';
+import { until } from '../settings/helpers.js';
 
 /**
  * `esp32cam settings` run as a user runs it (the built CLI, test/global-setup.ts built it), against
@@ -135,6 +136,12 @@ describe('esp32cam settings while a service runs the cameras', () => {
       },
       { healthIntervalMs: 0, log: () => undefined },
     );
+    // A first photo makes the camera "reached", which has the service apply the wanted settings again. Done
+    // now, while none are wanted, that cannot happen in the middle of a test below.
+    const res = await fetch(`${server.url}/capture?camera=front`, { headers: { authorization: `Bearer ${server.token!}` } });
+    expect(res.status).toBe(200);
+    const front = server.services.health.list().find((m) => m.name === 'front')!;
+    await until(() => (front.report().state === 'online' ? true : undefined), 'camera front online');
   });
 
   afterAll(async () => {
