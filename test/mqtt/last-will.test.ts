@@ -106,6 +106,7 @@ describe('a host in its own process, killed with SIGKILL', () => {
     for (const c of CAMERA_CONFIGS)
       await watcher.next((m) => m.topic === `homeassistant/${c.split('/')[0]}/gamma_back/${c.split('/')[1]}/config` && m.payload.length > 0, `gamma back ${c}`);
     expect(gamma.output()).not.toContain(USERS.gamma);
+    expect(gamma.output()).toContain(`esp32cam: MQTT to ${broker.url} under esp32cam/gamma/`);
   }, 120_000);
 
   it("empties a removed camera's entities and states when the host starts without it", async () => {

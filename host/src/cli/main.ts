@@ -44,7 +44,10 @@ function buildProgram(): Command {
     .option('--port <port>', 'port to listen on (default 8080; 0 picks a free one)')
     .option('--data-dir <dir>', 'folder for photos (default ./data)')
     .option('--no-auth', 'never ask for the access token (only behind your own authenticating proxy)')
-    .option('--mqtt <url>', 'publish to this MQTT broker for Home Assistant, e.g. mqtt://broker.lan:1883 (the password goes in the config or the environment, never here)')
+    .option(
+      '--mqtt <url>',
+      'publish to this MQTT broker for Home Assistant, e.g. mqtt://broker.lan:1883 (the password goes in the config or the environment, never here)',
+    )
     .action((flags) => serveCommand(flags));
 
   registerCaptureCommand(program);

@@ -56,7 +56,11 @@ export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; dev
   cameras ??= [{ name: DEFAULT_CAMERA_NAME, camera: defaultCameraSpec(opts.devDir), baseDir: cwd }];
   config.cameras = cameras.map((c) => resolveCamera(c, config));
   if (config.mqtt !== undefined && !config.mqtt.url) {
-    throw new Esp32CamError('E_CONFIG', 'mqtt: the broker URL (mqtt.url) is missing', 'Add "url": "mqtt://broker.lan:1883" to the mqtt section, or give --mqtt URL.');
+    throw new Esp32CamError(
+      'E_CONFIG',
+      'mqtt: the broker URL (mqtt.url) is missing',
+      'Add "url": "mqtt://broker.lan:1883" to the mqtt section, or give --mqtt URL.',
+    );
   }
   return config;
 }

@@ -387,9 +387,11 @@ const mqttUrl = z.string({ error: 'must be a broker URL such as "mqtt://broker.l
 });
 
 /** A topic prefix: levels of anything but the wildcards, none empty, not the broker's own `$` topics. */
-const topicPrefix = z.string({ error: 'must be a topic such as "esp32cam"' }).refine((t) => /^[^#+/$][^#+]*$/.test(t) && !t.endsWith('/') && !t.includes('//'), {
-  error: 'must be a topic such as "esp32cam" or "home/cameras": no + or #, no empty level, not starting with $',
-});
+const topicPrefix = z
+  .string({ error: 'must be a topic such as "esp32cam"' })
+  .refine((t) => /^[^#+/$][^#+]*$/.test(t) && !t.endsWith('/') && !t.includes('//'), {
+    error: 'must be a topic such as "esp32cam" or "home/cameras": no + or #, no empty level, not starting with $',
+  });
 
 const mqttSection = z
   .object({
@@ -397,7 +399,9 @@ const mqttSection = z
     username: nonEmpty('a user name'),
     password: nonEmpty('a password'),
     passwordFile: nonEmpty('the path of a file holding the password'),
-    passwordEnv: z.string({ error: 'must be an environment variable name' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as "MQTT_PASSWORD"' }),
+    passwordEnv: z
+      .string({ error: 'must be an environment variable name' })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as "MQTT_PASSWORD"' }),
     clientId: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }),
     caFile: nonEmpty('the path of a PEM CA certificate'),
     baseTopic: topicPrefix,
@@ -413,7 +417,8 @@ const mqttSection = z
   .strict()
   .superRefine((mqtt, ctx) => {
     const given = (['password', 'passwordFile', 'passwordEnv'] as const).filter((k) => mqtt[k] !== undefined);
-    if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]], message: `give one of password, passwordFile and passwordEnv, not ${given.join(' and ')}` });
+    if (given.length > 1)
+      ctx.addIssue({ code: 'custom', path: [given[1]], message: `give one of password, passwordFile and passwordEnv, not ${given.join(' and ')}` });
   });
 
 /** Every key optional and unknown keys rejected: a typo in a config file must not be silently ignored. */
@@ -537,9 +542,10 @@ export const CONFIG_HINTS: Record<string, string> = {
   'auth.mode': 'Use "auto" (a token when reachable from other machines), "token" (always) or "off" (behind your own authenticating proxy).',
   'auth.token': 'Leave it out to have one generated, or use 16 or more letters and digits (`openssl rand -hex 32`).',
   mqtt: 'Use {"url": "mqtt://broker.lan:1883"}; the README\'s "Home Assistant and MQTT" section lists every key.',
-  'mqtt.url': 'Use the broker\'s URL, such as "mqtt://broker.lan:1883", "mqtts://broker.lan:8883" or "ws://broker.lan:9001"; put the password in mqtt.passwordFile or the environment.',
+  'mqtt.url':
+    'Use the broker\'s URL, such as "mqtt://broker.lan:1883", "mqtts://broker.lan:8883" or "ws://broker.lan:9001"; put the password in mqtt.passwordFile or the environment.',
   'mqtt.password': 'Prefer mqtt.passwordFile or mqtt.passwordEnv, so the password is in neither the config file nor a command line.',
-  'mqtt.passwordFile': 'Use the path of a file that holds only the password, readable by the service\'s user (chmod 600).',
+  'mqtt.passwordFile': "Use the path of a file that holds only the password, readable by the service's user (chmod 600).",
   'mqtt.passwordEnv': 'Use the name of an environment variable that holds the password, such as "MQTT_PASSWORD".',
   'mqtt.baseTopic': 'Use a topic prefix such as "esp32cam" (the default).',
   'mqtt.discoveryPrefix': 'Use Home Assistant\'s discovery prefix, "homeassistant" unless you changed it there.',
@@ -580,7 +586,21 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   'health.thresholds': ['degradedAfterFailures', 'offlineAfterFailures', 'slowMs', 'captureWindow', 'retakeShare'],
   'health.recovery': ['retries', 'backoffMs', 'maxBackoffMs', 'jitter', 'resync', 'serialReset', 'autoRepush', 'maxResetsPerHour', 'giveUpRetryMs'],
   auth: ['mode', 'token'],
-  mqtt: ['url', 'username', 'password', 'passwordFile', 'passwordEnv', 'clientId', 'caFile', 'baseTopic', 'discoveryPrefix', 'hostId', 'imageIntervalS', 'imageMaxBytes', 'healthIntervalS'],
+  mqtt: [
+    'url',
+    'username',
+    'password',
+    'passwordFile',
+    'passwordEnv',
+    'clientId',
+    'caFile',
+    'baseTopic',
+    'discoveryPrefix',
+    'hostId',
+    'imageIntervalS',
+    'imageMaxBytes',
+    'healthIntervalS',
+  ],
   cameras: ['name', 'camera', 'protocol', 'serialPort', 'sim'],
   'cameras.sim': ['script', 'frameSize', 'quality'],
   limits: ['firmwareBytes', 'scriptBytes', 'uploadsInFlight'],

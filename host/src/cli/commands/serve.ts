@@ -3,6 +3,7 @@ import type { CameraStatus } from '../../services/cameras/index.js';
 import { configFromFlags, type ServeFlags } from '../camera-options.js';
 import { formatBytes } from '../format.js';
 import { openUrl } from '../open-url.js';
+import type { MqttStatus } from '../../services/mqtt/index.js';
 
 function describeCamera(camera: CameraStatus): string {
   const state =
@@ -16,6 +17,12 @@ function describeCamera(camera: CameraStatus): string {
     : `ESP32-CAM on /dev/i2c-${camera.bus} at ${camera.address}`;
   const port = camera.serialPort ? `, serial ${camera.serialPort}` : '';
   return `esp32cam: camera "${camera.name}" ${camera.spec} (${kind}${port}; ${state})\n`;
+}
+
+/** Where the MQTT bridge publishes; it connects in the background, so this says where, not whether. */
+function mqttLine(mqtt: MqttStatus): string {
+  if (!mqtt.enabled) return '';
+  return `esp32cam: MQTT to ${mqtt.broker} under ${mqtt.baseTopic}/${mqtt.hostId}/ (Home Assistant discovery on ${mqtt.discoveryPrefix}/)\n`;
 }
 
 /** Runs the service until SIGINT/SIGTERM, then closes the cameras and the simulated boards cleanly. */
@@ -62,6 +69,7 @@ function announce(server: Awaited<ReturnType<typeof startServer>>, config: Await
     `esp32cam: serving ${server.url}\n` +
       access +
       cameras.map(describeCamera).join('') +
-      `esp32cam: photos in ${config.dataDir} (${store.photos} kept, ${formatBytes(store.bytes)})\n`,
+      `esp32cam: photos in ${config.dataDir} (${store.photos} kept, ${formatBytes(store.bytes)})\n` +
+      mqttLine(server.services.mqtt.status()),
   );
 }
