@@ -417,8 +417,7 @@ const mqttSection = z
   .strict()
   .superRefine((mqtt, ctx) => {
     const given = (['password', 'passwordFile', 'passwordEnv'] as const).filter((k) => mqtt[k] !== undefined);
-    if (given.length > 1)
-      ctx.addIssue({ code: 'custom', path: [given[1]], message: `give one of password, passwordFile and passwordEnv, not ${given.join(' and ')}` });
+    if (given.length > 1) ctx.addIssue({ code: 'custom', message: `give one of password, passwordFile and passwordEnv, not ${given.join(' and ')}` });
   });
 
 /** Every key optional and unknown keys rejected: a typo in a config file must not be silently ignored. */
@@ -541,7 +540,7 @@ export const CONFIG_HINTS: Record<string, string> = {
   allowedHosts: 'List the names browsers use to reach this service, e.g. ["camera.example.lan"].',
   'auth.mode': 'Use "auto" (a token when reachable from other machines), "token" (always) or "off" (behind your own authenticating proxy).',
   'auth.token': 'Leave it out to have one generated, or use 16 or more letters and digits (`openssl rand -hex 32`).',
-  mqtt: 'Use {"url": "mqtt://broker.lan:1883"}; the README\'s "Home Assistant and MQTT" section lists every key.',
+  mqtt: 'Use {"url": "mqtt://broker.lan:1883"} with at most one of password, passwordFile and passwordEnv; the README\'s "Home Assistant and MQTT" section lists every key.',
   'mqtt.url':
     'Use the broker\'s URL, such as "mqtt://broker.lan:1883", "mqtts://broker.lan:8883" or "ws://broker.lan:9001"; put the password in mqtt.passwordFile or the environment.',
   'mqtt.password': 'Prefer mqtt.passwordFile or mqtt.passwordEnv, so the password is in neither the config file nor a command line.',

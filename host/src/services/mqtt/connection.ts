@@ -186,6 +186,8 @@ export class MqttConnection extends EventEmitter<Events> {
       return;
     }
     this.current = 'reconnecting';
+    // A broker that stops or drops the socket says nothing: the status still needs a reason.
+    if (wasConnected && this.lastError === null) this.lastError = { message: 'the broker closed the connection', at: new Date().toISOString() };
     if (wasConnected) {
       log.warn(`lost the connection to ${redact(this.opts.url)}${this.lastError ? `: ${this.lastError.message}` : ''}`);
       this.emit('disconnected');
