@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { availabilityOf, cameraState, parseCommand, RetainedState, settingsOf } from '../../host/src/services/mqtt/index.js';
 import { ImagePublisher } from '../../host/src/services/mqtt/image-publisher.js';
-import type { CameraStatus } from '../../host/src/services/cameras/index.js';
+import type { Cameras, CameraStatus } from '../../host/src/services/cameras/index.js';
+import { boardReboot } from '../../host/src/services/mqtt/board-reboot.js';
+import { SerialPorts } from '../../host/src/services/serial/index.js';
+import type { PushJobs } from '../../host/src/services/push-jobs.js';
 
 const parse = (command: string, payload: string) => parseCommand(command, Buffer.from(payload));
 
@@ -198,5 +201,22 @@ describe('the image publisher', () => {
     images.offer('front', Buffer.from('still'), false);
     expect(sent).toEqual(['f1', 'still']);
     images.close();
+  });
+});
+
+describe('the reboot command', () => {
+  it('answers E_UNSUPPORTED, naming the fix, for a camera without a serial port', async () => {
+    const cameras = { get: (name: string) => ({ name, camera: { serialPort: undefined, client: {} } }) } as unknown as Cameras;
+    const ports = new SerialPorts({ provided: [] });
+    try {
+      const reboot = boardReboot({ cameras, ports, pushJobs: {} as PushJobs });
+      await expect(reboot('porch')).rejects.toMatchObject({
+        code: 'E_UNSUPPORTED',
+        message: expect.stringContaining('"porch" has no serial port'),
+        hint: expect.stringContaining('serialPort'),
+      });
+    } finally {
+      await ports.close();
+    }
   });
 });
