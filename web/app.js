@@ -17,6 +17,7 @@ import { initLiveView } from './lib/live-view.js';
 import { initSettingsPanel } from './lib/settings-panel.js';
 import { initSchedulesPanel } from './lib/schedules-panel.js';
 import { initExportPanel } from './lib/export-panel.js';
+import { remember, remembered } from './lib/remember.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
@@ -36,16 +37,8 @@ const state = {
   /** The gallery holds the service's list (the first load, or a later catch-up, succeeded). */
   loaded: false,
   /** Whether the gallery lists the photos schedules took; the page remembers the choice. */
-  showScheduled: readShowScheduled(),
+  showScheduled: remembered(SHOW_SCHEDULED_KEY, true),
 };
-
-function readShowScheduled() {
-  try {
-    return window.localStorage.getItem(SHOW_SCHEDULED_KEY) !== 'false';
-  } catch {
-    return true;
-  }
-}
 
 /** What the photo listings ask for: every photo, or those taken by hand only. */
 const scheduledFilter = () => (state.showScheduled ? 'show' : 'hide');
@@ -267,11 +260,7 @@ function confirmDelete(photo) {
 /** Shows or hides the photos schedules took: the gallery is listed again with the new filter. */
 function toggleScheduled(event) {
   state.showScheduled = event.currentTarget.checked;
-  try {
-    window.localStorage.setItem(SHOW_SCHEDULED_KEY, String(state.showScheduled));
-  } catch {
-    // Private mode: the choice lasts as long as the page.
-  }
+  remember(SHOW_SCHEDULED_KEY, state.showScheduled);
   state.pinned = false;
   gallery.reset({ items: [], next: null, total: 0 });
   refreshGalleryChrome();

@@ -73,6 +73,12 @@ async function loadModule(page: Page, path: string): Promise<void> {
   await page.evaluate(`import(${JSON.stringify(path)}).then((m) => { window.__module = m; })`);
 }
 
+/** The settings panel is folded until opened. */
+async function openSettings(page: Page): Promise<void> {
+  await page.getByTestId('settings-toggle').click();
+  await page.getByTestId('setting-framesize').waitFor();
+}
+
 const frames = async (page: Page): Promise<number> => Number(await page.getByTestId('live-frames').textContent());
 const stream = (name: string) => server.services.streams.of(name);
 
@@ -240,6 +246,7 @@ describe('the settings panel', () => {
   it('offers the settings protocol 2 defines, with their ranges and frame sizes', async () => {
     const page = await open('#/cameras/front');
     try {
+      await openSettings(page);
       await loadModule(page, '/lib/camera-settings-spec.js');
       const spec = await page.evaluate(() => {
         const m = (window as unknown as { __module: { SETTINGS: Array<{ name: string; min: number; max: number }>; FRAME_SIZES: unknown } }).__module;
@@ -273,6 +280,7 @@ describe('the settings panel', () => {
     const page = await open('#/cameras/front');
     const other = await open('#/cameras/front', { width: 390, height: 844 });
     try {
+      await openSettings(page);
       await expect.poll(() => page.getByTestId('settings-state').getAttribute('data-state'), SLOW).toBe('default');
       await page.getByTestId('live-toggle').click();
       await expect.poll(() => frames(page), SLOW).toBeGreaterThanOrEqual(1);
@@ -321,23 +329,44 @@ describe('the settings panel', () => {
     }
   });
 
-  it('shows a refused change under its field with the hint', async () => {
+  it('keeps the flash mode, and shows a change the board refuses under its field with the reason and hint', async () => {
     const page = await open('#/cameras/front');
     try {
-      await expect.poll(() => page.getByTestId('settings-state').getAttribute('data-state'), SLOW).not.toBe('loading');
-      // The flash mode is the host's; while it is unknown to the service the refusal must still read well.
+      await openSettings(page);
+      await expect.poll(() => page.getByTestId('settings-state').getAttribute('data-state'), SLOW).toBe('applied');
+      // The flash mode is the host's: kept at once, whatever the board.
       await page.getByTestId('setting-flash').selectOption('auto');
-      const field = page.getByTestId('setting-flash-field');
-      await expect.poll(() => field.getAttribute('data-state'), SLOW).not.toBe('applying');
-      const state = await field.getAttribute('data-state');
-      if (state === 'error') {
-        expect(await page.getByTestId('setting-flash-error').isVisible()).toBe(true);
-        expect((await page.getByTestId('setting-flash-error').textContent())?.length).toBeGreaterThan(10);
-      } else {
-        expect(state).toBe('applied');
-        const view = (await (await fetch(`${server.url}/api/cameras/front/settings`)).json()) as { flash: string };
-        expect(view.flash).toBe('auto');
-      }
+      await expect.poll(() => page.getByTestId('setting-flash-field').getAttribute('data-state'), SLOW).toBe('applied');
+      const view = (await (await fetch(`${server.url}/api/cameras/front/settings`)).json()) as { flash: string };
+      expect(view.flash).toBe('auto');
+      expect(await page.getByTestId('setting-flash-error').isHidden()).toBe(true);
+
+      // The board reboots without PSRAM: sizes above VGA need it, and it says so.
+      const fault = await fetch(`${server.url}/api/cameras/front/sim-fault`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'no-psram' }),
+      });
+      expect(fault.status).toBeLessThan(300);
+      await expect.poll(async () => (await fetch(`${server.url}/api/cameras/front/ping`, { method: 'POST' })).status, SLOW).toBe(200);
+      await page.getByTestId('setting-framesize').selectOption(String(v2.frameSizeNumber('SVGA')));
+      const field = page.getByTestId('setting-framesize-field');
+      await expect.poll(() => field.getAttribute('data-state'), SLOW).toBe('error');
+      const error = page.getByTestId('setting-framesize-error');
+      expect(await error.isVisible()).toBe(true);
+      expect(await error.textContent()).toMatch(/PSRAM/);
+      expect(await error.textContent()).toMatch(/E_BAD_INPUT/);
+      expect(await page.getByTestId('setting-framesize-status').textContent()).toBe('Not applied: it stays QQVGA');
+      // The control shows what is still wanted, not the refused size.
+      expect(await page.getByTestId('setting-framesize').inputValue()).toBe('1');
+      const after = (await (await fetch(`${server.url}/api/cameras/front/settings`)).json()) as { wanted: v2.CameraSettings };
+      expect(after.wanted.framesize).toBe(1);
+      await page.screenshot({ path: join(SHOTS, 'settings-refused.png'), fullPage: true });
+
+      // The next change of that field clears its error.
+      await page.getByTestId('setting-framesize').selectOption(String(v2.frameSizeNumber('QVGA')));
+      await expect.poll(() => field.getAttribute('data-state'), SLOW).toBe('applied');
+      expect(await error.isHidden()).toBe(true);
     } finally {
       await page.context().close();
     }
@@ -346,6 +375,7 @@ describe('the settings panel', () => {
   it('a board whose script cannot take settings shows why and the push hint, its controls disabled', async () => {
     const page = await open('#/cameras/back');
     try {
+      await openSettings(page);
       // Nothing was asked of this board yet: the first change finds out, and is refused with the reason.
       // A refused change puts the control back, so this is a click, not a check that expects it to stay.
       await page.getByTestId('setting-contrast-1').click();

@@ -172,6 +172,8 @@ describe('the export form', () => {
     // A slot under way when it was paused may still land; then nothing more comes.
     await expect.poll(async () => (await schedules())[0]!.photos + 1 === (await total()), SLOW).toBe(true);
 
+    // Folded until opened: only then does it ask for previews.
+    await page.getByTestId('export-toggle').click();
     const preview = page.getByTestId('export-preview');
     const all = await total();
     await expect.poll(() => preview.getAttribute('data-count'), SLOW).toBe(String(all));

@@ -7,15 +7,18 @@
 import { exportMp4Url, exportPreview, exportZipUrl } from './api.js';
 import { errorBox, errorBoxHtml } from './error-box.js';
 import { asSentence, formatBytes, formatTaken, formatTakenLong } from './format.js';
+import { remember, remembered } from './remember.js';
 
 /** The form settles before it is asked about: typing a date fires a change per field. */
 const PREVIEW_SETTLE_MS = 250;
 const FPS_DEFAULT = 10;
 
 const PANEL_HTML = `
-<div class="ex-head">
+<details class="fw ex-details" id="ex-details">
+<summary class="fw-summary" data-testid="export-toggle">
   <h2 id="export-heading">Export</h2>
-</div>
+  <span class="fw-state">ZIP or MP4 of a time range</span>
+</summary>
 <form class="ex-form" id="ex-form" data-testid="export-form" novalidate>
   <div class="ex-range">
     <div class="fw-field">
@@ -54,7 +57,11 @@ const PANEL_HTML = `
     <p class="ex-mp4-hint" id="ex-mp4-hint"></p>
   </div>
   ${errorBoxHtml('ex')}
-</form>`;
+</form>
+</details>`;
+
+/** Folded until opened (and kept as the user left it); only an open panel asks for previews. */
+const OPEN_KEY = 'esp32cam.exportOpen';
 
 /** A datetime-local value as an ISO time with its zone; a `to` without seconds takes in its whole minute. */
 export function isoOf(value, end = false) {
@@ -132,8 +139,15 @@ export function initExportPanel(root = document.getElementById('export-panel')) 
     updateLinks();
   }
 
+  const details = $('ex-details');
+  details.open = remembered(OPEN_KEY);
+  details.addEventListener('toggle', () => {
+    remember(OPEN_KEY, details.open);
+    if (details.open) void preview();
+  });
+
   async function preview() {
-    if (camera === null) return;
+    if (camera === null || !details.open) return;
     const name = camera;
     const my = ++seq;
     $('ex-preview').dataset.state = 'loading';

@@ -23,11 +23,11 @@ const PANEL_HTML = `
   <span class="lv-state" id="lv-state" data-testid="live-state" data-state="stopped" role="status">Stopped</span>
   <button type="button" class="secondary lv-toggle" id="lv-toggle" data-testid="live-toggle" aria-pressed="false">Start</button>
 </div>
-<div class="lv-frame">
+<p class="fw-note" id="lv-empty">Start the live view to watch this camera. Each frame is a capture, so it uses the camera's bus while it runs.</p>
+<div class="lv-frame" id="lv-frame" hidden>
   <img id="lv-image" data-testid="live-image" alt="" hidden>
-  <p class="empty" id="lv-empty">Start the live view to watch this camera. Each frame is a capture, so it uses the camera's bus while it runs.</p>
 </div>
-<dl class="lv-stats">
+<dl class="lv-stats" id="lv-stats" hidden>
   <div><dt>Frames</dt><dd id="lv-frames" data-testid="live-frames">0</dd></div>
   <div><dt>Frame rate</dt><dd id="lv-fps" data-testid="live-fps">–</dd></div>
   <div><dt>Size</dt><dd id="lv-size" data-testid="live-size">–</dd></div>
@@ -64,6 +64,8 @@ export function initLiveView(root = document.getElementById('live-panel')) {
     state: $('lv-state'),
     toggle: $('lv-toggle'),
     image: $('lv-image'),
+    frame: $('lv-frame'),
+    stats: $('lv-stats'),
     empty: $('lv-empty'),
     frames: $('lv-frames'),
     fps: $('lv-fps'),
@@ -104,10 +106,9 @@ export function initLiveView(root = document.getElementById('live-panel')) {
     const previous = url;
     url = URL.createObjectURL(new Blob([jpeg], { type: 'image/jpeg' }));
     ui.image.src = url;
+    ui.image.hidden = false;
     // The image has moved on to the new URL; the old one would otherwise hold its frame until the page closes.
     if (previous) URL.revokeObjectURL(previous);
-    ui.image.hidden = false;
-    ui.empty.hidden = true;
     ui.frames.textContent = String(frames);
     showRate();
   }
@@ -126,6 +127,10 @@ export function initLiveView(root = document.getElementById('live-panel')) {
     ui.frames.textContent = '0';
     ui.fps.textContent = '–';
     errors.hide();
+    // The frame's place opens when the view starts (the last frame stays after a stop); folded before.
+    ui.frame.hidden = false;
+    ui.stats.hidden = false;
+    ui.empty.hidden = true;
     setState('connecting');
     clearInterval(tick);
     tick = setInterval(showRate, TICK_MS);
@@ -165,7 +170,9 @@ export function initLiveView(root = document.getElementById('live-panel')) {
   }
 
   function clearPicture() {
+    ui.frame.hidden = true;
     ui.image.hidden = true;
+    ui.stats.hidden = true;
     ui.image.removeAttribute('src');
     if (url) URL.revokeObjectURL(url);
     url = null;

@@ -10,6 +10,7 @@ import { getSettings, putSettings } from './api.js';
 import { asSentence, formatTaken, formatTakenLong } from './format.js';
 import { errorBox, errorBoxHtml } from './error-box.js';
 import { FLASH_MODES, SETTINGS, valueText } from './camera-settings-spec.js';
+import { remember, remembered } from './remember.js';
 
 const FLASH = { name: 'flash', label: 'Flash with photos' };
 
@@ -60,19 +61,26 @@ const flashHtml = () => `<div class="st-field" data-setting="flash" data-testid=
 </div>`;
 
 const PANEL_HTML = `
-<div class="st-head">
-  <h2 id="settings-heading">Settings</h2>
-  <span class="st-state" id="st-state" data-testid="settings-state" data-state="loading" role="status">Loading…</span>
-</div>
-<div class="st-unsupported" id="st-unsupported" data-testid="settings-unsupported" role="note" hidden>
-  <p class="st-unsupported-why" id="st-unsupported-why"></p>
-  <p class="st-unsupported-hint" id="st-unsupported-hint"></p>
-</div>
-${errorBoxHtml('st')}
-<form class="st-form" id="st-form" novalidate>
-  ${SETTINGS.map(fieldHtml).join('')}
-  ${flashHtml()}
-</form>`;
+<details class="fw st-details" id="st-details">
+  <summary class="fw-summary" data-testid="settings-toggle">
+    <h2 id="settings-heading">Settings</h2>
+    <span class="st-state" id="st-state" data-testid="settings-state" data-state="loading" role="status">Loading…</span>
+  </summary>
+  <div class="st-body">
+    <div class="st-unsupported" id="st-unsupported" data-testid="settings-unsupported" role="note" hidden>
+      <p class="st-unsupported-why" id="st-unsupported-why"></p>
+      <p class="st-unsupported-hint" id="st-unsupported-hint"></p>
+    </div>
+    ${errorBoxHtml('st')}
+    <form class="st-form" id="st-form" novalidate>
+      ${SETTINGS.map(fieldHtml).join('')}
+      ${flashHtml()}
+    </form>
+  </div>
+</details>`;
+
+/** The panel is folded until opened, and stays as the user left it; the badge in its head tells the state. */
+const OPEN_KEY = 'esp32cam.settingsOpen';
 
 /** Returns { open(name), close(), apply(view) } for app.js. */
 export function initSettingsPanel(root = document.getElementById('settings-panel')) {
@@ -91,6 +99,10 @@ export function initSettingsPanel(root = document.getElementById('settings-panel
   const fieldErrors = new Map();
   let seq = 0;
   let loadSeq = 0;
+
+  const details = $('st-details');
+  details.open = remembered(OPEN_KEY);
+  details.addEventListener('toggle', () => remember(OPEN_KEY, details.open));
 
   // ---- reading and writing the controls ----
 
@@ -151,7 +163,9 @@ export function initSettingsPanel(root = document.getElementById('settings-panel
     const applied = view?.applied?.[name];
     if (sent) return { value: sent.value, state: 'applying', text: 'Applying…' };
     const shown = wanted ?? applied ?? spec.boot;
-    if (fieldErrors.has(name)) return { value: shown, state: 'error', text: 'Not applied' };
+    if (fieldErrors.has(name)) {
+      return { value: shown, state: 'error', text: shown === null ? 'Not applied' : `Not applied: it stays ${valueText(spec, shown)}` };
+    }
     if (wanted !== undefined) {
       if (applied === wanted) return { value: wanted, state: 'applied', text: 'Applied' };
       if (view.supported === false) return { value: wanted, state: 'unsupported', text: 'Cannot be applied' };
