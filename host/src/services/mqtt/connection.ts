@@ -204,7 +204,13 @@ export class MqttConnection extends EventEmitter<Events> {
       this.timer = undefined;
       if (this.closing || !this.client) return;
       this.current = this.connections > 0 ? 'reconnecting' : 'connecting';
-      this.client.reconnect();
+      try {
+        this.client.reconnect();
+      } catch (err) {
+        // MQTT.js reports connection trouble as events; anything thrown here is retried like them.
+        this.lastError = { message: describe(err as Error), at: new Date().toISOString() };
+        this.lost();
+      }
     }, jittered);
     this.timer.unref();
   }
