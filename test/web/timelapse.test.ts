@@ -228,6 +228,38 @@ describe('the export form', () => {
     expect(await scheduledTiles().count()).toBeGreaterThanOrEqual(1);
   });
 
+  it('fits a 360 px phone with the editor, the export and the settings open', async () => {
+    const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    try {
+      phone.on('pageerror', (err) => pageErrors.push(err.message));
+      await phone.goto(`${server.url}/#/cameras/yard`);
+      await phone.waitForSelector('body[data-ready="true"]');
+      await phone.getByTestId('schedule-editor-toggle').click();
+      await phone.getByTestId('schedule-kind-cron').check();
+      await phone.getByTestId('export-toggle').click();
+      await phone.getByTestId('settings-toggle').click();
+      await phone.getByTestId('live-toggle').click();
+      await expect.poll(async () => Number(await phone.getByTestId('live-frames').textContent()), SLOW).toBeGreaterThanOrEqual(1);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBe(0);
+      // Finger-sized: every button, select and text field of the new panels is at least 40 px tall.
+      const small = await phone.evaluate(() =>
+        Array.from(
+          document.querySelectorAll(
+            '#live-panel button, #settings-panel select, #schedules-panel select, #schedules-panel input[type="text"], #export-panel select, #export-panel input',
+          ),
+        )
+          .filter((el) => (el as HTMLElement).offsetParent !== null && el.getBoundingClientRect().height < 40)
+          .map((el) => el.id || el.getAttribute('data-testid')),
+      );
+      expect(small).toEqual([]);
+      await phone.screenshot({ path: join(SHOTS, 'timelapse-phone.png'), fullPage: true });
+      await phone.getByTestId('live-toggle').click();
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('ran without a page error or a CSP violation', () => {
     expect(pageErrors).toEqual([]);
     expect(violations).toEqual([]);

@@ -10,7 +10,7 @@
  */
 import { openStream } from './api.js';
 import { errorBox, errorBoxHtml } from './error-box.js';
-import { MjpegParts } from './mjpeg-parts.js';
+import { MjpegFormatError, MjpegParts } from './mjpeg-parts.js';
 
 /** The frame rate is counted over this window, so it follows changes within seconds. */
 export const FPS_WINDOW_MS = 5000;
@@ -55,7 +55,20 @@ export function frameRate(times, now) {
   return span > 0 ? ((times.length - 1) * 1000) / span : null;
 }
 
-/** Returns { open(name), close() } for app.js. */
+/** What to say when the stream fails: the service's own error, or why the page could not go on reading. */
+function streamError(err) {
+  if (err && typeof err === 'object' && 'code' in err) return err;
+  if (err instanceof MjpegFormatError) {
+    return { code: 'E_STREAM_FORMAT', message: err.message, hint: 'The service sent something other than its MJPEG stream; look at its log on the Pi.' };
+  }
+  return {
+    code: 'E_STREAM_BROKEN',
+    message: 'The live stream broke off',
+    hint: 'Start it again; if it keeps breaking off, check the network and the service log on the Pi.',
+  };
+}
+
+/** Returns { open(name), close(), running } for app.js. */
 export function initLiveView(root = document.getElementById('live-panel')) {
   if (!root) return null;
   root.innerHTML = PANEL_HTML;
@@ -147,7 +160,7 @@ export function initLiveView(root = document.getElementById('live-panel')) {
       if (run === controller) setState('ended');
     } catch (err) {
       if (controller.signal.aborted) return;
-      errors.show(err instanceof Error && !('code' in err) ? { code: 'E_STREAM', message: err.message, hint: 'Start the live view again.' } : err);
+      errors.show(streamError(err));
       setState('failed');
     } finally {
       if (run === controller) {

@@ -40,7 +40,7 @@ ${errorBoxHtml('sd')}
       <legend>When</legend>
       <div class="sd-kinds" role="radiogroup">
         <label class="sd-kind"><input type="radio" name="sd-kind" value="every" data-testid="schedule-kind-every" checked><span>Every…</span></label>
-        <label class="sd-kind"><input type="radio" name="sd-kind" value="cron" data-testid="schedule-kind-cron"><span>Cron expression</span></label>
+        <label class="sd-kind"><input type="radio" name="sd-kind" value="cron" data-testid="schedule-kind-cron"><span>Cron</span></label>
       </div>
       <div class="sd-every" id="sd-every-row">
         <div class="fw-field">
@@ -69,7 +69,7 @@ ${errorBoxHtml('sd')}
       <div class="fw-field">
         <label for="sd-flash">Flash</label>
         <select id="sd-flash" data-testid="schedule-flash">
-          <option value="">The camera's own</option>
+          <option value="">Camera's own</option>
           <option value="off">Off</option>
           <option value="on">On</option>
           <option value="auto">Auto</option>

@@ -126,7 +126,7 @@ export function initSettingsPanel(root = document.getElementById('settings-panel
     const el = control(spec.name);
     if (spec.control === 'select') {
       const unknown = el.querySelector('[data-unknown]');
-      unknown.textContent = value === null ? "As the script's camconfig sets it" : '';
+      unknown.textContent = value === null ? "Camconfig's (not set here)" : '';
       unknown.hidden = value !== null;
       el.value = value === null ? '' : String(value);
     } else if (spec.control === 'range') {
@@ -176,7 +176,7 @@ export function initSettingsPanel(root = document.getElementById('settings-panel
       };
     }
     if (applied !== undefined) return { value: applied, state: 'board', text: 'As the board holds it' };
-    return { value: spec.boot, state: 'default', text: spec.boot === null ? "As the script's camconfig sets it" : 'Board default' };
+    return { value: spec.boot, state: 'default', text: spec.boot === null ? "Not set here: the script's camconfig decides" : 'Board default' };
   }
 
   function renderField(name) {
