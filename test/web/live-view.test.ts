@@ -2,8 +2,8 @@
  * A camera's live view and settings panel in a real Chromium against the real service and simulated boards
  * running the project's slave script: the live view reads the MJPEG stream and shows its frames with a
  * counter and the frame rate, leaving the view stops the camera's stream, a setting changed in the panel is
- * shown as applied and reaches the live view and the next photo, and a board whose script cannot take
- * settings says so with its controls disabled.
+ * shown as applied and reaches the live view and the next photo, a board whose script cannot take settings
+ * says so with its controls disabled, and with ffmpeg on the Pi the export form links an MP4 that is one.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -403,7 +403,39 @@ describe('the settings panel', () => {
       await page.context().close();
     }
   });
+});
 
+describe('the export form, with ffmpeg on the Pi', () => {
+  it('offers the MP4 at the frames per second chosen', async () => {
+    const made = await fetch(`${server.url}/api/cameras/front/capture`, { method: 'POST' });
+    expect(made.status).toBe(201);
+    const page = await open('#/cameras/front');
+    try {
+      await page.getByTestId('export-toggle').click();
+      const preview = page.getByTestId('export-preview');
+      await expect.poll(() => preview.getAttribute('data-state'), SLOW).toBe('ready');
+      const count = Number(await preview.getAttribute('data-count'));
+      expect(count).toBeGreaterThanOrEqual(2);
+      expect(await page.getByTestId('export-mp4-note').isHidden()).toBe(true);
+      const mp4 = page.getByTestId('export-mp4');
+      expect(await mp4.getAttribute('aria-disabled')).toBeNull();
+      expect(await mp4.getAttribute('href')).toMatch(/\/api\/cameras\/front\/export\.mp4\?.*fps=10/);
+      await page.getByTestId('export-fps').fill('4');
+      await expect.poll(() => mp4.getAttribute('href'), SLOW).toMatch(/fps=4$/);
+      const res = await fetch(new URL((await mp4.getAttribute('href'))!, server.url));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('video/mp4');
+      expect(res.headers.get('x-export-frames')).toBe(String(count));
+      const video = Buffer.from(await res.arrayBuffer());
+      // An MP4 starts with its ftyp box.
+      expect(video.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    } finally {
+      await page.context().close();
+    }
+  });
+});
+
+describe('the page', () => {
   it('ran without a page error or a CSP violation', () => {
     expect(pageErrors).toEqual([]);
     expect(violations).toEqual([]);
