@@ -94,6 +94,7 @@ describe('the schedule API', () => {
     ['a size that is not one', { every: 60, retention: { maxBytes: 'lots' } }, /^retention.maxBytes: "lots" is not a size/, /200MB/],
     ['no photos kept', { every: 60, retention: { maxPhotos: 0 } }, /^retention.maxPhotos: 0 is not a whole number from 1/, /maxPhotos/],
     ['an id that is not a slug', { every: 60, id: 'My Schedule' }, /^id: "My Schedule" is not a schedule id/, /lower-case/],
+    ['an id the export reads as a keyword', { every: 60, id: 'manual' }, /^id: "manual" is a reserved word/, /another id/],
     ['an id already taken', { every: 60, id: 'garden-hourly' }, /^id: "garden-hourly" is taken/, /another id/],
     ['another camera in the body', { every: 60, camera: 'garden' }, /^camera: is "garden" but the URL names "cam"/, /URL/],
     ['not an object', [1, 2], /^A schedule is a JSON object/, /"every": 60/],

@@ -123,7 +123,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   private readonly state: Omit<CameraStatus, 'sim' | 'photos'>;
   private readonly onReboot = (): void => this.changed();
   private shooting: Promise<Shot> | undefined;
-  private storing: Promise<PhotoRecord> | undefined;
+  /** Photos being stored, by the schedule that asked ('' for by hand): only requests of one kind share one. */
+  private readonly storing = new Map<string, Promise<PhotoRecord>>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly log: (line: string) => void;
@@ -224,7 +225,12 @@ export class CaptureService extends EventEmitter<CameraEvents> {
 
   /** Takes a photo and stores it. A capture already being stored is shared, whatever the request. */
   capture(request: CaptureRequest = {}): Promise<PhotoRecord> {
-    this.storing ??= (async () => {
+    // A click while a schedule's photo is stored must not get back that photo, tagged as the schedule's: it
+    // gets a record of its own (of the same frame when the shot is still in flight).
+    const kind = request.schedule ?? '';
+    const pending = this.storing.get(kind);
+    if (pending) return pending;
+    const storing = (async () => {
       try {
         const shot = await this.shoot(request);
         try {
@@ -242,11 +248,12 @@ export class CaptureService extends EventEmitter<CameraEvents> {
           throw err;
         }
       } finally {
-        this.storing = undefined;
+        this.storing.delete(kind);
         this.changed();
       }
     })();
-    return this.storing;
+    this.storing.set(kind, storing);
+    return storing;
   }
 
   /** Takes a photo without storing it (for `GET /capture`, and the live stream's frames with fresh false). */
@@ -309,7 +316,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     this.closed = true;
     clearInterval(this.timer);
     this.camera.board?.off('reboot', this.onReboot);
-    await Promise.allSettled([this.shooting, this.storing]);
+    await Promise.allSettled([this.shooting, ...this.storing.values()]);
     await this.camera.close();
   }
 

@@ -15,6 +15,8 @@ export const DEFAULT_RETENTION: RetentionLimits = { maxPhotos: 1000 };
 const MAX_LABEL = 80;
 const MAX_CRON = 120;
 const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/** The export's `schedule=` filter reads these as keywords, so no schedule may be called so. */
+const RESERVED_IDS = new Set(['all', 'manual']);
 const FLASH_MODES: readonly FlashMode[] = ['off', 'on', 'auto'];
 const FIELDS = ['id', 'camera', 'every', 'cron', 'enabled', 'label', 'flash', 'retention'] as const;
 
@@ -127,6 +129,9 @@ export function checkSpec(body: unknown, now: number | null): ScheduleSpec {
   const raw = asObject(body);
   checkFields(raw);
   const { id, camera, every, cron, enabled, label, flash, retention } = raw;
+  if (typeof id === 'string' && RESERVED_IDS.has(id)) {
+    throw bad('id', `"${id}" is a reserved word`, 'The export reads "all" and "manual" as filters; choose another id, e.g. "garden-hourly".');
+  }
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
     throw bad(
       'id',
@@ -199,5 +204,5 @@ export function draftId(draft: Record<string, unknown>): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 32)
     .replace(/-+$/, '');
-  return slug === '' ? 'schedule' : slug;
+  return slug === '' || RESERVED_IDS.has(slug) ? `schedule${slug === '' ? '' : `-${slug}`}` : slug;
 }

@@ -179,24 +179,12 @@ export class Schedules extends EventEmitter<Events> {
     this.emit('change', this.view(runner));
   }
 
-  /**
-   * One scheduled photo, after the camera's other scheduled photos. A photo taken by hand at that moment is
-   * shared by the capture: it is not this schedule's, so the schedule takes its own after it.
-   */
+  /** One scheduled photo, after the camera's other scheduled photos (a capture shares a photo only within one schedule). */
   private shoot(spec: ScheduleSpec): Promise<PhotoRecord> {
     const previous = this.lanes.get(spec.camera) ?? Promise.resolve();
-    const run = previous.then(async () => {
+    const run = previous.then(() => {
       const camera = this.opts.cameras.get(spec.camera);
-      const request = { schedule: spec.id, ...(spec.flash !== undefined ? { flash: spec.flash } : {}) };
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const record = await camera.capture(request);
-        if (record.schedule === spec.id) return record;
-      }
-      throw new Esp32CamError(
-        'E_BUS_BUSY',
-        `Camera "${spec.camera}" was busy with other photos`,
-        'The schedule takes the next slot; space photos taken by hand apart from it.',
-      );
+      return camera.capture({ schedule: spec.id, ...(spec.flash !== undefined ? { flash: spec.flash } : {}) });
     });
     const settled = run.catch(() => undefined);
     this.lanes.set(spec.camera, settled);
