@@ -66,3 +66,38 @@ describe('exports behind the doors, bound off loopback', () => {
     expect(reads).toBe(2 * 2 * 2);
   });
 });
+
+/**
+ * The MP4 export keeps ffmpeg busy and holds the one place there is: another site's page cannot start one,
+ * even when the browser carries the token, while the page itself and a script (no Origin) can.
+ */
+describe('the MP4 export against another site', () => {
+  let ctx: ExportServer;
+
+  beforeAll(async () => {
+    ctx = await startExportServer({ host: '127.0.0.1' });
+    await takePhotos(ctx.server, 1);
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('refuses a cross-site request with 403 and lets the same site and a script through', async () => {
+    const path = '/api/cameras/cam/export.mp4?fps=5';
+    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+      const refused = await rawRequest(ctx.server.port, { path, headers });
+      expect(refused.status).toBe(403);
+      expect(refused.json().error.code).toBe('E_CROSS_ORIGIN');
+    }
+    const page = await fetch(`${ctx.server.url}${path}`, { headers: { origin: ctx.server.url } });
+    expect(page.status).toBe(200);
+    await page.arrayBuffer();
+    const script = await fetch(`${ctx.server.url}${path}`);
+    expect(script.status).toBe(200);
+    await script.arrayBuffer();
+    // The ZIP only reads what is stored and costs no ffmpeg: it stays open to links from anywhere.
+    const zip = await rawRequest(ctx.server.port, { path: '/api/cameras/cam/export.zip', headers: { origin: 'http://evil.example' } });
+    expect(zip.status).toBe(200);
+  });
+});

@@ -7,10 +7,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * GET routes that act all the same: `/capture` takes a photo (and stores one with `?store=1`), a live
  * stream keeps the camera capturing for as long as it is open, and CameraWebServer's `/control` changes a
- * camera's settings.
+ * camera's settings. A camera's MP4 export is a read, but one that keeps ffmpeg busy for minutes, and only one
+ * runs at a time: another site's page must not be able to start one or hold that place.
  */
 const ACTING_GET_PATHS = new Set(['/capture', '/stream', '/control']);
-const CAMERA_STREAM = /^\/api\/cameras\/[^/]+\/stream$/;
+const CAMERA_STREAM = /^\/api\/cameras\/[^/]+\/(?:stream|export\.mp4)$/;
 
 export function acts(method: string, path: string): boolean {
   // The router matches paths regardless of case and of one trailing slash: so must this check, or
