@@ -435,6 +435,32 @@ describe('the export form, with ffmpeg on the Pi', () => {
   });
 });
 
+describe('the live view behind the token', () => {
+  it('streams with the cookie the ?token= link set, as every other call of the page does', async () => {
+    const tokenDir = await mkdtemp(join(tmpdir(), 'esp32cam-web-live-token-'));
+    const guarded = await startServer({ host: '0.0.0.0', port: 0, dataDir: tokenDir, camera: 'sim' }, { healthIntervalMs: 0, log: () => undefined });
+    const base = `http://127.0.0.1:${guarded.port}`;
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    try {
+      // Without the token the stream is refused, so frames on the page prove the cookie went with the fetch.
+      expect((await fetch(`${base}/api/cameras/cam/stream`)).status).toBe(401);
+      const page = await ctx.newPage();
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${base}/?token=${guarded.token}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.getByTestId('live-toggle').click();
+      await expect.poll(() => frames(page), SLOW).toBeGreaterThanOrEqual(2);
+      expect(await page.getByTestId('lv-error').isHidden()).toBe(true);
+      await page.getByTestId('live-toggle').click();
+      await expect.poll(() => guarded.services.streams.of('cam').viewers, SLOW).toBe(0);
+    } finally {
+      await ctx.close();
+      await guarded.close();
+      await rm(tokenDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the page', () => {
   it('ran without a page error or a CSP violation', () => {
     expect(pageErrors).toEqual([]);
