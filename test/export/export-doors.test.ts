@@ -85,7 +85,7 @@ describe('the MP4 export against another site', () => {
 
   it('refuses a cross-site request with 403 and lets the same site and a script through', async () => {
     const path = '/api/cameras/cam/export.mp4?fps=5';
-    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }] as Array<Record<string, string>>) {
       const refused = await rawRequest(ctx.server.port, { path, headers });
       expect(refused.status).toBe(403);
       expect(refused.json().error.code).toBe('E_CROSS_ORIGIN');

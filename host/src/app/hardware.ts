@@ -146,6 +146,7 @@ async function startBoard(camera: CameraConfig, spec: CameraSpec, wire: SimI2cBu
     script: camera.sim.script,
     flashFile: opts.flashDir ? join(opts.flashDir, simFlashFile(camera.name)) : undefined,
     configOverrides: Object.keys(overrides).length > 0 ? overrides : undefined,
+    ...(camera.sim.ambientLight !== undefined ? { ambientLight: camera.sim.ambientLight } : {}),
   });
 }
 

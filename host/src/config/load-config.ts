@@ -74,6 +74,8 @@ function resolveCamera(entry: LayerCamera, config: Config): CameraConfig {
   if (frameSize !== undefined) sim.frameSize = frameSize;
   const quality = entry.sim?.quality ?? config.sim.quality;
   if (quality !== undefined) sim.quality = quality;
+  const ambientLight = entry.sim?.ambientLight ?? config.sim.ambientLight;
+  if (ambientLight !== undefined) sim.ambientLight = ambientLight;
   const camera: CameraConfig = { name: entry.name, camera: entry.camera, protocol: entry.protocol ?? config.protocol, sim };
   if (entry.serialPort !== undefined) camera.serialPort = entry.serialPort;
   return camera;

@@ -39,7 +39,7 @@ export interface Config {
   protocol: 'auto' | 'legacy';
   /** Overall limits, and optionally each camera's own within them. */
   retention: { maxPhotos: number; maxBytes: number; perCamera?: { maxPhotos?: number; maxBytes?: number } };
-  sim: { script?: string; busHz: number; frameSize?: string; quality?: number };
+  sim: { script?: string; busHz: number; frameSize?: string; quality?: number; ambientLight?: number };
   /** Values written into the board's camconfig.py by `esp32cam push`, e.g. { I2C_ADDRESS: '0x2d' }; absent when none are set. */
   device?: Record<string, DeviceSettingValue>;
   /** Host names, besides this machine's own, that the `Host` header may carry (a reverse proxy's name). */
@@ -156,6 +156,8 @@ export interface SimBoardConfig {
   script?: string;
   frameSize?: string;
   quality?: number;
+  /** The light on the simulated scene, 0 (dark) to 1 (full light): how the flash LED can be tried. */
+  ambientLight?: number;
 }
 
 /** The name a camera gets when it is given by its spec alone (`--camera sim`, `"camera": "sim"`). */
@@ -188,7 +190,7 @@ export type ConfigInput = {
   cameras?: Array<{ name: string; camera: string; protocol?: 'auto' | 'legacy'; serialPort?: string; sim?: SimBoardConfig }>;
   protocol?: 'auto' | 'legacy';
   retention?: { maxPhotos?: number; maxBytes?: number | string; perCamera?: { maxPhotos?: number; maxBytes?: number | string } };
-  sim?: { script?: string; busHz?: number; frameSize?: string; quality?: number };
+  sim?: { script?: string; busHz?: number; frameSize?: string; quality?: number; ambientLight?: number };
   device?: Record<string, DeviceSettingValue>;
   allowedHosts?: string[];
   auth?: { mode?: AuthMode; token?: string };
@@ -245,6 +247,8 @@ const quality = z
   .min(10, { error: 'must be from 10 to 63' })
   .max(63, { error: 'must be from 10 to 63' });
 
+const ambientLight = z.number({ error: 'must be a number' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' });
+
 const protocol = z.enum(['auto', 'legacy'], { error: 'must be "auto" or "legacy"' });
 
 const simBoard = z
@@ -252,6 +256,7 @@ const simBoard = z
     script: z.string({ error: 'must be a path to a MicroPython script' }).min(1, { error: 'must be a path to a MicroPython script' }),
     frameSize,
     quality,
+    ambientLight,
   })
   .partial()
   .strict();
@@ -457,6 +462,7 @@ export const configLayerSchema = z
           .max(1_000_000, { error: 'must be from 1000 to 1000000' }),
         frameSize,
         quality,
+        ambientLight,
       })
       .partial()
       .strict(),
@@ -523,6 +529,7 @@ export const CONFIG_HINTS: Record<string, string> = {
   'cameras.sim.script': 'Use the path of a MicroPython slave script, or leave it out for the bundled one.',
   'cameras.sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
   'cameras.sim.quality': 'Use a JPEG quality from 10 (best) to 63 (smallest).',
+  'cameras.sim.ambientLight': 'Use a light level from 0 (night) to 1 (full light); below about 0.5 the photos come out dark.',
   protocol: 'Use "auto" to detect the slave script\'s protocol, or "legacy" for the original script.',
   'retention.maxPhotos': 'Use how many photos to keep, such as 500.',
   'retention.maxBytes': 'Use how many bytes of photos to keep, such as 524288000 or "500MB".',
@@ -536,6 +543,7 @@ export const CONFIG_HINTS: Record<string, string> = {
   'health.recovery': 'The README\'s "Camera health" section lists the recovery settings and their defaults.',
   'sim.frameSize': `Use one of ${FRAME_SIZES.join(', ')}.`,
   'sim.quality': 'Use a JPEG quality from 10 (best) to 63 (smallest).',
+  'sim.ambientLight': 'Use a light level from 0 (night) to 1 (full light); below about 0.5 the photos come out dark.',
   device: 'Use settings of device-scripts/camconfig.py, e.g. {"I2C_ADDRESS": "0x2d", "WDT_TIMEOUT_MS": 60000}.',
   allowedHosts: 'List the names browsers use to reach this service, e.g. ["camera.example.lan"].',
   'auth.mode': 'Use "auto" (a token when reachable from other machines), "token" (always) or "off" (behind your own authenticating proxy).',
@@ -601,11 +609,11 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     'healthIntervalS',
   ],
   cameras: ['name', 'camera', 'protocol', 'serialPort', 'sim'],
-  'cameras.sim': ['script', 'frameSize', 'quality'],
+  'cameras.sim': ['script', 'frameSize', 'quality', 'ambientLight'],
   limits: ['firmwareBytes', 'scriptBytes', 'uploadsInFlight'],
   retention: ['maxPhotos', 'maxBytes', 'perCamera'],
   'retention.perCamera': ['maxPhotos', 'maxBytes'],
-  sim: ['script', 'busHz', 'frameSize', 'quality'],
+  sim: ['script', 'busHz', 'frameSize', 'quality', 'ambientLight'],
   stream: ['maxViewers'],
   export: ['ffmpeg', 'ffmpegStallMs'],
 };
