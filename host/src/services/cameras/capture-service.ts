@@ -132,6 +132,8 @@ export class CaptureService extends EventEmitter<CameraEvents> {
   private flashModeOf: (() => FlashMode) | undefined;
   private readonly autoFlash: AutoFlash;
   private attempts = 1;
+  /** Whether the shot in flight is told to the pages as a capture (a still) or not (a live-stream frame). */
+  private announcing = true;
 
   constructor(opts: CaptureServiceOptions) {
     super();
@@ -163,7 +165,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     };
     this.camera.client.on('progress', (progress: CaptureProgress) => {
       this.attempts = Math.max(this.attempts, progress.attempt);
-      this.emit('capture:progress', { ...progress, camera: this.name });
+      if (this.announcing) this.emit('capture:progress', { ...progress, camera: this.name });
     });
     this.camera.client.on('protocol', (protocol) => {
       this.state.protocol = protocol;
@@ -232,7 +234,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     if (pending) return pending;
     const storing = (async () => {
       try {
-        const shot = await this.shoot(request);
+        const shot = await this.shoot(request, true);
         try {
           const record = await this.store.save(shot.jpeg, {
             camera: this.name,
@@ -258,7 +260,17 @@ export class CaptureService extends EventEmitter<CameraEvents> {
 
   /** Takes a photo without storing it (for `GET /capture`, and the live stream's frames with fresh false). */
   captureJpeg(request: CaptureRequest = {}): Promise<Shot> {
-    return this.shoot(request);
+    return this.shoot(request, true);
+  }
+
+  /**
+   * A live-stream frame: taken as a still is, and counted as a capture (`capture:done`, for the health monitor
+   * and the metrics), but not announced: no `capture:start` or progress, no busy status, and a status only when
+   * the camera's state changed, so a page that is not watching the stream does not flicker "Capturing" at the
+   * stream's frame rate.
+   */
+  streamFrame(request: CaptureRequest = {}): Promise<Shot> {
+    return this.shoot(request, false);
   }
 
   ping(): Promise<PingResult> {
@@ -320,14 +332,18 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     await this.camera.close();
   }
 
-  private shoot(request: CaptureRequest): Promise<Shot> {
+  private shoot(request: CaptureRequest, announce: boolean): Promise<Shot> {
     if (this.shooting) return this.shooting;
     const flash = request.flash ?? this.flashMode;
     const fresh = request.fresh ?? true;
-    this.state.busy = true;
     const takenAt = new Date();
-    this.emit('capture:start', { camera: this.name, at: takenAt.toISOString() });
-    this.changed();
+    const before = this.visibleState();
+    this.announcing = announce;
+    if (announce) {
+      this.state.busy = true;
+      this.emit('capture:start', { camera: this.name, at: takenAt.toISOString() });
+      this.changed();
+    }
     const started = performance.now();
     this.attempts = 1;
     this.shooting = this.take(flash, fresh)
@@ -353,9 +369,15 @@ export class CaptureService extends EventEmitter<CameraEvents> {
       .finally(() => {
         this.shooting = undefined;
         this.state.busy = false;
-        this.changed();
+        if (announce || this.visibleState() !== before) this.changed();
       });
     return this.shooting;
+  }
+
+  /** What a page shows of the camera besides its last capture: a stream frame that changes it is worth a status. */
+  private visibleState(): string {
+    const { online, protocol, lastError } = this.state;
+    return `${String(online)} ${String(protocol)} ${lastError?.code ?? ''}`;
   }
 
   private async take(flash: FlashMode, fresh: boolean): Promise<{ jpeg: Buffer; flash: boolean }> {

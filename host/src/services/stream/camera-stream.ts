@@ -137,7 +137,7 @@ export class CameraStream extends EventEmitter<CameraStreamEvents> {
       while (this.sinks.size > 0 && !this.closed) {
         try {
           // No pause between frames: the camera stays busy, so the keep-alive never needs to ask it anything.
-          const shot = await this.camera.captureJpeg({ fresh: false, flash: 'off' });
+          const shot = await this.camera.streamFrame({ fresh: false, flash: 'off' });
           failures = 0;
           this.deliver({ jpeg: shot.jpeg, takenAt: shot.takenAt, seq: ++this.seq });
         } catch (err) {
