@@ -134,6 +134,28 @@ export const FRAME_SIZES = [
 ] as const;
 export type FrameSizeName = (typeof FRAME_SIZES)[number]['name'];
 
+/**
+ * The largest framesize_t whose JPEG buffer fits internal RAM (VGA): larger ones need the frame buffer in
+ * PSRAM, and the slave script refuses them on a board without it (protocol/README.md, SETTINGS).
+ */
+export const LARGEST_WITHOUT_PSRAM = 8;
+
+/** Whether a framesize_t needs a board with PSRAM. */
+export function frameSizeNeedsPsram(framesize: number): boolean {
+  return framesize > LARGEST_WITHOUT_PSRAM;
+}
+
+/**
+ * The names of the enumerated settings' values, by value. esp32-camera numbers them without naming them
+ * (sensor.h's set_special_effect and set_wb_mode take an int; the OV2640 driver indexes its register tables
+ * with it); these are the names CameraWebServer's OV2640 page gives each value (arduino-esp32,
+ * libraries/ESP32/examples/Camera/CameraWebServer/camera_index.h), as protocol/README.md lists them.
+ */
+export const SETTING_LABELS = {
+  special_effect: ['None', 'Negative', 'Grayscale', 'Red tint', 'Green tint', 'Blue tint', 'Sepia'],
+  wb_mode: ['Auto', 'Sunny', 'Cloudy', 'Office', 'Home'],
+} as const satisfies Partial<Record<SettingName, readonly string[]>>;
+
 /** framesize_t of a frame-size name ('VGA' → 8), or undefined. */
 export function frameSizeNumber(name: string): number | undefined {
   const i = FRAME_SIZES.findIndex((f) => f.name === name.toUpperCase());

@@ -228,4 +228,19 @@ describe('protocol-2 SETTINGS', () => {
     expect(v2.frameSizeNumber('QXGA')).toBeUndefined();
     expect(v2.FRAME_SIZES[9]).toEqual({ name: 'SVGA', width: 800, height: 600 });
   });
+
+  it('needs PSRAM above VGA, as the slave script refuses', () => {
+    expect(v2.frameSizeNeedsPsram(8)).toBe(false);
+    expect(v2.frameSizeNeedsPsram(9)).toBe(true);
+    expect(v2.FRAME_SIZES.filter((_f, i) => !v2.frameSizeNeedsPsram(i)).at(-1)!.name).toBe('VGA');
+  });
+
+  it('names every value of the enumerated settings, and no more', () => {
+    for (const [name, labels] of Object.entries(v2.SETTING_LABELS)) {
+      const { min, max } = v2.SETTINGS[name as v2.SettingName];
+      expect(labels.length, name).toBe(max - min + 1);
+    }
+    expect(v2.SETTING_LABELS.special_effect[6]).toBe('Sepia');
+    expect(v2.SETTING_LABELS.wb_mode[2]).toBe('Cloudy');
+  });
 });

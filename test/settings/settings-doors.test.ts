@@ -81,6 +81,15 @@ describe('the settings routes, reachable from other machines', () => {
     expect(server.services.settings.get('cam')).toMatchObject({ wanted: {}, applied: null });
   });
 
+  it("keeps the settings' table behind the token too", async () => {
+    const res = await rawRequest(server.port, { path: '/api/settings/spec', headers: { accept: 'application/json' } });
+    expect(res.status).toBe(401);
+    expect(res.text).not.toContain('framesize');
+    const authorized = await rawRequest(server.port, { path: '/api/settings/spec', headers: { authorization: `Bearer ${server.token!}` } });
+    expect(authorized.status).toBe(200);
+    expect(authorized.json<{ settings: Array<{ name: string }> }>().settings[0]!.name).toBe('framesize');
+  });
+
   it('serves and takes them with the token', async () => {
     const res = await rawRequest(server.port, {
       method: 'PUT',

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { packageRoot } from '../../host/src/paths.js';
 import type { HealthEvent } from '../../host/src/services/health/camera-health.js';
+import { v2 } from '../../protocol/src/index.js';
+import { rawRequest } from '../security/raw-http.js';
 import { getSettings, photoSize, putSettings, until, VGA, type SettingsJson } from './helpers.js';
 
 /**
@@ -88,6 +90,27 @@ describe('camera settings over HTTP', () => {
     expect(res.json.error.code).toBe('E_BAD_INPUT');
     for (const word of words) expect(`${res.json.error.message} ${res.json.error.hint}`).toContain(word);
     expect(await getSettings(server, 'cam')).toEqual(before);
+  });
+
+  it("hands the page protocol 2's settings table, which it may keep and revalidate", async () => {
+    const res = await fetch(`${server.url}/api/settings/spec`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
+    const spec = (await res.json()) as {
+      settings: Array<{ name: string; min: number; max: number; labels?: string[] }>;
+      frameSizes: Array<{ value: number; name: string; width: number; height: number; needsPsram: boolean }>;
+    };
+    expect(spec.settings.map((s) => [s.name, s.min, s.max])).toEqual(v2.SETTING_NAMES.map((n) => [n, v2.SETTINGS[n].min, v2.SETTINGS[n].max]));
+    expect(spec.settings.find((s) => s.name === 'special_effect')!.labels).toEqual([...v2.SETTING_LABELS.special_effect]);
+    expect(spec.settings.find((s) => s.name === 'wb_mode')!.labels).toEqual(['Auto', 'Sunny', 'Cloudy', 'Office', 'Home']);
+    expect(spec.settings.find((s) => s.name === 'quality')!.labels).toBeUndefined();
+    expect(spec.frameSizes).toHaveLength(v2.FRAME_SIZES.length);
+    expect(spec.frameSizes[VGA]).toEqual({ value: VGA, name: 'VGA', width: 640, height: 480, needsPsram: false });
+    expect(spec.frameSizes[VGA + 1]).toEqual({ value: VGA + 1, name: 'SVGA', width: 800, height: 600, needsPsram: true });
+    // An unchanged table costs a 304 on the page's next load. (Node's fetch would add no-cache to a
+    // conditional request, which asks for the body again; a browser revalidating its cache does not.)
+    const again = await rawRequest(server.port, { path: '/api/settings/spec', headers: { 'if-none-match': res.headers.get('etag')! } });
+    expect(again.status).toBe(304);
   });
 
   it('answers an unknown camera with 404', async () => {

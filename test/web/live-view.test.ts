@@ -243,23 +243,21 @@ describe('the live view', () => {
 });
 
 describe('the settings panel', () => {
-  it('offers the settings protocol 2 defines, with their ranges and frame sizes', async () => {
+  it('offers the settings protocol 2 defines, as the service hands them over, with their ranges and frame sizes', async () => {
     const page = await open('#/cameras/front');
     try {
       await openSettings(page);
-      await loadModule(page, '/lib/camera-settings-spec.js');
-      const spec = await page.evaluate(() => {
-        const m = (window as unknown as { __module: { SETTINGS: Array<{ name: string; min: number; max: number }>; FRAME_SIZES: unknown } }).__module;
-        return {
-          settings: m.SETTINGS.map((s: { name: string; min: number; max: number }) => ({ name: s.name, min: s.min, max: s.max })),
-          frameSizes: m.FRAME_SIZES,
-        };
-      });
-      expect(spec.settings).toEqual(v2.SETTING_NAMES.map((name) => ({ name, min: v2.SETTINGS[name].min, max: v2.SETTINGS[name].max })));
-      expect(spec.frameSizes).toEqual(v2.FRAME_SIZES.map((f) => ({ ...f })));
-      // The controls that fit: a select of every frame size, a slider, steps, switches.
-      expect(await page.getByTestId('setting-framesize').locator('option:not([data-unknown])').count()).toBe(v2.FRAME_SIZES.length);
-      expect(await page.getByTestId('setting-quality').getAttribute('type')).toBe('range');
+      // A field for each setting, in protocol 2's order, then the host's flash mode.
+      const shown = await page.locator('#st-form [data-setting]').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.setting));
+      expect(shown).toEqual([...v2.SETTING_NAMES, 'flash']);
+      // The controls that fit: a select of every frame size, a slider over quality's range, steps, switches.
+      const sizes = await page.getByTestId('setting-framesize').locator('option:not([data-unknown])').allTextContents();
+      expect(sizes).toEqual(v2.FRAME_SIZES.map((f, i) => `${f.name} (${f.width}×${f.height})${v2.frameSizeNeedsPsram(i) ? ', needs PSRAM' : ''}`));
+      expect(sizes[8]).toBe('VGA (640×480)');
+      expect(sizes[9]).toBe('SVGA (800×600), needs PSRAM');
+      const quality = page.getByTestId('setting-quality');
+      expect(await quality.getAttribute('type')).toBe('range');
+      expect([await quality.getAttribute('min'), await quality.getAttribute('max')]).toEqual(['10', '63']);
       expect(await page.getByTestId('setting-brightness').getByRole('radio').count()).toBe(5);
       expect(await page.getByTestId('setting-vflip').getAttribute('role')).toBe('switch');
       expect(await page.getByTestId('setting-special_effect').locator('option:not([data-unknown])').allTextContents()).toEqual([
@@ -271,6 +269,7 @@ describe('the settings panel', () => {
         'Blue tint',
         'Sepia',
       ]);
+      expect(await page.getByTestId('setting-wb_mode').locator('option:not([data-unknown])').allTextContents()).toEqual([...v2.SETTING_LABELS.wb_mode]);
     } finally {
       await page.context().close();
     }

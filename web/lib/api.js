@@ -109,6 +109,8 @@ export async function openStream(camera, signal) {
 
 /** `{ camera, wanted, applied, appliedAt, supported, lastError, flash }` */
 export const getSettings = (camera) => request('GET', cameraPath(camera, '/settings'));
+/** Protocol 2's settings table, the same for every camera: `{ settings, frameSizes }`. */
+export const getSettingsSpec = () => request('GET', '/api/settings/spec');
 /** Settings by name (numbers), and/or `flash`; answers the new view. */
 export const putSettings = (camera, change) => request('PUT', cameraPath(camera, '/settings'), change);
 

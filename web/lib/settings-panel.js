@@ -6,10 +6,10 @@
  * (the service's message and hint, under the field). A board whose script cannot take settings shows why and
  * how to fix it, with its controls disabled.
  */
-import { getSettings, putSettings } from './api.js';
+import { getSettings, getSettingsSpec, putSettings } from './api.js';
 import { asSentence, formatTaken, formatTakenLong } from './format.js';
 import { errorBox, errorBoxHtml } from './error-box.js';
-import { FLASH_MODES, SETTINGS, valueText } from './camera-settings-spec.js';
+import { FLASH_MODES, settingsFromSpec, valueText } from './camera-settings-spec.js';
 import { remember, remembered } from './remember.js';
 
 const FLASH = { name: 'flash', label: 'Flash with photos' };
@@ -19,7 +19,7 @@ function fieldHtml(spec) {
   const testid = `setting-${spec.name}`;
   let control;
   if (spec.control === 'select') {
-    const options = spec.options.map((text, value) => `<option value="${value}">${text}</option>`).join('');
+    const options = spec.options.map((text, i) => `<option value="${spec.min + i}">${text}</option>`).join('');
     control = `<label class="st-label" for="${id}">${spec.label}</label>
       <select id="${id}" data-testid="${testid}"><option value="" data-unknown hidden></option>${options}</select>`;
   } else if (spec.control === 'range') {
@@ -73,7 +73,6 @@ const PANEL_HTML = `
     </div>
     ${errorBoxHtml('st')}
     <form class="st-form" id="st-form" novalidate>
-      ${SETTINGS.map(fieldHtml).join('')}
       ${flashHtml()}
     </form>
   </div>
@@ -88,7 +87,9 @@ export function initSettingsPanel(root = document.getElementById('settings-panel
   root.innerHTML = PANEL_HTML;
   const $ = (id) => root.querySelector(`#${id}`);
   const errors = errorBox(root, 'st');
-  const fields = new Map([...SETTINGS, FLASH].map((spec) => [spec.name, { spec, el: root.querySelector(`[data-setting="${spec.name}"]`) }]));
+  // The camera's settings join the flash mode once the service has said what they are.
+  const fields = new Map([[FLASH.name, { spec: FLASH, el: root.querySelector('[data-setting="flash"]') }]]);
+  let specLoad = null;
 
   let camera = null;
   /** The service's last word on this camera's settings. */
@@ -232,10 +233,28 @@ export function initSettingsPanel(root = document.getElementById('settings-panel
 
   // ---- talking to the service ----
 
+  /** Asks the service for the settings' table once, and adds a field for each before the flash mode. */
+  function loadSpec() {
+    specLoad ??= getSettingsSpec().then(
+      (spec) => {
+        const settings = settingsFromSpec(spec);
+        $('st-form').insertAdjacentHTML('afterbegin', settings.map(fieldHtml).join(''));
+        for (const s of settings) fields.set(s.name, { spec: s, el: root.querySelector(`[data-setting="${s.name}"]`) });
+        render();
+      },
+      (err) => {
+        specLoad = null; // the next open or refresh asks again
+        throw err;
+      },
+    );
+    return specLoad;
+  }
+
   async function load() {
     const name = camera;
     const my = ++loadSeq;
     try {
+      await loadSpec();
       const next = await getSettings(name);
       if (name === camera && my === loadSeq) accept(next);
     } catch (err) {

@@ -58,12 +58,38 @@ export const settingsJson = (view: CameraSettingsView) => ({
 export type SettingsJson = ReturnType<typeof settingsJson>;
 
 /**
+ * The settings a board takes, as protocol 2 defines them, for a page that cannot import protocol/: each
+ * setting's range and the names of its values where it has some, and the frame sizes with their dimensions.
+ */
+export function settingsSpecJson() {
+  const labels: Partial<Record<v2.SettingName, readonly string[]>> = v2.SETTING_LABELS;
+  return {
+    settings: v2.SETTING_NAMES.map((name) => ({
+      name,
+      min: v2.SETTINGS[name].min,
+      max: v2.SETTINGS[name].max,
+      ...(labels[name] ? { labels: [...labels[name]] } : {}),
+    })),
+    frameSizes: v2.FRAME_SIZES.map((f, value) => ({ value, ...f, needsPsram: v2.frameSizeNeedsPsram(value) })),
+  };
+}
+
+/** What GET /api/settings/spec answers. */
+export type SettingsSpecJson = ReturnType<typeof settingsSpecJson>;
+
+/**
  * A camera's settings: what is wanted, what the board last reported it holds and when, and whether its
  * script takes settings at all. A PUT applies the given settings on top of the wanted ones, and sets the
  * flash mode when it names one.
  */
 export function settingsRoutes(settings: CameraSettingsService): Router {
   const router = Router();
+  const spec = settingsSpecJson();
+
+  // The table changes only with the service, like the page's own files: revalidated (ETag) on each load.
+  router.get('/api/settings/spec', (_req, res) => {
+    res.set('Cache-Control', 'private, no-cache').json(spec);
+  });
 
   router.get('/api/cameras/:name/settings', (req, res) => {
     res.set('Cache-Control', 'no-store').json(settingsJson(settings.get(String(req.params.name))));
