@@ -1,7 +1,6 @@
 import {
   checkJpeg,
   decodeLegacyReply,
-  decodeLegacySlice,
   encodeLegacyCommand,
   LEGACY_CHUNK,
   STATUS_DATA,
@@ -9,7 +8,6 @@ import {
   STATUS_OK,
   type LegacyCommand,
   type LegacyReply,
-  type LegacySlice,
 } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { BusLink, sleep } from './bus-link.js';
@@ -18,12 +16,15 @@ import type { CaptureOptions, CaptureProgress } from './types.js';
 
 /**
  * Timing of the legacy slave, from docs/hardware.md §2: a command reaches the script 10–20 ms after it is
- * written, and writes inside that window merge. Reading at 22 ms means the reply of a quick command is queued
- * (the script answers within a millisecond or two of seeing it); the reference master waits 50 ms.
+ * written, and writes inside that window merge. The reference master waits a fixed 50 ms; this client polls
+ * from just before the shortest latency with reads of a few bytes (under half a millisecond of wire at 100 kHz),
+ * and tells a reply from the empty ring's garbage by its shape (see sliceHeader()).
  */
 export const LEGACY_TIMING = {
+  firstPollMs: 9,
+  pollMs: 1,
+  /** Before a second look at data that may not have been queued yet (finishSlice). */
   settleMs: 22,
-  pollMs: 5,
   /** Long enough for any command in flight to be answered before a drain. */
   quietMs: 250,
   /** Bytes read to empty the TX ring: the field script's ring is 256 bytes. */
@@ -101,6 +102,7 @@ export class LegacySession {
           'Check the camera ribbon cable and that the board has PSRAM; the slave script prints the reason on its serial console.',
         );
       }
+      progress({ phase: 'downloading', bytes: 0, attempt });
       const photo = await this.download(attempt, progress);
       progress({ phase: 'verifying', bytes: photo.length, total: photo.length, attempt });
       const check = checkJpeg(photo);
@@ -181,7 +183,7 @@ export class LegacySession {
     if (this.link.idleByte !== STATUS_OK) return;
     await this.link.write(FENCE);
     const started = Date.now();
-    await sleep(LEGACY_TIMING.settleMs);
+    await sleep(LEGACY_TIMING.firstPollMs);
     for (;;) {
       const byte = (await this.link.read(1))[0]!;
       if (byte === STATUS_FAILED) return;
@@ -209,7 +211,7 @@ export class LegacySession {
   private async status(command: LegacyCommand, timeoutMs: number, trustAfterMs: number): Promise<number> {
     await this.link.write(encodeLegacyCommand(command));
     const started = Date.now();
-    await sleep(LEGACY_TIMING.settleMs);
+    await sleep(LEGACY_TIMING.firstPollMs);
     for (;;) {
       const idle = this.link.idleByte;
       const byte = (await this.link.read(1))[0]!;
@@ -232,14 +234,21 @@ export class LegacySession {
     }
   }
 
-  /** Reads slices until the empty one. Every slice but the last has the first slice's size. */
+  /**
+   * Reads slices until the empty one. Every slice but the last has the first slice's size. The next `get` goes
+   * out as soon as the current slice's header is in: the script has then answered the current one, so the two
+   * cannot merge, and its 10–20 ms latency passes while the master clocks in the current slice's data.
+   */
   private async download(attempt: number, progress: (p: CaptureProgress) => void): Promise<Buffer> {
     const slices: Buffer[] = [];
     let received = 0;
     let sliceSize: number | undefined;
     let short = false;
+    let sent = await this.sendGet();
     for (;;) {
-      const data = await this.getSlice(slices.length === 0);
+      const length = await this.sliceHeader(sent, slices.length === 0);
+      if (length > 0) sent = await this.sendGet();
+      const data = length === 0 ? Buffer.alloc(0) : await this.sliceData(length);
       if (data.length === 0) break;
       if (short || (sliceSize !== undefined && data.length > sliceSize)) {
         throw new Desync(`slice of ${data.length} bytes after a ${short ? 'short' : `${sliceSize}-byte`} slice`);
@@ -253,39 +262,57 @@ export class LegacySession {
     return Buffer.concat(slices, received);
   }
 
-  /**
-   * One `get`: reads status, length and a whole slice in one read. Reading past a short reply is harmless,
-   * since nothing else is queued behind it and a read of an empty ring consumes nothing.
-   *
-   * The field script queues a reply with three setdata calls (status, length, data), so a read can land
-   * between them: it then gets the parts already queued, followed by garbage that repeats the last of them.
-   * Such a read is finished where it stopped rather than thrown away, because what it took is gone from the
-   * ring: a lone 201 followed by 0xC9 0xC9 (an impossible length), or a header whose data bytes all equal its
-   * last byte. In that last case the data may also have been real and uniform; reading again then returns
-   * the same bytes as garbage, so the slice is right either way.
-   */
-  private async getSlice(first: boolean): Promise<Buffer> {
+  /** Writes `get` and returns when it went out. */
+  private async sendGet(): Promise<number> {
+    const at = Date.now();
     await this.link.write(encodeLegacyCommand('get'));
-    const started = Date.now();
-    await sleep(LEGACY_TIMING.settleMs);
-    let haveStatus = false;
+    return at;
+  }
+
+  /**
+   * Polls for the header of a `get` answer (201, then a 2-byte length of at most maxSlice) and returns the
+   * length, having consumed exactly the header.
+   *
+   * The empty ring reads as one byte repeated (the last one sent, or 0xFF), which can never be a whole header:
+   * its length's low byte is at most maxSlice (< 201) and its high byte 0. So a 3-byte read is either a header,
+   * or garbage that consumed nothing, or, as the field script queues status, length and data with three
+   * setdata calls, a lone 201 that the rest repeats. That lone 201 is consumed; it is recognised because it
+   * differs from the idle byte, except when the idle byte is itself 201 (a slice that ended in 0xC9). Then the
+   * next reads tell: a header that starts with 201 means nothing was consumed, a bare length means the 201 was.
+   */
+  private async sliceHeader(sentAt: number, first: boolean): Promise<number> {
+    const wait = LEGACY_TIMING.firstPollMs - (Date.now() - sentAt);
+    if (wait > 0) await sleep(wait);
+    const max = this.maxSlice;
+    const isLength = (lo: number, hi: number) => lo <= max && hi === 0;
+    // 'none': nothing consumed; 'status': the 201 consumed; 'maybe': the 201 may have been consumed.
+    let state: 'none' | 'status' | 'maybe' = 'none';
     for (;;) {
       const idle = this.link.idleByte;
-      if (!haveStatus) {
-        const bytes = await this.link.read(3 + this.maxSlice);
-        const garbage = bytes.every((b) => b === idle || b === 0xff);
-        // A lone 201 followed by its own repeat: the length is not queued yet, and the 201 is consumed.
-        if (!garbage && bytes[0] === STATUS_DATA && bytes[1] === STATUS_DATA && bytes[2] === STATUS_DATA) haveStatus = true;
-        else if (!garbage) return this.finishSlice(this.checkedReply(decodeLegacyReply(bytes, this.maxSlice)), bytes);
-      } else {
-        const bytes = await this.link.read(2 + this.maxSlice);
-        if (!(bytes[0] === STATUS_DATA && bytes[1] === STATUS_DATA)) {
-          return this.finishSlice(this.checkedReply(decodeLegacySlice(bytes, this.maxSlice)), Buffer.concat([Buffer.of(STATUS_DATA), bytes]));
+      if (state === 'none') {
+        const b = await this.link.read(3);
+        if (b[0] === STATUS_DATA && isLength(b[1]!, b[2]!)) return b[1]!;
+        const uniform = b[0] === b[1] && b[1] === b[2];
+        if (uniform && b[0] === STATUS_DATA) state = idle === STATUS_DATA ? 'maybe' : 'status';
+        else if (!(uniform && (b[0] === idle || b[0] === 0xff))) {
+          // Neither a header nor garbage: a refusal (100) or bytes left over from an earlier exchange.
+          this.checkedReply(decodeLegacyReply(b, max));
+          throw new Desync(`bytes ${b.toString('hex')} where a slice header was due`);
         }
+      } else {
+        const b = await this.link.read(2);
+        if (isLength(b[0]!, b[1]!) && (state === 'status' || b[0] !== STATUS_DATA)) return b[0]!;
+        if (state === 'maybe' && b[0] === STATUS_DATA && b[1]! <= max) {
+          // The 201 was still queued: this read took it and the length's low byte; the high byte follows.
+          const hi = (await this.link.read(1))[0]!;
+          if (hi !== 0) throw new Desync(`slice length high byte 0x${hi.toString(16)}`);
+          return b[1]!;
+        }
+        if (!(b[0] === STATUS_DATA && b[1] === STATUS_DATA)) throw new Desync(`bytes ${b.toString('hex')} where a slice length was due`);
       }
-      if (Date.now() - started > this.options.commandTimeoutMs) {
+      if (Date.now() - sentAt > this.options.commandTimeoutMs) {
         this.needsDrain = true;
-        if (first && !haveStatus) {
+        if (first && state === 'none') {
           // The field script raises inside its callback on `get` after a failed capture (len(False)).
           throw new Esp32CamError(
             'E_CAMERA_FAILED',
@@ -303,8 +330,21 @@ export class LegacySession {
     }
   }
 
+  /**
+   * Reads a slice's data, its header already consumed. Data that looks like filler repeating the header's last
+   * byte (0) may not have been queued yet: it is read again after a pause. Should it still be missing then, it
+   * arrives later as stale bytes, and the next `get` sees them (every slice is followed by at least the empty
+   * one), so the photo is taken again rather than returned.
+   */
+  private async sliceData(length: number): Promise<Buffer> {
+    const data = await this.link.read(length);
+    if (!data.every((b) => b === 0)) return data;
+    await sleep(LEGACY_TIMING.settleMs);
+    return this.link.read(length);
+  }
+
   /** A decoded answer to `get` that must be a slice: anything else is the camera's failure or a desync. */
-  private checkedReply(reply: LegacyReply | LegacySlice): { data: Uint8Array; length: number } {
+  private checkedReply(reply: LegacyReply): { data: Uint8Array; length: number } {
     switch (reply.kind) {
       case 'data':
         return reply;
@@ -322,18 +362,5 @@ export class LegacySession {
         // A read always asks for the longest possible slice, so this is a length the slave cannot have sent.
         throw new Desync(`a "get" answer cut short (${reply.need} bytes needed)`);
     }
-  }
-
-  /**
-   * `read` is the whole read that held the slice, starting at its 201. When the data looks like filler
-   * repeating the header's last byte, it may not have been queued yet: read it again after a pause. Should
-   * it still be missing then, it arrives later as stale bytes, and the next `get` sees them (every slice is
-   * followed by at least the empty one), so the photo is taken again rather than returned.
-   */
-  private async finishSlice(slice: { data: Uint8Array; length: number }, read: Buffer): Promise<Buffer> {
-    const last = read[2]!;
-    if (slice.length === 0 || !slice.data.every((b) => b === last)) return Buffer.from(slice.data);
-    await sleep(LEGACY_TIMING.settleMs);
-    return this.link.read(slice.length);
   }
 }
