@@ -1,11 +1,19 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushFile } from '../../host/src/devices/push/index.js';
+import { MAX_DEFLATED_BYTES, PUSH_CHUNK_BYTES, pushFile } from '../../host/src/devices/push/index.js';
 import type { PushProgress } from '../../host/src/devices/push/index.js';
+import { deviceScriptsDir } from '../../host/src/paths.js';
 import { bigScript, errorOf, startBoard, type TestBoard } from './board.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const chunkWrites = (b: TestBoard): number => b.execs.filter((e) => e.code.startsWith('_ef.write(')).length;
+const isChunk = (code: string): boolean => code.startsWith('_ef.write(') || code.startsWith('_ew(');
+const chunkWrites = (b: TestBoard): number => b.execs.filter((e) => isChunk(e.code)).length;
+/** Real code, not a generated file that compresses far better than any script does. */
+const realScript = (): Buffer => readFileSync(join(deviceScriptsDir(), 'main.py'));
+/** A board whose firmware has no deflate module (built without MICROPY_PY_DEFLATE): the import finds no DeflateIO. */
+const DROP_DEFLATE = "import sys\nclass _NoDeflate:\n pass\nsys.modules['deflate']=_NoDeflate\n";
 
 describe.each([
   ['raw-paste', true],
@@ -20,34 +28,68 @@ describe.each([
     await b?.close();
   });
 
-  it('pushes a 20 KB script byte-exact through a temp file, within 1.4x of its size on the wire', async () => {
+  it('pushes the real slave script deflated, byte-exact through a temp file, in one write exec and well under its size on the wire', async () => {
     await b.client.enterRaw();
-    const script = bigScript(20 * 1024, 'first');
+    const script = realScript();
     const phases: PushProgress['phase'][] = [];
     const before = b.bytesFromHost();
     const firstExec = b.execs.length;
     const r = await pushFile(b.client, script, 'main.py', { onProgress: (p) => phases.push(p.phase) });
     const onWire = b.bytesFromHost() - before;
 
-    expect(r).toMatchObject({ path: '/main.py', skipped: false, bytes: script.length, sha256: sha(script), verifiedBy: 'sha256' });
+    expect(r).toMatchObject({ path: '/main.py', skipped: false, bytes: script.length, sha256: sha(script), verifiedBy: 'sha256', encoding: 'deflate' });
     expect(b.client.lastExecPath).toBe(rawPaste ? 'raw-paste' : 'raw');
-    expect(b.execs.slice(firstExec).every((e) => e.how === (rawPaste ? 'raw-paste' : 'raw'))).toBe(true);
+    const ran = b.execs.slice(firstExec);
+    expect(ran.every((e) => e.how === (rawPaste ? 'raw-paste' : 'raw'))).toBe(true);
     expect(b.readFile('/main.py')).toEqual(script);
     expect(b.listDir('/')).not.toContain('main.py.tmp');
-    // The data went into the temp file, and only a rename put it in place.
-    expect(b.execs.find((e) => e.code.includes("open('/main.py.tmp','wb')"))).toBeDefined();
-    expect(b.execs.find((e) => e.code.includes("os.rename('/main.py.tmp','/main.py')"))).toBeDefined();
-    expect(chunkWrites(b)).toBe(Math.ceil(script.length / 4096));
+    // The data went into the temp file, inflated by the board, and only a rename after the hash check put it in place.
+    expect(ran.find((e) => e.code.includes("open('/main.py.tmp','wb')"))).toBeDefined();
+    const writes = ran.filter((e) => isChunk(e.code));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.code.startsWith('_ew(')).toBe(true);
+    const verify = ran.find((e) => e.code.includes("os.rename('/main.py.tmp','/main.py')"));
+    expect(verify?.code).toContain(sha(script));
+    // check, open, write, verify-and-rename
+    expect(ran).toHaveLength(4);
     expect(phases[0]).toBe('check');
     expect(phases.at(-1)).toBe('done');
     expect(b.board.sim.pasteOverruns).toBe(0);
 
     const ratio = onWire / script.length;
     console.log(
-      `[push ${rawPaste ? 'raw-paste' : 'raw'}] ${script.length} file bytes, ${onWire} bytes to the board (${ratio.toFixed(3)}x; push code alone ${r.wireBytes}, ${(r.wireBytes / script.length).toFixed(3)}x)`,
+      `[push ${rawPaste ? 'raw-paste' : 'raw'}] device-scripts/main.py: ${script.length} file bytes, ${onWire} bytes to the board (${ratio.toFixed(3)}x; push code alone ${r.wireBytes}, ${(r.wireBytes / script.length).toFixed(3)}x)`,
     );
-    expect(ratio).toBeLessThanOrEqual(1.4);
+    expect(ratio).toBeLessThanOrEqual(0.65);
     expect(r.wireBytes).toBeLessThanOrEqual(onWire);
+  });
+
+  it('falls back to plain base64 on a board without deflate, and the file is still exact', async () => {
+    expect((await b.client.exec(DROP_DEFLATE)).error).toBeUndefined();
+    const script = realScript();
+    const firstExec = b.execs.length;
+    const r = await pushFile(b.client, script, 'lib/plain.py');
+    expect(r).toMatchObject({ skipped: false, sha256: sha(script), verifiedBy: 'sha256', encoding: 'base64' });
+    expect(b.readFile('/lib/plain.py')).toEqual(script);
+    const writes = b.execs.slice(firstExec).filter((e) => isChunk(e.code));
+    expect(writes.every((e) => e.code.startsWith('_ef.write('))).toBe(true);
+    expect(writes).toHaveLength(Math.ceil(script.length / PUSH_CHUNK_BYTES));
+    expect(r.wireBytes / script.length).toBeGreaterThan(4 / 3);
+    // A fresh VM (the filesystem stays) has its deflate back for the tests after this one.
+    await b.client.softReset();
+    expect((await b.client.exec("import deflate\nprint(hasattr(deflate, 'DeflateIO'))")).stdout).toBe('True\r\n');
+  });
+
+  it('cuts data that will not compress into several deflated execs, each within the size one exec may carry', async () => {
+    const data = randomBytes(40_000);
+    const firstExec = b.execs.length;
+    const r = await pushFile(b.client, data, 'noise.bin');
+    expect(r).toMatchObject({ encoding: 'deflate', sha256: sha(data) });
+    expect(b.readFile('/noise.bin')).toEqual(data);
+    const writes = b.execs.slice(firstExec).filter((e) => isChunk(e.code));
+    expect(writes.length).toBeGreaterThan(3);
+    for (const w of writes) expect(w.code.length).toBeLessThan((MAX_DEFLATED_BYTES * 4) / 3 + 64);
+    expect((await b.client.exec("import os\nos.remove('/noise.bin')")).error).toBeUndefined();
   });
 
   it('skips a file the board already holds, re-sends it with force, and replaces a changed one', async () => {
@@ -61,7 +103,7 @@ describe.each([
 
     const forced = await pushFile(b.client, first, '/main.py', { force: true });
     expect(forced.skipped).toBe(false);
-    expect(chunkWrites(b)).toBe(writes + 2);
+    expect(chunkWrites(b)).toBe(writes + 1);
 
     const second = bigScript(3000, 'two');
     const changed = await pushFile(b.client, second, 'main.py');
@@ -142,32 +184,34 @@ describe.each([
     await client.softReset();
     expect(b.board.sim.info().watchdog?.timeoutMs).toBe(120_000);
     const first = b.execs.length;
-    const script = bigScript(9_000, 'fed');
-    await pushFile(client, script, 'main.py');
-    const steps = b.execs.slice(first).map((e) => (e.code.includes('_esp32cam_wdt') ? 'feed' : e.code.startsWith('_ef.write(') ? 'chunk' : 'other'));
+    const script = randomBytes(30_000);
+    await pushFile(client, script, 'fed.bin');
+    const steps = b.execs.slice(first).map((e) => (e.code.includes('_esp32cam_wdt') ? 'feed' : isChunk(e.code) ? 'chunk' : 'other'));
     expect(steps[0]).toBe('feed');
     // Every chunk write is preceded by a feed: no step of the push runs on a watchdog that may be about to bite.
     steps.forEach((s, i) => {
       if (s === 'chunk') expect(steps[i - 1]).toBe('feed');
     });
-    expect(steps.filter((s) => s === 'chunk')).toHaveLength(Math.ceil(script.length / 4096));
+    expect(steps.filter((s) => s === 'chunk').length).toBeGreaterThan(1);
     expect(b.board.sim.info().watchdog?.timeoutMs).toBe(120_000);
-    expect(b.readFile('/main.py')).toEqual(script);
+    expect(b.readFile('/fed.bin')).toEqual(script);
+    expect((await client.exec("import os\nos.remove('/fed.bin')")).error).toBeUndefined();
   });
 
   it('fails with E_PORT_DISCONNECTED when the board is unplugged mid-push, and the old file stays', async () => {
-    const old = bigScript(2000, 'before-unplug');
-    await pushFile(b.client, old, 'main.py');
+    const old = randomBytes(2000);
+    await pushFile(b.client, old, 'blob.bin');
     const err = await errorOf(
-      pushFile(b.client, bigScript(13_000, 'unplugged'), 'main.py', {
+      pushFile(b.client, randomBytes(30_000), 'blob.bin', {
         onProgress: (p) => {
-          if (p.phase === 'write' && p.sent >= 4096) b.board.sim.serial.unplug();
+          // After the first of several write execs.
+          if (p.phase === 'write' && p.sent > 0 && p.sent < 30_000) b.board.sim.serial.unplug();
         },
       }),
     );
     expect(err.code).toBe('E_PORT_DISCONNECTED');
     b.board.sim.serial.plug();
-    expect(b.readFile('/main.py')).toEqual(old);
-    expect(b.listDir('/')).toContain('main.py');
+    expect(b.readFile('/blob.bin')).toEqual(old);
+    expect(b.listDir('/')).toContain('blob.bin');
   });
 });

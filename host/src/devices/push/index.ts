@@ -1,4 +1,6 @@
-export { pushFile, PUSH_CHUNK_BYTES } from './push-file.js';
+export { pushFile } from './push-file.js';
+export { PUSH_CHUNK_BYTES, DEFLATE_SLICE_BYTES, MAX_DEFLATED_BYTES } from './push-chunks.js';
+export { PUSH_WINDOW_BITS } from './board-code.js';
 export type { PushFileOptions, PushFileResult, PushProgress, PushPhase } from './push-file.js';
 export { checkPythonSyntax, assertPythonSyntax } from './syntax-check.js';
 export { renderConfigModule, configDefaults, readConfigTemplate, CONFIG_MODULE_FILE } from './config-module.js';

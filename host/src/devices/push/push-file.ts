@@ -1,18 +1,18 @@
 /**
- * One verified file write through the raw REPL: check the hash already there, stream base64 into a temp
- * file next to the target, check the temp file's hash on the board, and only then rename it into place.
- * A half-written main.py can therefore never boot, and any failure leaves the old file as it was.
+ * One verified file write through the raw REPL: check the hash already there, send the file into a temp
+ * file next to the target (deflated where the board has MicroPython's `deflate`, else as base64), check the
+ * temp file's hash on the board, and only then rename it into place, in the same exec as the check. A
+ * half-written main.py can therefore never boot, and any failure leaves the old file as it was.
  */
 import { createHash } from 'node:crypto';
 import { isEsp32CamError } from '../../errors.js';
 import type { ExecOptions, ExecResult, RawReplClient } from '../repl/index.js';
-import { closeTempCode, isNoSpaceError, openTempCode, readBackCode, removeTempCode, renameCode, sha256Code, writeChunkCode } from './board-code.js';
+import { closeTempCode, isNoSpaceError, openTempCode, readBackCode, removeTempCode, renameCode, sha256Code, verifyAndRenameCode } from './board-code.js';
+import { deflatedChunks, plainChunks } from './push-chunks.js';
 import { binaryScript, deviceFsError, deviceFsFull, lastLine, pushVerifyFailed } from './push-errors.js';
 import { normaliseRemotePath, parentFolders, tempPathFor } from './remote-path.js';
 import { assertPythonSyntax } from './syntax-check.js';
 
-/** File bytes per exec: its base64 (5.4 KB) stays far below the heap a busy ESP32 has left. */
-export const PUSH_CHUNK_BYTES = 4096;
 /** Bytes the raw REPL adds around one exec: `\x05A\x01` … `\x04` in raw-paste, `\x04` in plain raw. */
 const FRAMING_BYTES = { 'raw-paste': 4, raw: 1 } as const;
 /** Line rate floor for exec timeouts: 115200 baud ≈ 11.5 KB/s; half that leaves room for a slow board. */
@@ -48,6 +48,8 @@ export interface PushFileResult {
   sha256: string;
   /** How the file was checked: by SHA-256 on the board, or by reading it back. */
   verifiedBy: 'sha256' | 'readback';
+  /** How the bytes travelled: deflated (the board inflated them) or plain base64; undefined when skipped. */
+  encoding: 'deflate' | 'base64' | undefined;
 }
 
 export async function pushFile(client: RawReplClient, data: Uint8Array, remotePath: string, opts: PushFileOptions = {}): Promise<PushFileResult> {
@@ -66,6 +68,7 @@ export async function pushFile(client: RawReplClient, data: Uint8Array, remotePa
     wireBytes: session.wireBytes,
     sha256,
     verifiedBy,
+    encoding: session.encoding,
   });
 
   if (!opts.force) {
@@ -81,6 +84,12 @@ export async function pushFile(client: RawReplClient, data: Uint8Array, remotePa
   try {
     await session.writeTemp(temp);
     session.progress('verify', data.length);
+    const verdict = (await session.step(verifyAndRenameCode(temp, path, sha256), 'replace')).trim();
+    if (verdict === 'ok') {
+      session.progress('done', data.length);
+      return result(false, 'sha256');
+    }
+    if (verdict !== 'nohash') throw pushVerifyFailed(path);
     const written = await session.boardDigest(temp);
     if (!written.matches(sha256)) throw pushVerifyFailed(path);
     session.progress('rename', data.length);
@@ -111,6 +120,7 @@ interface BoardDigest {
 /** The execs of one push, with their wire-byte count and the board errors mapped to typed ones. */
 class PushSession {
   wireBytes = 0;
+  encoding: PushFileResult['encoding'];
 
   constructor(
     private readonly client: RawReplClient,
@@ -137,15 +147,19 @@ class PushSession {
     return r.stdout;
   }
 
+  /** Opens the temp file (which also says whether the board can inflate), writes the chunks, and closes it with the last one. */
   async writeTemp(temp: string): Promise<void> {
-    await this.step(openTempCode(temp, parentFolders(this.path)), 'create', temp);
-    for (let at = 0; at < this.data.length; at += PUSH_CHUNK_BYTES) {
+    const probe = (await this.step(openTempCode(temp, parentFolders(this.path)), 'create', temp)).trim();
+    this.encoding = probe === 'z' ? 'deflate' : 'base64';
+    const chunks = this.encoding === 'deflate' ? deflatedChunks(this.data) : plainChunks(this.data);
+    let at = 0;
+    for (const [i, chunk] of chunks.entries()) {
       this.progress('write', at);
-      const chunk = this.data.subarray(at, at + PUSH_CHUNK_BYTES);
-      await this.step(writeChunkCode(Buffer.from(chunk).toString('base64')), 'write', temp);
+      await this.step(i === chunks.length - 1 ? `${chunk.code}\n${closeTempCode()}` : chunk.code, 'write', temp);
+      at = chunk.end;
     }
+    if (chunks.length === 0) await this.step(closeTempCode(), 'write', temp);
     this.progress('write', this.data.length);
-    await this.step(closeTempCode(), 'write', temp);
   }
 
   /** The board's SHA-256 of `file`, or its bytes read back when the firmware has no hashlib.sha256. */
