@@ -16,11 +16,13 @@ function readArgs(photoId: number, offset: number, length: number): Buffer {
   return args;
 }
 
-function captureReply(seq: number, photoId: number, photo: Buffer): Buffer {
-  const payload = Buffer.alloc(10);
+/** CAPTURE's reply: id, size, CRC-32, then the flags the script honoured (none were asked for here). */
+function captureReply(seq: number, photoId: number, photo: Buffer, flags = 0): Buffer {
+  const payload = Buffer.alloc(11);
   payload.writeUInt16LE(photoId, 0);
   payload.writeUInt32LE(photo.length, 2);
   payload.writeUInt32LE(crc32(photo), 6);
+  payload.writeUInt8(flags, 10);
   return replyFrame(seq, 201, payload);
 }
 
@@ -57,6 +59,14 @@ describe('protocol 2', () => {
     expect(board.command(requestFrame(7, CAPTURE))).toEqual([captureReply(7, 1, first)]);
     board.setPhoto(second);
     expect(board.command(requestFrame(8, CAPTURE))).toEqual([captureReply(8, 2, second)]);
+  });
+
+  it('echoes the CAPTURE flags it honoured and leaves out bits it does not know, so a host can tell', async () => {
+    const board = await loadBoard();
+    const photo = fakeJpeg(900, 3);
+    board.setPhoto(photo);
+    expect(board.command(requestFrame(9, CAPTURE, Buffer.from([0x01 | 0x80])))).toEqual([captureReply(9, 1, photo, 0x01)]);
+    expect(board.command(requestFrame(10, CAPTURE, Buffer.from([0x01, 0x02])))).toEqual([failReply(10, 'CAPTURE takes at most 1 argument byte')]);
   });
 
   it('READs any offset, cuts at the end, and repeats a READ identically', async () => {
