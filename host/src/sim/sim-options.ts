@@ -5,6 +5,7 @@ import type { FrameSource } from './camera-model.js';
 import type { SimFaults } from './faults.js';
 import type { SimI2cBus } from './sim-i2c-bus.js';
 import { FS_BLOCK } from './sim-fs.js';
+import { checkRefillWindow } from './tx-fifo.js';
 import type { SimSerialBoardOptions } from './uart/sim-serial-board.js';
 
 export interface SimOptions {
@@ -25,6 +26,11 @@ export interface SimOptions {
   i2cBus?: SimI2cBus;
   /** Window of the delay from a master write to the script's callback, default [10, 20] ms. */
   latencyMs?: [number, number];
+  /**
+   * Window of the slave's TX FIFO refill latency, default [5, 20] µs (tx-fifo.ts): the time from the FIFO
+   * falling under 5 bytes to the ISR's refill. A master that clocks the FIFO dry meanwhile reads filler.
+   */
+  fifoRefillUs?: [number, number];
   /** Time from reset until main.py starts, default 300 ms. */
   bootMs?: number;
   /** Seeds the latency, fault and capture-timing RNG so runs repeat. */
@@ -70,6 +76,7 @@ export function checkSimOptions(opts: SimOptions): CheckedSimOptions {
   }
   const lo = checkNumber('latencyMs[0]', latency[0], 0, 10_000);
   const hi = checkNumber('latencyMs[1]', latency[1], lo, 10_000);
+  if (opts.fifoRefillUs !== undefined) checkRefillWindow(opts.fifoRefillUs);
   const seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 31)) >>> 0;
   const ambientLight = checkAmbientLight(opts.ambientLight ?? 1);
   if (opts.configOverrides !== undefined && (opts.configOverrides === null || typeof opts.configOverrides !== 'object')) {

@@ -18,6 +18,7 @@ import { I2cSlaves } from './i2c-slaves.js';
 import { checkRuntimeFault, type RuntimeFault, type RuntimeFaultRequest } from './runtime-faults.js';
 import { SimI2cBus } from './sim-i2c-bus.js';
 import { TaskWatchdog } from './task-watchdog.js';
+import { fifoTiming } from './tx-fifo.js';
 import { TxRingReader } from './tx-ring.js';
 import { BROWNOUT_TEXT, guruMeditationPanic, MICROPYTHON_BANNER, psramMissingLine, taskWatchdogPanic } from './uart/boot-log.js';
 import { RESET_CAUSES, type ChipHandle, type ChipRuntime, type ResetCause } from './uart/chip-runtime.js';
@@ -512,7 +513,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         );
         break;
       case 'slave-up':
-        this.bus.attach({ bus: m.bus, address: m.addr, rbuflen: m.rbuflen, ring: m.ring ? new TxRingReader(m.ring) : null });
+        this.bus.attach({ bus: m.bus, address: m.addr, rbuflen: m.rbuflen, ring: this.txRing(m.ring) });
         break;
       case 'slave-task':
         // The slave answers from here on: its callback is registered and the polling task runs.
@@ -612,6 +613,11 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   }
 
   /** The chip while it runs MicroPython; faults that act on a running script need one. */
+  /** The master's end of a slave's TX ring, through the FIFO model at this board's clock (tx-fifo.ts). */
+  private txRing(sab: SharedArrayBuffer | null): TxRingReader | null {
+    return sab ? new TxRingReader(sab, fifoTiming(this.busHz, this.opts.fifoRefillUs, this.seed)) : null;
+  }
+
   private runningChip(kind: string): ChipHandle {
     const chip = this.chip;
     if (!chip?.alive || !this.worker) {
