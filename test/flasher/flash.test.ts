@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { flashFirmware, type FlashEvent, type FlashOptions } from '../../host/src/devices/flasher/flasher.js';
 import { Esp32CamError } from '../../host/src/errors.js';
+import { bootSummary } from '../../host/src/cli/commands/flash.js';
 import { SimSerialBinding, SimSerialBoard, registerSimSerialBoard, unregisterSimSerialBoard } from '../../host/src/sim/uart/index.js';
 import { mergedImage } from './image-builders.js';
 
@@ -44,9 +45,24 @@ describe('flashFirmware through sim:esp32cam', () => {
     expect(result.reset).toMatch(/classic/);
     expect(flashHolds(board, IMAGE)).toBe(true);
     expect(result.bootLog).toMatch(/MicroPython/);
+    // The listening ended on the banner line itself.
+    expect(result.boot).toMatchObject({ kind: 'micropython', version: '1.20.0' });
+    expect(result.bootLog.split('\n').filter((l) => l.startsWith('MicroPython v'))).toHaveLength(1);
     const progress = events.filter((e) => e.type === 'progress' && e.phase === 'write');
     expect(progress.length).toBeGreaterThan(5);
     expect(progress.at(-1)).toMatchObject({ written: IMAGE.length, total: IMAGE.length });
+  });
+
+  it('a boot that never says what it is still ends after the bound, with the ROM lines it printed and a clear verdict', async () => {
+    // A firmware that hangs before its banner: the ROM and bootloader speak, then nothing.
+    const { path, board } = await simBoard({ runtime: { boot: () => undefined, halt: () => undefined, receive: () => undefined } });
+    const result = await flash(path, { bootWatchMs: 1500 });
+    expect(flashHolds(board, IMAGE)).toBe(true);
+    expect(result.boot.kind).toBe('unrecognised');
+    expect(result.boot.kind === 'unrecognised' && result.boot.waitedMs).toBeGreaterThanOrEqual(1500);
+    expect(result.bootLog).toMatch(/rst:0x1 \(POWERON_RESET\),boot:0x13/);
+    expect(result.bootLog).not.toMatch(/MicroPython/);
+    expect(bootSummary(result.boot)).toMatch(/^no boot was recognised in the 1\.5 s after the reset/);
   });
 
   it('flashes with --before classic and erases the chip first with --erase', async () => {

@@ -33,7 +33,7 @@ export class PushView {
     this.stopBar();
     const line = r.skipped
       ? `${r.sourceName} → ${r.path}: skipped (unchanged)`
-      : `${r.sourceName} → ${r.path}: ${formatBytes(r.bytes)}, ${formatBytes(r.wireBytes)} on the wire, ${r.seconds.toFixed(1)} s, verified by ${r.verifiedBy === 'sha256' ? 'SHA-256' : 'reading it back'}`;
+      : `${r.sourceName} → ${r.path}: ${formatBytes(r.bytes)}, ${formatBytes(r.wireBytes)} on the wire${r.encoding === 'deflate' ? ' (deflated)' : ''}, ${r.seconds.toFixed(1)} s, verified by ${r.verifiedBy === 'sha256' ? 'SHA-256' : 'reading it back'}`;
     this.out.write(`${line}\n`);
   }
 

@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { DEFAULTS } from '../../config/load-config.js';
 import { inspectImage } from '../../../../protocol/src/esp-image/index.js';
 import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/flasher/flasher.js';
+import type { BootOutcome } from '../../devices/flasher/boot-listen.js';
 import { refusalToError } from '../../devices/flasher/image-check.js';
 import type { BeforeOption } from '../../devices/board-reset/reset-lines.js';
 import { Esp32CamError, systemErrorCode } from '../../errors.js';
@@ -118,8 +119,30 @@ function printResult(result: FlashResult, file: string): void {
     `flashed ${file}: ${formatBytes(result.length)} at 0x${result.offset.toString(16)} on ${result.chip} (${result.path}), ` +
       `${result.writeSeconds.toFixed(1)} s at ${result.baudRate} baud, ${Math.round(result.effectiveKbps)} kbit/s effective, MD5 verified\n`,
   );
-  if (result.bootLog) out.write(`the board printed after reset:\n${result.bootLog.replace(/^/gm, '  ')}\n`);
-  else out.write('the board was not reset (no modem lines on this port): press RST to start the new firmware\n');
+  if (result.boot.kind === 'not-reset') {
+    out.write('the board was not reset (no modem lines on this port): press RST to start the new firmware\n');
+    return;
+  }
+  out.write(`${bootSummary(result.boot)}${result.bootLog ? `; it printed:\n${result.bootLog.replace(/^/gm, '  ')}` : '; it printed nothing'}\n`);
+}
+
+/** One line on what the boot after the write was; the log itself follows it. */
+export function bootSummary(boot: BootOutcome): string {
+  switch (boot.kind) {
+    case 'micropython':
+      return `the board booted MicroPython ${boot.version}`;
+    case 'app':
+      return 'the board booted an ESP-IDF app that is not MicroPython';
+    case 'download-mode':
+      return 'the board reset into download mode, not the firmware: GPIO0 is held low (a jumper, or a wire on IO0); remove it and press RST';
+    case 'boot-loop':
+      return `the board does not boot: it resets again (${boot.fault ? boot.fault.line : boot.line})`;
+    case 'unrecognised':
+      return `no boot was recognised in the ${(boot.waitedMs / 1000).toFixed(1)} s after the reset (no MicroPython banner, no boot loop, no other app starting): the firmware may hang early or print at another baud rate`;
+    case 'not-reset':
+    case 'not-watched':
+      return 'the board was reset into the new firmware';
+  }
 }
 
 /** Status lines, the manual-reset countdown and a write progress bar on a terminal; plain lines otherwise. */

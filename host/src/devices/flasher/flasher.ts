@@ -1,10 +1,13 @@
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
 import { chipFromLabel, inspectImage } from '../../../../protocol/src/esp-image/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { openSerialPort, type SerialPortHandle } from '../../transports/serial/index.js';
 import type { BridgeKind } from '../../transports/serial/bridges.js';
 import { BootLogCapture, printable } from './boot-log.js';
+import { listenForBoot, type BootOutcome } from './boot-listen.js';
 import { connect, ROM_BAUD, type Connection } from './connect.js';
 import { checkFirmware, refusalToError } from './image-check.js';
 import { hardReset, resetPlan, type BeforeOption, type ModemLines } from '../board-reset/reset-lines.js';
@@ -29,7 +32,7 @@ export interface FlashOptions {
   interactive?: boolean;
   /** How long the manual reset waits for the buttons. Default 30 s. */
   manualWindowMs?: number;
-  /** The longest to listen to the board after the final reset (it stops once the boot has spoken). Default 6 s. */
+  /** The longest to listen to the board after the final reset (it stops at the line that says what the boot is). Default 6 s; 0 does not listen. */
   bootWatchMs?: number;
   onEvent?: (event: FlashEvent) => void;
 }
@@ -56,7 +59,11 @@ export interface FlashResult {
   md5: string;
   /** What the board printed after the final reset. */
   bootLog: string;
+  /** What that boot was, as soon as a line said so; `unrecognised` when nothing did within bootWatchMs. */
+  boot: BootOutcome;
 }
+
+const deflateAsync = promisify(deflate);
 
 /**
  * Flashes a firmware image: checks the file, opens the port, resets the board into its ROM bootloader (our
@@ -71,6 +78,9 @@ export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
   const inspection = inspectImage(opts.image);
   if (!inspection.ok && !(opts.force && typeof opts.offset === 'number')) throw refusalToError(inspection);
 
+  // Compressed on libuv's threads while the board is reached and the stub loaded, not after.
+  const compressing = deflateAsync(opts.image, { level: 9 });
+  compressing.catch(() => undefined);
   const handle = await openSerialPort({ path: opts.path, baudRate: ROM_BAUD, bridge: opts.bridge, binding: opts.binding, owner: 'esp32cam flash' });
   const adapter = new WebSerialAdapter(handle.port, { signals: { dtr: false, rts: false } });
   const lines: ModemLines = { set: async (l) => void (await handle.setSignals(l)) };
@@ -121,17 +131,24 @@ export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
     writing = true;
     const started = performance.now();
     const image = opts.image.subarray(0, plan.length);
+    const compressed = image.length === opts.image.length ? await compressing : undefined;
     const { md5 } = await unplugged.race(
-      writeImage(loader, image, plan.offset, (p) => {
-        const seconds = (performance.now() - started) / 1000;
-        emit({ type: 'progress', phase: 'write', written: p.written, total: p.total, bytesPerSecond: seconds > 0 ? p.written / seconds : 0 });
-      }),
+      writeImage(
+        loader,
+        image,
+        plan.offset,
+        (p) => {
+          const seconds = (performance.now() - started) / 1000;
+          emit({ type: 'progress', phase: 'write', written: p.written, total: p.total, bytesPerSecond: seconds > 0 ? p.written / seconds : 0 });
+        },
+        compressed,
+      ),
     );
     const writeSeconds = (performance.now() - started) / 1000;
     writing = false;
     emit({ type: 'progress', phase: 'verify', written: image.length, total: image.length, bytesPerSecond: image.length / writeSeconds });
 
-    const bootLog = await unplugged.race(resetIntoFirmware(handle, lines, opts.bootWatchMs ?? 6000));
+    const { bootLog, boot } = await unplugged.race(resetIntoFirmware(handle, lines, opts.bootWatchMs ?? 6000));
     if (bootLog) emit({ type: 'boot-log', text: bootLog });
     return {
       path: opts.path,
@@ -144,6 +161,7 @@ export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
       effectiveKbps: (image.length * 8) / writeSeconds / 1000,
       md5,
       bootLog,
+      boot,
     };
   } catch (err) {
     throw explain(err, writing);
@@ -160,40 +178,23 @@ async function detectFlashSize({ loader }: Connection): Promise<number> {
 }
 
 /**
- * Leaves the stub by a hard reset through RTS (with GPIO0 high, so the chip boots from flash), then listens.
- * The boot log is what the user needs to see: the new firmware's banner, or the ROM's complaint.
+ * Leaves the stub by a hard reset through RTS (with GPIO0 high, so the chip boots from flash), then listens
+ * until the line that says what the boot is (MicroPython's banner, a boot loop, download mode), at most
+ * `watchMs`. The boot log is what the user needs to see: the new firmware's banner, or the ROM's complaint.
  */
-async function resetIntoFirmware(handle: SerialPortHandle, lines: ModemLines, watchMs: number): Promise<string> {
-  if (!handle.hasModemLines) return '';
+async function resetIntoFirmware(handle: SerialPortHandle, lines: ModemLines, watchMs: number): Promise<{ bootLog: string; boot: BootOutcome }> {
+  if (!handle.hasModemLines) return { bootLog: '', boot: { kind: 'not-reset' } };
   await handle.update(ROM_BAUD);
   const capture = new BootLogCapture(handle.port);
-  await hardReset(lines);
-  // Listen until the boot has said what it is going to say (MicroPython's banner, or the ROM's second
-  // complaint in a boot loop), at most watchMs: a slow start must not cut the banner off.
-  const end = Date.now() + watchMs;
-  let size = 0;
-  let grewAt = Date.now();
-  while (watchMs > 0 && Date.now() < end) {
-    const bytes = capture.bytes;
-    if (bytes.length !== size) {
-      size = bytes.length;
-      grewAt = Date.now();
-    }
-    if (bootHasSpoken(bytes.toString('latin1'), Date.now() - grewAt)) break;
-    await sleep(25);
+  const listening = watchMs > 0 ? listenForBoot(handle.port, watchMs) : undefined;
+  let boot: BootOutcome = { kind: 'not-watched' };
+  try {
+    await hardReset(lines);
+    if (listening) boot = await listening.outcome;
+  } finally {
+    listening?.stop();
   }
-  return printable(capture.stop().toString('latin1'));
-}
-
-/**
- * Whether the boot has said what identifies it: MicroPython's banner; a ROM boot loop seen twice; the ROM
- * waiting for a download; or another ESP-IDF app's start-up lines, once they have stopped coming.
- */
-function bootHasSpoken(text: string, quietMs: number): boolean {
-  if (/MicroPython v\S+ on [^\n]*\n/.test(text)) return true;
-  if ((text.match(/invalid header: 0x[0-9a-f]+/gi) ?? []).length >= 2) return true;
-  if (/waiting for download/.test(text)) return true;
-  return /cpu_start: ESP-IDF:/.test(text) && quietMs >= 500;
+  return { bootLog: printable(capture.stop().toString('latin1')), boot };
 }
 
 /** Races each step against the port going away, so an unplugged board is reported within moments, not after a read timeout. */

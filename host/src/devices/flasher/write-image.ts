@@ -22,8 +22,15 @@ const timeoutFor = (perMb: number, bytes: number) => Math.max(MIN_TIMEOUT_MS, Ma
  * image's. The loop is ours rather than esptool-js's writeFlash, which re-inflates every block a byte at a time
  * just to count progress, leaving the line idle for seconds on a 1.5 MB image.
  */
-export async function writeImage(loader: ESPLoader, image: Uint8Array, offset: number, onProgress: (p: WriteProgress) => void): Promise<{ md5: string }> {
-  const compressed = deflateSync(image, { level: 9 });
+export async function writeImage(
+  loader: ESPLoader,
+  image: Uint8Array,
+  offset: number,
+  onProgress: (p: WriteProgress) => void,
+  /** The image already deflated (level 9), e.g. while the board was being reached. */
+  deflated?: Uint8Array,
+): Promise<{ md5: string }> {
+  const compressed = deflated ?? deflateSync(image, { level: 9 });
   const blockSize = loader.FLASH_WRITE_SIZE;
   const blocks = await loader.flashDeflBegin(image.length, compressed.length, offset);
   // Each compressed block stands for about this much flash, which is what the stub has to erase and write.
