@@ -3,6 +3,7 @@ import { busKey, DEFAULT_CAMERA_ADDRESS, parseCameraSpec, type CameraSpec } from
 import type { CameraConfig, Config } from '../config/schema.js';
 import { CameraClient } from '../devices/camera/camera-client.js';
 import { Esp32CamError } from '../errors.js';
+import { logger } from '../log/index.js';
 import type { BoardView, CameraHandle } from '../services/cameras/index.js';
 import type { ProvidedPort } from '../services/serial/index.js';
 import type { ServiceHardware } from '../services/start-services.js';
@@ -10,10 +11,13 @@ import { SimI2cBus, SimulatedEsp32Cam } from '../sim/index.js';
 import { parseRuntimeFault, RUNTIME_FAULT_KINDS } from '../sim/runtime-faults.js';
 import { claimI2cBus } from '../transports/i2c-bus-claim.js';
 import { openI2cBus } from '../transports/i2c-bus-transport.js';
+import { detectI2cClockHz } from '../transports/i2c-clock.js';
 import type { I2cTransport } from '../transports/i2c-transport.js';
 import { SharedI2cBus, type I2cTransaction } from '../transports/shared-i2c-bus.js';
 import type { PortLock } from '../transports/serial/port-lock.js';
 import { provideSimPort } from './sim-serial-ports.js';
+
+const log = logger('i2c');
 
 export interface HardwareOptions {
   /** Keep each simulated board's flash in a file of this folder (the service's data folder). */
@@ -132,6 +136,9 @@ function specOf(camera: CameraConfig): CameraSpec {
 
 async function openRealBus(bus: number, opts: HardwareOptions, locks: PortLock[]): Promise<I2cTransport> {
   locks.push(await claimI2cBus(bus, opts.owner, { lockDir: opts.lockDir }));
+  // The clock is the Pi's config.txt choice; the slave's I2C_FREQ should match it (docs/hardware.md).
+  const hz = detectI2cClockHz(bus);
+  log.info(hz ? `i2c-${bus} runs at ${hz} Hz (device tree)` : `i2c-${bus}: the system does not say its clock`, { bus, hz });
   return openI2cBus(bus);
 }
 
