@@ -2,7 +2,7 @@
  * `npm run bench`: prints the figures the issues ask for. Timing lives here, never in unit tests.
  * Every figure runs against the simulated board, whose bus paces transfers at the configured clock.
  */
-import { busLimit, clientThroughput, referenceThroughput, type ThroughputResult } from './capture-throughput.js';
+import { busLimit, captureMatrix, clientThroughput, referenceThroughput, type ThroughputResult } from './capture-throughput.js';
 
 const PHOTOS = Number(process.env.BENCH_PHOTOS ?? 3);
 const kb = (n: number) => `${(n / 1000).toFixed(2)} KB`;
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   console.log(row(await clientThroughput('esp32cam-host, protocol 2 (auto) vs device-scripts/main.py', { protocol: 'auto', busHz, photos: PHOTOS }), limit));
   console.log(row(await clientThroughput('esp32cam-host, legacy vs the field script', { protocol: 'legacy', script: 'field', busHz, photos: PHOTOS }), limit));
   console.log(row(await referenceThroughput(busHz, PHOTOS), limit));
+  await captureMatrix(PHOTOS, (line) => console.log(line));
   const { multiCamera } = await import('./multi-camera.js');
   const m = await multiCamera(PHOTOS, busHz);
   console.log(
