@@ -1,4 +1,5 @@
 import type { FaultCounters } from './faults.js';
+import type { LineNoise } from './line-noise.js';
 import type { SeededRandom } from './rng.js';
 import type { TxRingReader } from './tx-ring.js';
 
@@ -37,6 +38,8 @@ export class I2cSlaves {
   private readonly lagging = new Map<SlaveEndpoint, number[]>();
   private lastOut = 0xff;
   private closed = false;
+  /** Random byte faults on the wire, in both directions (line-noise.ts); none by default. */
+  noise: LineNoise | undefined;
 
   constructor(private readonly opts: I2cSlavesOptions) {}
 
@@ -102,12 +105,7 @@ export class I2cSlaves {
 
   /** What the slave shifts out for a read of `length` bytes, decided when the read starts. */
   transmit(slave: SlaveEndpoint, length: number): Uint8Array {
-    const wire = new Uint8Array(length);
-    const taken = slave.ring ? slave.ring.take(length) : new Uint8Array(0);
-    const real = this.behind(slave, taken, length);
-    wire.set(real);
-    if (real.length > 0) this.lastOut = real[real.length - 1];
-    wire.fill(this.lastOut, real.length);
+    const wire = this.noise ? this.noise.read(length, (n) => this.shiftOut(slave, n)) : this.shiftOut(slave, length);
     if (length > 0 && this.opts.faults.take('corruptReads')) {
       wire[this.opts.rng.int(length)] ^= 1 + this.opts.rng.int(255);
     }
@@ -115,7 +113,8 @@ export class I2cSlaves {
   }
 
   /** A master write reached STOP; a slave that went away during the transfer (a reboot) loses it. */
-  receive(slave: SlaveEndpoint, bytes: Buffer): void {
+  receive(slave: SlaveEndpoint, written: Buffer): void {
+    const bytes = this.noise ? this.noise.write(written) : written;
     if (this.closed || this.slaves.get(slave.bus) !== slave || bytes.length === 0) return;
     let p = this.pending.get(slave.address);
     if (!p) {
@@ -128,6 +127,17 @@ export class I2cSlaves {
     // The RX ring holds rbuflen bytes; what arrives while it is full is lost.
     const room = slave.rbuflen - p.bytes.length;
     for (let i = 0; i < bytes.length && i < room; i++) p.bytes.push(bytes[i]);
+  }
+
+  /** The next `length` bytes the slave shifts out: its ring, then garbage repeating the last byte sent. */
+  private shiftOut(slave: SlaveEndpoint, length: number): Uint8Array {
+    const wire = new Uint8Array(length);
+    const taken = slave.ring ? slave.ring.take(length) : new Uint8Array(0);
+    const real = this.behind(slave, taken, length);
+    wire.set(real);
+    if (real.length > 0) this.lastOut = real[real.length - 1];
+    wire.fill(this.lastOut, real.length);
+    return wire;
   }
 
   /** What a lagging slave shifts out of what it just took from its ring; the bytes as they are otherwise. */

@@ -7,6 +7,7 @@ export { SimI2cBus } from './sim-i2c-bus.js';
 export type { SimOptions, SimInfo, ResetCause } from './simulated-board.js';
 export { SimFs, findFsRegion, FS_BLOCK, type FsState } from './sim-fs.js';
 export type { SimFaults } from './faults.js';
+export { checkLineNoise, NOISE_KINDS, type LineNoiseOptions, type NoiseCounts, type NoiseKind } from './line-noise.js';
 export { parseRuntimeFault, checkRuntimeFault, RUNTIME_FAULT_KINDS } from './runtime-faults.js';
 export type { RuntimeFault, RuntimeFaultKind, RuntimeFaultArgs, RuntimeFaultRequest, RuntimeFaultInfo, RebootCause } from './runtime-faults.js';
 export type { FaultEvent } from './simulated-board.js';

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Esp32CamError } from '../errors.js';
 import type { FrameSource } from './camera-model.js';
 import type { SimFaults } from './faults.js';
+import type { LineNoiseOptions } from './line-noise.js';
 import type { SimI2cBus } from './sim-i2c-bus.js';
 import { FS_BLOCK } from './sim-fs.js';
 import { checkRefillWindow } from './tx-fifo.js';
@@ -45,6 +46,8 @@ export interface SimOptions {
    */
   ambientLight?: number;
   faults?: SimFaults;
+  /** Random byte faults (flips, drops, duplicates) on the board's I2C wire from power-on; setLineNoise changes them. */
+  lineNoise?: LineNoiseOptions;
   /** Shrinks the filesystem below its partition's size (tests of a full filesystem). */
   fsCapacityBytes?: number;
   /** false models firmware older than raw-paste: `\x05A\x01` is answered `R\x00`. Default true. */

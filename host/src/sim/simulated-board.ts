@@ -8,6 +8,7 @@ import { ChipWorker, type NvsData, type WorkerMessage } from './chip-worker.js';
 import { deferred, type Deferred } from './deferred.js';
 import { FaultCounters, validateFaults, type SimFaults } from './faults.js';
 import { openFlash, prepareFlash } from './flash-setup.js';
+import { LineNoise, type LineNoiseOptions, type NoiseCounts } from './line-noise.js';
 import { LineSplitter } from './line-splitter.js';
 import { SeededRandom } from './rng.js';
 import { CTL } from './shared-layout.js';
@@ -164,6 +165,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.ownsWire = opts.i2cBus === undefined;
     this.wire = opts.i2cBus ?? new SimI2cBus(this.busHz);
     this.unplug = this.wire.plug(this.bus);
+    if (opts.lineNoise) this.setLineNoise(opts.lineNoise);
     this.camera = new SimCamera({ frameSource: opts.frameSource, rng: this.rng, faults: this.faults, seed: this.seed });
     // The watchdog is checked from here too, so a script spinning without sleeping still gets bitten.
     this.wdtTimer = setInterval(() => this.checkWatchdog(), WDT_POLL_MS);
@@ -220,6 +222,20 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
     this.faults.add('corruptReads', f.corruptReads);
     this.faults.add('nacks', f.nacks);
     Atomics.add(this.ctl, CTL.CAM_INIT_FAULTS, f.cameraInitFailures);
+  }
+
+  /**
+   * Garbles bytes on this board's side of the wire from now on, at `noise.rate` per byte in both directions;
+   * undefined makes the wire clean again. Counts start again from zero.
+   */
+  setLineNoise(noise: LineNoiseOptions | undefined): void {
+    this.bus.noise = noise === undefined ? undefined : new LineNoise(noise, this.seed);
+  }
+
+  /** The bytes the line noise has seen, and how many it flipped, dropped and duplicated (undefined: no noise). */
+  lineNoiseCounts(): NoiseCounts | undefined {
+    const counts = this.bus.noise?.counts;
+    return counts && { ...counts };
   }
 
   /**
