@@ -199,9 +199,15 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
         this.emit('progress', { phase: 'done', bytes: photo.length, total: photo.length, attempt });
         return photo;
       } catch (err) {
+        // A refusal mid-photo is worth a new photo too: on a noisy wire a damaged request can pass the slave's
+        // CRC-8 (one in 256) as another request, and a READ after it finds its photo gone.
         const retry =
           err instanceof Esp32CamError &&
-          (err.code === 'E_INVALID_JPEG' || err.code === 'E_BAD_REPLY' || err.code === 'E_CAMERA_FAILED' || err.code === 'E_TIMEOUT');
+          (err.code === 'E_INVALID_JPEG' ||
+            err.code === 'E_BAD_REPLY' ||
+            err.code === 'E_BAD_STATUS' ||
+            err.code === 'E_CAMERA_FAILED' ||
+            err.code === 'E_TIMEOUT');
         if (!retry || attempt >= attempts) throw err;
       }
     }
