@@ -60,23 +60,10 @@ async function main(): Promise<void> {
       );
     }
   }
-  const { flashThroughput } = await import('./flash-throughput.js');
-  console.log('\nFlashing a 1.5 MB firmware-like image into the simulated board (wire-time pacing, realistic flash timing):');
-  for (const baud of [460800, 921600]) {
-    const f = await flashThroughput(baud);
-    console.log(
-      `  ${baud} baud: ${(f.bytes / 1e6).toFixed(2)} MB (${(f.compressed / 1e6).toFixed(2)} MB compressed) in ${f.seconds.toFixed(1)} s, ` +
-        `${Math.round(f.effectiveKbps)} kbit/s effective, ${(f.wireShare * 100).toFixed(0)}% of the wire limit`,
-    );
-  }
-  const { pushThroughput } = await import('./push-throughput.js');
-  const p = await pushThroughput(20_000);
-  console.log(`\nPushing a ${kb(p.fileBytes)} script into the simulated board at ${p.baud} baud (wire-time pacing, ${p.how}):`);
-  console.log(
-    `  ${kb(p.wireBytes)} on the wire = ${(p.wireBytes / p.fileBytes).toFixed(2)}x the file (goal <= 1.4x)\n` +
-      `  push ${p.pushSeconds.toFixed(2)} s, whole session ${p.sessionSeconds.toFixed(2)} s, against ${p.lineLimitSeconds.toFixed(2)} s for the file's bytes at line rate ` +
-      `(${((p.lineLimitSeconds / p.pushSeconds) * 100).toFixed(0)}% of line rate); the bytes actually sent need ${((p.wireBytes * 10) / p.baud).toFixed(2)} s of wire time`,
-  );
+  const { printFlash } = await import('./flash-throughput.js');
+  await printFlash();
+  const { printPush } = await import('./push-throughput.js');
+  await printPush();
   const { doorsCost } = await import('./doors-cost.js');
   const d = await doorsCost();
   const ms = (v: number) => `${(v * 1000).toFixed(0)} µs`;
