@@ -4,45 +4,35 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/app/index.js';
+import type { RunningServer } from '../../host/src/app/index.js';
 import { runCli } from '../cli-device/cli-run.js';
+import { startCliService, type CliService } from '../cli-device/cli-service.js';
 
 describe('the CLI while a service runs the cameras', () => {
+  let svc: CliService;
   let server: RunningServer;
   let dataDir: string;
   let work: string;
   const frames = new Map<string, string[]>();
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'esp32cam-cli-svc-'));
-    dataDir = join(work, 'data');
-    // auth "token" even on loopback, so the CLI must find the token the service made.
-    server = await startServer(
-      {
-        port: 0,
-        dataDir,
-        cameras: [
-          { name: 'front', camera: 'sim' },
-          { name: 'back', camera: 'sim@0x2d' },
-        ],
-        auth: { mode: 'token' },
-      },
-      { healthIntervalMs: 0, log: () => undefined },
-    );
+    svc = await startCliService('esp32cam-cli-svc-', {
+      cameras: [
+        { name: 'front', camera: 'sim' },
+        { name: 'back', camera: 'sim@0x2d' },
+      ],
+    });
+    ({ server, work, dataDir } = svc);
     for (const [name, board] of server.hardware.boards) {
       frames.set(name, []);
       board.on('frame', (f: { sha256: string }) => frames.get(name)!.push(f.sha256));
     }
   });
 
-  afterAll(async () => {
-    await server?.close();
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => svc?.close());
 
   it('writes service.json with its pid, a local URL and its cameras, and no token', async () => {
     const info = JSON.parse(await readFile(join(dataDir, 'service.json'), 'utf8')) as Record<string, unknown>;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CameraClient } from '../../host/src/index.js';
 import { SimulatedEsp32Cam, type SimOptions } from '../../host/src/sim/index.js';
 import { sleep } from '../sim/helpers.js';
-import { exposure, FIELD_SCRIPT, flashLedChanges, meanLuma, scriptWithoutCaptureFlags, until } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { exposure, FIELD_SCRIPT, flashLedChanges, meanLuma, scriptWithoutCaptureFlags } from './helpers.js';
 
 /**
  * fresh and flash through the camera client, on simulated boards running real scripts: the project's

@@ -53,14 +53,3 @@ export function flashLedChanges(board: SimulatedEsp32Cam): PinChange[] {
   });
   return changes;
 }
-
-/** Polls until `probe` gives a value, or fails naming what it waited for (a safety net, not a figure). */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

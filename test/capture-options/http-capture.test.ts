@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import type { SimulatedEsp32Cam } from '../../host/src/sim/index.js';
 import { sleep } from '../sim/helpers.js';
-import { exposure, FIELD_SCRIPT, flashLedChanges, meanLuma, until, type PinChange } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { exposure, FIELD_SCRIPT, flashLedChanges, meanLuma, type PinChange } from './helpers.js';
 
 /**
  * flash and fresh through the HTTP API, on a service with two simulated boards running real scripts: "cam"

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/app/index.js';
+import type { RunningServer } from '../../host/src/app/index.js';
 import { errorLine, runCli } from '../cli-device/cli-run.js';
-import { until } from '../settings/helpers.js';
+import { cliWork, startCliService, type CliService, type CliWork } from '../cli-device/cli-service.js';
+import { until } from '../helpers/until.js';
 
 /**
  * `esp32cam settings` run as a user runs it (the built CLI, test/global-setup.ts built it), against
@@ -28,17 +28,16 @@ beforeAll(() => {
 });
 
 describe('esp32cam settings, directly to the board', () => {
+  let dir: CliWork;
   let work: string;
   let dataDir: string;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'esp32cam-settings-cli-'));
-    dataDir = join(work, 'data');
+    dir = await cliWork('esp32cam-settings-cli-');
+    ({ work, dataDir } = dir);
   });
 
-  afterAll(async () => {
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => dir?.remove());
 
   it('prints what the board holds, asked of the board, and the flash mode', async () => {
     const run = await runCli(['settings', '--camera', 'sim', '--data-dir', dataDir], work);
@@ -116,26 +115,19 @@ describe('esp32cam settings, directly to the board', () => {
 });
 
 describe('esp32cam settings while a service runs the cameras', () => {
+  let svc: CliService;
   let server: RunningServer;
   let work: string;
   let dataDir: string;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'esp32cam-settings-cli-svc-'));
-    dataDir = join(work, 'data');
-    // auth "token" even on loopback, so the CLI must find the token the service made.
-    server = await startServer(
-      {
-        port: 0,
-        dataDir,
-        cameras: [
-          { name: 'front', camera: 'sim' },
-          { name: 'old', camera: 'sim:2', sim: { script: LEGACY } },
-        ],
-        auth: { mode: 'token' },
-      },
-      { healthIntervalMs: 0, log: () => undefined },
-    );
+    svc = await startCliService('esp32cam-settings-cli-svc-', {
+      cameras: [
+        { name: 'front', camera: 'sim' },
+        { name: 'old', camera: 'sim:2', sim: { script: LEGACY } },
+      ],
+    });
+    ({ server, work, dataDir } = svc);
     // A first photo makes the camera "reached", which has the service apply the wanted settings again. Done
     // now, while none are wanted, that cannot happen in the middle of a test below.
     const res = await fetch(`${server.url}/capture?camera=front`, { headers: { authorization: `Bearer ${server.token!}` } });
@@ -144,10 +136,7 @@ describe('esp32cam settings while a service runs the cameras', () => {
     await until(() => (front.report().state === 'online' ? true : undefined), 'camera front online');
   });
 
-  afterAll(async () => {
-    await server?.close();
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => svc?.close());
 
   it("changes the service's camera through its API: the service keeps the settings and its photos come out at the new size", async () => {
     const run = await runCli(['settings', '--data-dir', dataDir, 'framesize=VGA', 'mirror=1', 'flash=on'], work);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../host/src/app/index.js';
 import { resolveConfig } from '../../host/src/config/load-config.js';
 import type { PhotoRecord } from '../../host/src/services/photo-record.js';
-import { captureLog, deferred, exportTempFiles, run, startExportServer, takePhotos, type ErrorJson, type ExportServer } from './helpers.js';
+import { alive, captureLog, deferred, exportTempFiles, run, startExportServer, takePhotos, type ErrorJson, type ExportServer } from './helpers.js';
 
 interface Probe {
   codec_name: string;
@@ -49,16 +49,6 @@ function columnsMean(f: { data: Buffer; width: number; height: number }, x0: num
   let sum = 0;
   for (let y = 0; y < f.height; y++) for (let x = x0; x < x1; x++) for (let c = 0; c < 3; c++) sum += f.data[(y * f.width + x) * 3 + c];
   return sum / (f.height * (x1 - x0) * 3);
-}
-
-/** Whether a process still runs. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The pid of the ffmpeg writing to the export folder, if one runs. */

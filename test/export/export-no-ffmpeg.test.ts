@@ -2,23 +2,13 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { captureLog, exportTempFiles, startExportServer, takePhotos, type ErrorJson, type ExportServer } from './helpers.js';
+import { alive, captureLog, exportTempFiles, startExportServer, takePhotos, type ErrorJson, type ExportServer } from './helpers.js';
 
 // The service's warnings about the failures these tests cause stay out of the test output.
 captureLog();
 
 interface Mp4Preview {
   mp4: { available: boolean; code?: string; reason?: string; hint?: string; encoder?: string };
-}
-
-/** Whether a process still runs. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Where the stand-ins for ffmpeg go. */

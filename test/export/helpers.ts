@@ -105,6 +105,16 @@ export async function exportTempFiles(dataDir: string): Promise<string[]> {
   return readdir(join(dataDir, 'exports')).catch(() => []);
 }
 
+/** Whether a process still runs (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a Debian tool (ffprobe, ffmpeg, pgrep) to its end. */
 export function run(command: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {

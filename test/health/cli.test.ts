@@ -2,41 +2,35 @@
  * `esp32cam health` and `esp32cam sim-fault` against a running service (the built CLI, found through
  * data/service.json with the service's token), and their errors.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../host/src/app/index.js';
+import type { RunningServer } from '../../host/src/app/index.js';
 import { runCli } from '../cli-device/cli-run.js';
+import { startCliService, type CliService } from '../cli-device/cli-service.js';
 import { QUICK_HEALTH } from './helpers.js';
 
 describe('the health and sim-fault commands', () => {
+  let svc: CliService;
   let server: RunningServer;
   let work: string;
   let dataDir: string;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'esp32cam-cli-health-'));
-    dataDir = join(work, 'data');
-    server = await startServer(
+    svc = await startCliService(
+      'esp32cam-cli-health-',
       {
-        port: 0,
-        dataDir,
         cameras: [
           { name: 'front', camera: 'sim' },
           { name: 'back', camera: 'sim@0x2d' },
         ],
-        auth: { mode: 'token' },
         health: QUICK_HEALTH,
       },
       { log: () => undefined },
     );
+    ({ server, work, dataDir } = svc);
   });
 
-  afterAll(async () => {
-    await server?.close();
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => svc?.close());
 
   it('prints every camera’s state, boot count and events, and the same as JSON', async () => {
     const text = await runCli(['health', '--data-dir', dataDir], work);

@@ -5,6 +5,7 @@ import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import type { ConfigInput } from '../../host/src/config/schema.js';
 import type { ScheduleView } from '../../host/src/services/schedules/index.js';
 import { FakeClock } from './fake-clock.js';
+import { until } from '../helpers/until.js';
 
 /** A Thursday noon, UTC, a second past the minute: the first slot of "every 10 s" is 9 s away. */
 export const START = Date.UTC(2031, 0, 2, 12, 0, 1);
@@ -50,17 +51,6 @@ export async function addSchedule(server: RunningServer, body: unknown, camera =
   const res = await api<ScheduleView>(server, 'POST', `/api/cameras/${camera}/schedules`, body);
   if (res.status !== 201) throw new Error(`POST schedule: HTTP ${res.status} ${JSON.stringify(res.json)}`);
   return res.json;
-}
-
-/** Polls until `probe` gives a value, or fails naming what it waited for. */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 45_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The schedule as the service holds it now. */

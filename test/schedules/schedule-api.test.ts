@@ -3,7 +3,8 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleView } from '../../host/src/services/schedules/index.js';
 import { MAX_PER_CAMERA } from '../../host/src/services/schedules/index.js';
-import { addSchedule, api, startRig, until, untilRecorded, type Rig } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { addSchedule, api, startRig, untilRecorded, type Rig } from './helpers.js';
 
 type Photos = { items: Array<{ id: string; schedule?: string; camera: string }>; total: number };
 

@@ -1,25 +1,24 @@
 /** `esp32cam schedule list|add|rm` against a running service (the built CLI, with the service's token). */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorLine, runCli } from '../cli-device/cli-run.js';
+import { cliWork, type CliWork } from '../cli-device/cli-service.js';
 import { startRig, type Rig } from './helpers.js';
 
 describe('the schedule command', () => {
+  let dir: CliWork;
   let rig: Rig;
   let work: string;
   let dataDir: string;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'esp32cam-cli-schedule-'));
-    dataDir = join(work, 'data');
+    dir = await cliWork('esp32cam-cli-schedule-');
+    ({ work, dataDir } = dir);
     rig = await startRig({ dataDir, config: { auth: { mode: 'token' } } });
   });
 
   afterAll(async () => {
     await rig?.server.close();
-    await rm(work, { recursive: true, force: true });
+    await dir?.remove();
   });
 
   it('adds, lists and deletes a schedule through the service', async () => {

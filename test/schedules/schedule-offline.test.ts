@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addSchedule, api, startRig, until, untilRecorded, type Rig } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { addSchedule, api, startRig, untilRecorded, type Rig } from './helpers.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -45,14 +45,3 @@ export async function photoSize(server: RunningServer, camera: string): Promise<
   const meta = await sharp(jpeg).metadata();
   return { width: meta.width!, height: meta.height! };
 }
-
-/** Polls until `probe` gives a value, or fails naming what it waited for. */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../host/src/app/index.js';
-import { getSettings, photoSize, putSettings, until, VGA } from './helpers.js';
+import { until } from '../helpers/until.js';
+import { getSettings, photoSize, putSettings, VGA } from './helpers.js';
 
 /** The wanted settings outlive the service: a restart on the same data dir applies them at first contact. */
 describe('camera settings across restarts', () => {

@@ -7,8 +7,9 @@ import { startServer, type RunningServer } from '../../host/src/app/index.js';
 import { packageRoot } from '../../host/src/paths.js';
 import type { HealthEvent } from '../../host/src/services/health/camera-health.js';
 import { v2 } from '../../protocol/src/index.js';
+import { until } from '../helpers/until.js';
 import { rawRequest } from '../security/raw-http.js';
-import { getSettings, photoSize, putSettings, until, VGA, type SettingsJson } from './helpers.js';
+import { getSettings, photoSize, putSettings, VGA, type SettingsJson } from './helpers.js';
 
 /**
  * A camera's settings through the HTTP API, on simulated boards running the real scripts: "cam" runs the
