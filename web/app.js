@@ -3,7 +3,7 @@ import './lib/drop-token.js';
 import * as api from './lib/api.js';
 import { Gallery } from './lib/gallery.js';
 import { renderStatus } from './lib/status-view.js';
-import { showPhoto, shownPhotoId } from './lib/viewer.js';
+import { offerPhotoBytes, showPhoto, shownPhotoId } from './lib/viewer.js';
 import { hideError, hideErrorIf, hideProgress, setBusy, showError, showProgress, showStarting } from './lib/capture-view.js';
 import { connectLive } from './lib/live.js';
 import { formatTakenLong } from './lib/format.js';
@@ -413,10 +413,12 @@ async function start() {
         clearTimeout(state.hideProgressTimer);
         showProgress(p);
       },
-      'photo:new': (photo) => {
+      'photo:new': ({ jpeg, ...photo }) => {
         grid.setLatest(photo.camera, photo);
         if (isOpen(photo.camera)) exporter?.refresh();
         if (!isOpen(photo.camera) || (photo.schedule && !state.showScheduled)) return;
+        // The event brings the photo's bytes: the viewer draws it without asking the service for them.
+        if (jpeg) offerPhotoBytes(photo.id, jpeg);
         addPhoto(photo);
         if (state.remoteCapture) captureFinished();
       },

@@ -27,15 +27,22 @@ async function jpeg(seed: number): Promise<Buffer> {
 describe('retention with schedules (the photo store on real files)', () => {
   let dataDir: string;
   let seed = 0;
+  let opened: PhotoStore[] = [];
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'esp32cam-schedule-retention-'));
   });
   afterEach(async () => {
+    // Thumbnails are written after their photos: the last ones land before the folder goes.
+    await Promise.all(opened.map((store) => store.thumbnailsDone()));
+    opened = [];
     await rm(dataDir, { recursive: true, force: true });
   });
 
   const open = (extra: Partial<PhotoStoreOptions> = {}) =>
-    PhotoStore.open({ dataDir, maxPhotos: 100, maxBytes: 100 * 1024 * 1024, log: () => undefined, ...extra });
+    PhotoStore.open({ dataDir, maxPhotos: 100, maxBytes: 100 * 1024 * 1024, log: () => undefined, ...extra }).then((store) => {
+      opened.push(store);
+      return store;
+    });
   const manual = async (store: PhotoStore, camera = 'cam') => (await store.save(await jpeg(seed++), { camera, captureMs: 1 })).id;
   const scheduled = async (store: PhotoStore, schedule: string, camera = 'cam') =>
     (await store.save(await jpeg(seed++), { camera, captureMs: 1, schedule })).id;

@@ -10,7 +10,8 @@ export function connectLive({ onState, onConnect, handlers }) {
     onState('unavailable');
     return null;
   }
-  const socket = window.io({ reconnectionDelayMax: 5000 });
+  // photos=bytes: each new photo comes with its JPEG, so the viewer draws it without another request.
+  const socket = window.io({ reconnectionDelayMax: 5000, query: { photos: 'bytes' } });
   let wasConnected = false;
   socket.on('connect', () => {
     onState('live');

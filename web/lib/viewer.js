@@ -3,6 +3,28 @@ import { formatBytes, formatDuration, formatTakenLong } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
+/**
+ * The bytes of the photo announced last, as an object URL: `photo:new` carries them, so the viewer draws a
+ * new photo without a request of its own. Only the newest is held; the service's URL serves every other.
+ */
+let arrived = null;
+
+/** Keeps the announced photo's bytes for the viewer; the previous photo's go, unless the viewer shows them. */
+export function offerPhotoBytes(id, bytes) {
+  if (arrived && !isShown(arrived.url)) URL.revokeObjectURL(arrived.url);
+  arrived = { id, url: URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' })) };
+}
+
+const isShown = (url) => $('latest-image').getAttribute('src') === url;
+
+/** Points the viewer at `src`, letting go of an object URL it showed before unless it is still the held one. */
+function setSource(img, src) {
+  const before = img.getAttribute('src');
+  if (src === null) img.removeAttribute('src');
+  else img.src = src;
+  if (before?.startsWith('blob:') && before !== src && before !== arrived?.url) URL.revokeObjectURL(before);
+}
+
 /** The large photo at the top: the newest one, or the one picked in the gallery. */
 export function showPhoto(photo) {
   const figure = $('latest-photo');
@@ -13,7 +35,7 @@ export function showPhoto(photo) {
   $('latest-open').hidden = !photo;
   meta.hidden = !photo;
   if (!photo) {
-    img.removeAttribute('src');
+    setSource(img, null);
     return;
   }
   const taken = formatTakenLong(photo.takenAt);
@@ -21,7 +43,7 @@ export function showPhoto(photo) {
     img.width = photo.width;
     img.height = photo.height;
   }
-  img.src = jpegUrl(photo);
+  setSource(img, arrived?.id === photo.id ? arrived.url : jpegUrl(photo));
   $('latest-open').href = jpegUrl(photo);
   $('latest-open').title = 'Open the full-size photo';
   img.alt = `Photo taken ${taken}`;

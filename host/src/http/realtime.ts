@@ -3,10 +3,14 @@ import { Server as SocketServer, type ServerOptions } from 'socket.io';
 import type { Cameras } from '../services/cameras/index.js';
 import { photoJson } from './photo-json.js';
 
+/** The room of the sockets that asked for new photos' bytes: the page's own, not its panels' or other clients'. */
+const PHOTO_BYTES = 'photo-bytes';
+
 /**
  * Pushes the service's events to every browser. `status` is the whole service (every camera) on connect and
  * on any change; `camera:status` is the one camera that changed. `capture:start`, `capture:progress`,
- * `capture:error`, `photo:new` and `photo:deleted` each carry their camera's name in `camera`.
+ * `capture:error`, `photo:new` and `photo:deleted` each carry their camera's name in `camera`. A socket that
+ * connects with `?photos=bytes` gets each new photo's JPEG too, in `photo:new`'s `jpeg`.
  */
 export function attachRealtime(httpServer: HttpServer, cameras: Cameras, allowRequest: ServerOptions['allowRequest']): SocketServer {
   const io = new SocketServer(httpServer, {
@@ -19,6 +23,7 @@ export function attachRealtime(httpServer: HttpServer, cameras: Cameras, allowRe
     cors: undefined,
   });
   io.on('connection', (socket) => {
+    if (socket.handshake.query.photos === 'bytes') void socket.join(PHOTO_BYTES);
     socket.emit('status', cameras.status());
   });
   cameras.on('status', (camera) => {
@@ -27,7 +32,12 @@ export function attachRealtime(httpServer: HttpServer, cameras: Cameras, allowRe
   });
   cameras.on('capture:start', (event) => io.emit('capture:start', event));
   cameras.on('capture:progress', (progress) => io.emit('capture:progress', progress));
-  cameras.on('photo:new', (record) => io.emit('photo:new', photoJson(record)));
+  cameras.on('photo:new', (record, jpeg) => {
+    const json = photoJson(record);
+    // The bytes go as a binary attachment, so the page draws the photo without a request of its own.
+    io.to(PHOTO_BYTES).emit('photo:new', { ...json, jpeg });
+    io.except(PHOTO_BYTES).emit('photo:new', json);
+  });
   cameras.on('photo:deleted', (event) => io.emit('photo:deleted', event));
   cameras.on('capture:error', (error) => io.emit('capture:error', error));
   return io;

@@ -14,10 +14,36 @@ export const isTempFile = (name: string): boolean => name.startsWith('.') && nam
  * removed and the error is rethrown as it came.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, fs: FsPort = nodeFs, mode = 0o644): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  await writeFilesAtomic([{ path, data }], fs, mode);
+}
+
+/**
+ * Writes several files as writeFileAtomic does, for the price of about one: their temp files are written and
+ * fsynced side by side, renamed in the order given, and each folder is fsynced once at the end. Once it
+ * resolves every file is whole and durable; a crash before that leaves any mix of old and whole new files,
+ * never a partial one, so whoever reads them must trust the last one only when the others are there. On
+ * failure the temp files are removed (files already renamed stay, for the caller to judge) and the first
+ * error is rethrown as it came.
+ */
+export async function writeFilesAtomic(files: readonly { path: string; data: Uint8Array }[], fs: FsPort = nodeFs, mode = 0o644): Promise<void> {
+  const written = await Promise.allSettled(files.map(({ path, data }) => writeTemp(path, data, fs, mode)));
+  const temps = written.flatMap((w) => (w.status === 'fulfilled' ? [w.value] : []));
+  const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  let renamed = 0;
+  try {
+    if (failed) throw failed.reason;
+    for (; renamed < files.length; renamed++) await fs.rename(temps[renamed], files[renamed].path);
+  } catch (err) {
+    await Promise.all(temps.slice(renamed).map((temp) => fs.unlink(temp).catch(() => undefined)));
+    throw err;
+  }
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) await fsyncDir(dir, fs);
+}
+
+/** `data` in a new temp file beside `path`, fsynced and closed; its name. On failure nothing is left. */
+async function writeTemp(path: string, data: Uint8Array, fs: FsPort, mode: number): Promise<string> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   let file: Awaited<ReturnType<FsPort['open']>> | undefined;
-  let renamed = false;
   try {
     file = await fs.open(temp, 'wx', mode);
     let offset = 0;
@@ -30,12 +56,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array, fs: FsPort
     const closing = file;
     file = undefined;
     await closing.close();
-    await fs.rename(temp, path);
-    renamed = true;
-    await fsyncDir(dir, fs);
+    return temp;
   } catch (err) {
     if (file) await file.close().catch(() => undefined);
-    if (!renamed) await fs.unlink(temp).catch(() => undefined);
+    await fs.unlink(temp).catch(() => undefined);
     throw err;
   }
 }

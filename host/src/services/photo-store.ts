@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { Esp32CamError, systemErrorCode } from '../errors.js';
-import { describeFsError, ensureDir, fileWriteError, fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { describeFsError, ensureDir, fileWriteError, fsyncDir, writeFilesAtomic } from './atomic-write.js';
 import { nodeFs, type FsPort } from './fs-port.js';
 import { PhotoIdGenerator, assertPhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-record.js';
 import { recoverStore, removeLeftoverTempFiles, type StoreDirs } from './store-recovery.js';
-import { jpegSize, makeThumbnail } from './thumbnail.js';
+import { jpegSize } from './jpeg-size.js';
+import { ThumbnailJobs } from './thumbnail-jobs.js';
 import { logger } from '../log/index.js';
 
 const storeLog = logger('service');
@@ -90,7 +91,8 @@ const shelvesOf = (record: PhotoRecord): string[] =>
 /**
  * Photos on disk: `<dataDir>/photos/<id>.jpg` + `<id>.json`, thumbnails in `<dataDir>/thumbs/<id>.jpg`.
  * The index lives in memory and is rebuilt from disk when the store opens. Saves and deletes run one at a
- * time so retention always sees a consistent index.
+ * time so retention always sees a consistent index. A photo is announced once its JPEG and metadata are
+ * durable; its thumbnail follows, and is made again when a crash or a failed write lost it.
  */
 export class PhotoStore extends EventEmitter<StoreEvents> {
   readonly dirs: StoreDirs;
@@ -104,6 +106,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
   private readonly scheduleLimits = new Map<string, RetentionLimits>();
   private ids: PhotoIdGenerator;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly thumbnails: ThumbnailJobs;
 
   private constructor(
     private readonly opts: PhotoStoreOptions,
@@ -113,7 +116,10 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     this.fs = opts.fs ?? nodeFs;
     this.dirs = dirs;
     this.ids = new PhotoIdGenerator();
+    this.thumbnails = new ThumbnailJobs(this.fs, dirs.thumbs, (id) => this.records.has(id), this.warn);
   }
+
+  private readonly warn = (line: string): void => (this.opts.log ?? ((text: string) => storeLog.warn(text.replace(/^esp32cam: /, ''))))(line);
 
   static async open(opts: PhotoStoreOptions): Promise<PhotoStore> {
     const dirs = { photos: join(opts.dataDir, 'photos'), thumbs: join(opts.dataDir, 'thumbs') };
@@ -123,7 +129,7 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       // Photos are private: folders the store creates (the data directory too) are the service user's alone.
       await ensureDir(dirs.photos, fs, 0o700);
       await ensureDir(dirs.thumbs, fs, 0o700);
-      const log = opts.log ?? ((line: string) => storeLog.warn(line.replace(/^esp32cam: /, '')));
+      const log = store.warn;
       const records = await recoverStore(fs, dirs, log);
       const leftovers = await removeLeftoverTempFiles(fs, opts.dataDir, [dirs.photos, dirs.thumbs]);
       if (leftovers > 0) log(`photo store: removed ${leftovers} temp file(s) an interrupted write left in ${opts.dataDir}`);
@@ -184,11 +190,15 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     return name === undefined ? record : { ...record, camera: name, spec: record.camera };
   }
 
-  /** Stores a JPEG; then deletes the oldest photos beyond the retention limits (never the new one). */
-  save(jpeg: Buffer, meta: SaveMeta): Promise<PhotoRecord> {
+  /**
+   * Stores a JPEG and announces it (`saved`) once it and its metadata are durable; then deletes the oldest
+   * photos beyond the retention limits (never the new one). Its thumbnail is made after: readThumb waits for it.
+   * `kept` is called once the photo is durable and sure to stay, before the promise settles: right away for a
+   * photo taken by hand, after retention for a scheduled one (which retention may refuse with E_STORE_FULL).
+   */
+  save(jpeg: Buffer, meta: SaveMeta, kept?: (record: PhotoRecord) => void): Promise<PhotoRecord> {
     return this.exclusive(async () => {
-      const { width, height } = await jpegSize(jpeg);
-      const thumb = await makeThumbnail(jpeg);
+      const { width, height } = jpegSize(jpeg);
       const takenAt = meta.takenAt ?? new Date();
       const id = this.ids.next(takenAt.getTime());
       const record: PhotoRecord = {
@@ -204,24 +214,33 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
         sha256: createHash('sha256').update(jpeg).digest('hex'),
       };
       const jpegPath = join(this.dirs.photos, `${id}.jpg`);
-      const thumbPath = join(this.dirs.thumbs, `${id}.jpg`);
       const metaPath = join(this.dirs.photos, `${id}.json`);
       try {
-        await writeFileAtomic(jpegPath, jpeg, this.fs);
-        await writeFileAtomic(thumbPath, thumb, this.fs);
-        // Metadata last: until it exists the photo is not visible, and start-up discards the rest.
-        await writeFileAtomic(metaPath, Buffer.from(JSON.stringify(record, null, 2)), this.fs);
+        // Metadata renamed last: until it exists the photo is not visible, and start-up discards the rest.
+        await writeFilesAtomic(
+          [
+            { path: jpegPath, data: jpeg },
+            { path: metaPath, data: Buffer.from(JSON.stringify(record, null, 2)) },
+          ],
+          this.fs,
+        );
       } catch (err) {
         await this.unlinkQuietly(metaPath);
         await this.unlinkQuietly(jpegPath);
-        await this.unlinkQuietly(thumbPath);
         throw fileWriteError(err, 'the photo', DISK_FULL_HINT);
       }
       this.index(record);
+      void this.thumbnails.make(id, jpeg);
       this.emit('saved', record);
-      if (record.schedule === undefined) await this.applyCameraRetention(record.camera, id);
-      else await this.applyScheduleRetention(record.schedule, id);
-      await this.applyRetention(id);
+      if (record.schedule === undefined) {
+        kept?.(record);
+        await this.applyCameraRetention(record.camera, id);
+        await this.applyRetention(id);
+      } else {
+        await this.applyScheduleRetention(record.schedule, id);
+        await this.applyRetention(id);
+        kept?.(record);
+      }
       return record;
     });
   }
@@ -258,9 +277,25 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
     return this.readOrNotFound(join(this.dirs.photos, `${id}.jpg`), id);
   }
 
+  /**
+   * The photo's thumbnail, once it is made. One that is missing (a crash or a failed write came between the
+   * photo and its thumbnail) is made again now; a photo that cannot be decoded is its own thumbnail.
+   */
   async readThumb(id: string): Promise<Buffer> {
     this.get(id);
-    return this.readOrNotFound(join(this.dirs.thumbs, `${id}.jpg`), id);
+    await this.thumbnails.settled(id);
+    try {
+      return await this.readOrNotFound(this.thumbnails.pathOf(id), id);
+    } catch (err) {
+      if (!(err instanceof Esp32CamError && err.code === 'E_NOT_FOUND')) throw err;
+    }
+    const jpeg = await this.readJpeg(id);
+    return (await this.thumbnails.make(id, jpeg)) ?? jpeg;
+  }
+
+  /** Resolves once every thumbnail under way is written: before the data folder is closed or removed. */
+  thumbnailsDone(): Promise<void> {
+    return this.thumbnails.idle();
   }
 
   async delete(id: string): Promise<void> {
@@ -335,7 +370,8 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       // Metadata first: once it is gone the photo is gone, whatever happens to the other two files.
       await this.unlink(join(this.dirs.photos, `${id}.json`));
       await this.unlink(join(this.dirs.photos, `${id}.jpg`));
-      await this.unlink(join(this.dirs.thumbs, `${id}.jpg`));
+      await this.thumbnails.settled(id);
+      await this.unlink(this.thumbnails.pathOf(id));
       await fsyncDir(this.dirs.photos, this.fs);
     } catch (err) {
       throw new Esp32CamError('E_STORE_IO', `Could not delete photo ${id}: ${systemErrorCode(err) ?? String(err)}`, 'Check that the data folder is writable.', {

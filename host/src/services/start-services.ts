@@ -169,6 +169,8 @@ export async function startServices(config: Config, openHardware: () => Promise<
       await Promise.all([pushJobs.close(), flashJobs.close(), cameras.close()]);
       await serial.close();
       await hardware.close();
+      // Thumbnails are made after their photos: the last ones are written before the data folder is let go.
+      await store.thumbnailsDone();
     },
   };
   if (config.mqtt) {

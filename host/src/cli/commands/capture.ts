@@ -6,7 +6,7 @@ import { v2 } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { fileWriteError, writeFileAtomic } from '../../services/atomic-write.js';
 import type { CaptureRequest, FlashMode } from '../../services/cameras/index.js';
-import { jpegSize } from '../../services/thumbnail.js';
+import { jpegSize } from '../../services/jpeg-size.js';
 import { addOneCameraOptions, type CameraFlags } from '../camera-options.js';
 import { formatBytes, formatMs } from '../format.js';
 import { showProgress } from '../progress.js';
@@ -117,7 +117,7 @@ export async function captureCommand(flags: CaptureFlags): Promise<void> {
   } catch (err) {
     throw fileWriteError(err, output, 'Free some space on that disk or write to another one with -o.');
   }
-  const { width, height } = await jpegSize(jpeg);
+  const { width, height } = jpegSize(jpeg);
   const lit = flash === true ? ', flash' : '';
   process.stdout.write(
     `saved ${flags.output ?? output}: ${formatBytes(jpeg.length)}, ${width}x${height}, ${formatMs(captureMs)}${lit}, ` +

@@ -37,7 +37,7 @@ export class Cameras extends EventEmitter<CamerasEvents> {
       service.on('status', (s) => this.emit('status', s));
       service.on('capture:start', (e) => this.emit('capture:start', e));
       service.on('capture:progress', (e) => this.emit('capture:progress', e));
-      service.on('photo:new', (e) => this.emit('photo:new', e));
+      service.on('photo:new', (e, jpeg) => this.emit('photo:new', e, jpeg));
       service.on('capture:error', (e) => this.emit('capture:error', e));
     }
     // Retention may delete any camera's photo: that camera's count changes.

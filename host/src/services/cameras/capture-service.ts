@@ -75,7 +75,8 @@ export type CameraEvents = {
   status: [CameraStatus];
   'capture:start': [{ camera: string; at: string }];
   'capture:progress': [CaptureProgress & { camera: string }];
-  'photo:new': [PhotoRecord];
+  /** A photo is stored, with its bytes, so a page can draw it without asking for them. */
+  'photo:new': [PhotoRecord, Buffer];
   'capture:error': [ErrorPayload & { camera: string }];
   /** A photo arrived whole; `attempts` above 1 means corrupt or truncated ones were taken again. */
   'capture:done': [{ camera: string; attempts: number; captureMs: number; bytes: number }];
@@ -234,17 +235,20 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     if (pending) return pending;
     const storing = (async () => {
       try {
-        const shot = await this.shoot(request, true);
+        const shot = await this.shoot(request, true, true);
         try {
-          const record = await this.store.save(shot.jpeg, {
-            camera: this.name,
-            spec: this.state.spec,
-            captureMs: shot.captureMs,
-            takenAt: shot.takenAt,
-            ...(request.schedule !== undefined ? { schedule: request.schedule } : {}),
-          });
-          this.emit('photo:new', record);
-          return record;
+          // Announced the moment it is durable and sure to stay: retention and the thumbnail come after.
+          return await this.store.save(
+            shot.jpeg,
+            {
+              camera: this.name,
+              spec: this.state.spec,
+              captureMs: shot.captureMs,
+              takenAt: shot.takenAt,
+              ...(request.schedule !== undefined ? { schedule: request.schedule } : {}),
+            },
+            (record) => this.emit('photo:new', record, shot.jpeg),
+          );
         } catch (err) {
           this.failed(err);
           throw err;
@@ -332,7 +336,11 @@ export class CaptureService extends EventEmitter<CameraEvents> {
     await this.camera.close();
   }
 
-  private shoot(request: CaptureRequest, announce: boolean): Promise<Shot> {
+  /**
+   * `stored`: the photo goes to the store, whose caller sends the status once it is there, so none goes
+   * between the last byte and the photo's announcement.
+   */
+  private shoot(request: CaptureRequest, announce: boolean, stored = false): Promise<Shot> {
     if (this.shooting) return this.shooting;
     const flash = request.flash ?? this.flashMode;
     const fresh = request.fresh ?? true;
@@ -369,7 +377,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
       .finally(() => {
         this.shooting = undefined;
         this.state.busy = false;
-        if (announce || this.visibleState() !== before) this.changed();
+        if (!stored && (announce || this.visibleState() !== before)) this.changed();
       });
     return this.shooting;
   }
