@@ -78,6 +78,16 @@ async function main(): Promise<void> {
   console.log(await pageLatency(Math.max(PHOTOS, 5)));
   const { cliStart } = await import('./cli-start.js');
   console.log(cliStart(7));
+  const { mqttLatency, mosquittoBinary } = await import('./mqtt-latency.js');
+  console.log('\nMQTT through a real Mosquitto on loopback (one simulated camera, QVGA at 100 kHz):');
+  if (!mosquittoBinary()) console.log('  skipped: mosquitto is not installed (apt-get install mosquitto)');
+  else {
+    const m = await mqttLatency(5, 3);
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+    const span = (v: number[]) => `median ${median(v).toFixed(0)} ms, ${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)} ms`;
+    console.log(`  capture button pressed → JPEG on <camera>/image: ${span(m.pressToImageMs)} over ${m.pressToImageMs.length} presses (the capture included)`);
+    console.log(`  kill -9 of a host → bridge/state offline through the last will: ${span(m.killToOfflineMs)} over ${m.killToOfflineMs.length} kills`);
+  }
 }
 
 main().catch((err: unknown) => {
