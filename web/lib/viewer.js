@@ -9,9 +9,10 @@ const $ = (id) => document.getElementById(id);
  */
 let arrived = null;
 
-/** Keeps the announced photo's bytes for the viewer; the previous photo's go, unless the viewer shows them. */
-export function offerPhotoBytes(id, bytes) {
+/** Keeps the announced photo's bytes (base64) for the viewer; the previous photo's go, unless the viewer shows them. */
+export function offerPhotoBytes(id, base64) {
   if (arrived && !isShown(arrived.url)) URL.revokeObjectURL(arrived.url);
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   arrived = { id, url: URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' })) };
 }
 

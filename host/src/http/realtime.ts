@@ -34,8 +34,9 @@ export function attachRealtime(httpServer: HttpServer, cameras: Cameras, allowRe
   cameras.on('capture:progress', (progress) => io.emit('capture:progress', progress));
   cameras.on('photo:new', (record, jpeg) => {
     const json = photoJson(record);
-    // The bytes go as a binary attachment, so the page draws the photo without a request of its own.
-    io.to(PHOTO_BYTES).emit('photo:new', { ...json, jpeg });
+    // The bytes go in base64 inside the one message: a binary attachment would be a second frame, which the
+    // page was seen to get many milliseconds after the first. The page draws the photo without a request.
+    io.to(PHOTO_BYTES).emit('photo:new', { ...json, jpeg: jpeg.toString('base64') });
     io.except(PHOTO_BYTES).emit('photo:new', json);
   });
   cameras.on('photo:deleted', (event) => io.emit('photo:deleted', event));
