@@ -3,6 +3,7 @@
  * the flash), reached through SimSerialBinding like any port: a port that vanishes mid-push, a full
  * filesystem, the ROM boot loop of an erased flash, and the two resets.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,17 @@ async function simPort(opts: SimOptions): Promise<{ sim: SimulatedEsp32Cam; spec
 
 const bundledMain = readFileSync(join(deviceScriptsDir(), 'main.py'));
 
+/** Valid Python of random hex strings, which deflate can only halve, so its push takes several writes. */
+function incompressibleScript(size: number): Buffer {
+  const lines: string[] = [];
+  for (let i = 0, length = 0; length < size; i++) {
+    const line = `v_${i} = '${randomBytes(32).toString('hex')}'`;
+    lines.push(line);
+    length += line.length + 1;
+  }
+  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+}
+
 describe('device sessions on the simulated board', () => {
   let dir: string;
   beforeAll(async () => {
@@ -46,7 +58,8 @@ describe('device sessions on the simulated board', () => {
   it('a port unplugged mid-push is E_PORT_DISCONNECTED, and the old main.py is intact', async () => {
     const board = await simPort({ flashFile: join(dir, 'unplug.bin') });
     try {
-      const script = bigScript(24 * 1024, 'unplugged');
+      // Random text: the push deflates, and a script that compresses well would go in a single write.
+      const script = incompressibleScript(96 * 1024);
       let chunks = 0;
       const err = await errorOf(
         withReplSession(board.spec, 'test push', (s) =>
