@@ -64,8 +64,9 @@ describe('a new photo on the page', () => {
     ).jsonValue();
     const record = srv.services.store.get(String(id));
 
-    // Drawn while the thumbnail's write is still held: nothing in the thumbnail folder yet.
-    expect(held).toBe(1);
+    // Drawn while the thumbnail's write is held: the thumbnail job may reach its write only after the page
+    // drew the photo, so wait for it there; nothing is in the thumbnail folder either way.
+    await expect.poll(() => held, { timeout: 60_000 }).toBe(1);
     expect(await readdir(join(dataDir, 'thumbs'))).toEqual([]);
     const drawn = await page.locator('#latest-image').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
     expect(drawn).toEqual([record.width, record.height]);
