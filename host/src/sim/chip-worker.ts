@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { packageRoot } from '../paths.js';
-import type { FrameOutcome } from './camera-model.js';
+import type { FrameOutcome, FrameRequest } from './camera-model.js';
 import { CTL } from './shared-layout.js';
 import type { FsChange, FsState } from './sim-fs.js';
 import type { ResetCause } from './uart/chip-runtime.js';
@@ -55,19 +55,7 @@ export type WorkerMessage =
   | { t: 'paste-overrun'; arrived: number; granted: number }
   | ({ t: 'fs' } & FsChange)
   | { t: 'nvs'; data: NvsData }
-  | {
-      t: 'capture';
-      id: number;
-      width: number;
-      height: number;
-      quality: number;
-      format: number;
-      fbLen: number;
-      look?: string;
-      exposedAt?: number;
-      ambient?: number;
-      flashOnAt?: number;
-    };
+  | ({ t: 'capture'; id: number } & FrameRequest);
 
 /** What the host posts to the worker: a master's bus write, UART RX bytes, a frame the camera asked for. */
 export type HostMessage =
