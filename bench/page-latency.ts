@@ -22,8 +22,56 @@ export interface PageLatencyRow {
   hostMs: number;
   /** The last byte on the bus to the photo announced (stored durably, `photo:new`). */
   storedMs: number;
+  /** The last byte on the bus to the page's socket getting `photo:new` (the WebSocket message event). */
+  receivedMs: number | undefined;
+  /** The last byte on the bus to the viewer's image pointed at the photo's bytes. */
+  sourcedMs: number | undefined;
+  /** The last byte on the bus to the viewer's image loaded (decoded enough to draw). */
+  loadedMs: number | undefined;
   /** The last byte on the bus to its thumbnail on disk; undefined when it was not made within the row. */
   thumbMs: number | undefined;
+}
+
+/** What the page notes of the latest photo's way in, in epoch milliseconds; the bench reads and clears it. */
+interface PageMarks {
+  received?: number;
+  sourced?: number;
+  loaded?: number;
+}
+
+/**
+ * Runs in the page before its own scripts: notes when a WebSocket message announcing a photo arrives, when the
+ * viewer's image gets a new source and when it has loaded. It only listens; the page's code is the same.
+ */
+function notePhotoMarks(): void {
+  const w = window as unknown as { __photoMarks: PageMarks; WebSocket: typeof WebSocket };
+  const now = () => performance.timeOrigin + performance.now();
+  w.__photoMarks = {};
+  const Native = w.WebSocket;
+  w.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      // Added before socket.io sets its own handler, so this runs first for each message.
+      this.addEventListener('message', (e) => {
+        if (typeof e.data === 'string' && e.data.startsWith('42["photo:new"') && w.__photoMarks.received === undefined) w.__photoMarks.received = now();
+      });
+    }
+  };
+  const src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src')!;
+  Object.defineProperty(HTMLImageElement.prototype, 'src', {
+    ...src,
+    set(this: HTMLImageElement, value: string) {
+      if (this.dataset.testid === 'latest-image') w.__photoMarks.sourced = now();
+      src.set!.call(this, value);
+    },
+  });
+  document.addEventListener(
+    'load',
+    (e) => {
+      if ((e.target as HTMLElement | null)?.dataset?.testid === 'latest-image') w.__photoMarks.loaded = now();
+    },
+    true,
+  );
 }
 
 export interface PageLatency {
@@ -71,6 +119,7 @@ export async function measurePageLatency(photos: number): Promise<PageLatency | 
   });
   try {
     const page = await browser.newPage();
+    await page.addInitScript(notePhotoMarks);
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]');
     const camera = server.services.cameras.first;
@@ -90,6 +139,9 @@ export async function measurePageLatency(photos: number): Promise<PageLatency | 
       const onSaved = () => {
         stored = epochNow();
       };
+      await page.evaluate(() => {
+        (window as unknown as { __photoMarks: PageMarks }).__photoMarks = {};
+      });
       camera.once('capture:done', onDone);
       store.once('saved', onSaved);
       const started = epochNow();
@@ -108,6 +160,8 @@ export async function measurePageLatency(photos: number): Promise<PageLatency | 
       const { id, at: drawn } = (await handle.jsonValue()) as { id: string; at: number };
       const after = client.busCounters;
       const wire = after.read - counters.read + (after.written - counters.written) + (after.transactions - counters.transactions);
+      const marks = await page.evaluate(() => (window as unknown as { __photoMarks: PageMarks }).__photoMarks);
+      const since = (at: number | undefined) => (at === undefined ? undefined : at - lastByte);
       const thumbAt = await thumbReady(store, id, 2_000);
       if (i === 0) continue;
       rows.push({
@@ -115,6 +169,9 @@ export async function measurePageLatency(photos: number): Promise<PageLatency | 
         busMs: (wire * 9 * 1000) / BUS_HZ,
         hostMs: drawn - lastByte,
         storedMs: stored - lastByte,
+        receivedMs: since(marks.received),
+        sourcedMs: since(marks.sourced),
+        loadedMs: since(marks.loaded),
         thumbMs: thumbAt === undefined ? undefined : thumbAt - lastByte,
       });
     }

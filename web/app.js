@@ -414,13 +414,15 @@ async function start() {
         showProgress(p);
       },
       'photo:new': ({ jpeg, ...photo }) => {
+        // The viewer first: the photo's image starts to decode before the tiles and the export panel are touched.
+        if (isOpen(photo.camera) && !(photo.schedule && !state.showScheduled)) {
+          // The event brings the photo's bytes: the viewer draws it without asking the service for them.
+          if (jpeg) offerPhotoBytes(photo.id, jpeg);
+          addPhoto(photo);
+          if (state.remoteCapture) captureFinished();
+        }
         grid.setLatest(photo.camera, photo);
         if (isOpen(photo.camera)) exporter?.refresh();
-        if (!isOpen(photo.camera) || (photo.schedule && !state.showScheduled)) return;
-        // The event brings the photo's bytes: the viewer draws it without asking the service for them.
-        if (jpeg) offerPhotoBytes(photo.id, jpeg);
-        addPhoto(photo);
-        if (state.remoteCapture) captureFinished();
       },
       'photo:deleted': ({ id, camera }) => {
         if (grid.latestId(camera) === id) refreshLatest(camera);

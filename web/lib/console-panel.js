@@ -6,6 +6,7 @@
  */
 import { errorBox, errorBoxHtml } from './error-box.js';
 import { loadPortsInto, refreshButtonHtml } from './ports.js';
+import { pageSocket } from './socket.js';
 
 /** The service takes at most 4096 bytes per message; 1000 UTF-16 units never encode to more. */
 const INPUT_CHUNK = 1000;
@@ -81,7 +82,7 @@ export function initConsolePanel(root = document.getElementById('console-panel')
     rawInput: $('con-raw-input'),
   };
   const errors = errorBox(root, 'con');
-  const socket = typeof window.io === 'function' ? window.io({ reconnectionDelayMax: 5000 }) : null;
+  const socket = pageSocket();
   let term = null;
   let fit = null;
   let connected = null;

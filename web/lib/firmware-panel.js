@@ -6,6 +6,7 @@
 import { send as call } from './api.js';
 import { asSentence, formatBytes } from './format.js';
 import { loadPortsInto, refreshButtonHtml } from './ports.js';
+import { pageSocket } from './socket.js';
 
 const MAX_LOG_LINES = 200;
 /** Events of a job whose POST has not answered yet (socket.io can overtake the HTTP reply). */
@@ -119,8 +120,7 @@ export function initFirmwarePanel(root = document.getElementById('firmware-panel
   let uploading = false;
   let early = [];
   let pollTimer = 0;
-  // A connection of its own: live.js keeps its socket to itself, and socket.io opens a second one for the same namespace.
-  const socket = typeof window.io === 'function' ? window.io({ reconnectionDelayMax: 5000 }) : null;
+  const socket = pageSocket();
 
   function setBusy(busy) {
     ui.flash.disabled = busy;

@@ -1,17 +1,17 @@
 import { checkSignedIn } from './api.js';
+import { pageSocket } from './socket.js';
 
 /**
  * The socket.io connection that carries live updates. socket.io reconnects by itself; this reports the
  * connection state to the page and says each time it (re)connects, so the page can catch up on what it missed.
  */
 export function connectLive({ onState, onConnect, handlers }) {
-  if (typeof window.io !== 'function') {
+  const socket = pageSocket();
+  if (!socket) {
     // The client script comes from the service; without it the page still works, just not live.
     onState('unavailable');
     return null;
   }
-  // photos=bytes: each new photo comes with its JPEG, so the viewer draws it without another request.
-  const socket = window.io({ reconnectionDelayMax: 5000, query: { photos: 'bytes' } });
   let wasConnected = false;
   socket.on('connect', () => {
     onState('live');

@@ -6,6 +6,7 @@ import { send as call } from './api.js';
 import { errorBox, errorBoxHtml } from './error-box.js';
 import { formatBytes } from './format.js';
 import { loadPortsInto } from './ports.js';
+import { pageSocket } from './socket.js';
 
 const PANEL_HTML = `
 <details class="fw sc" id="sc-details">
@@ -70,7 +71,7 @@ export function initScriptsPanel(root = document.getElementById('scripts-panel')
     files: $('sc-files'),
   };
   const errors = errorBox(root, 'sc');
-  const socket = typeof window.io === 'function' ? window.io({ reconnectionDelayMax: 5000 }) : null;
+  const socket = pageSocket();
   let jobId = null;
   let early = [];
 
