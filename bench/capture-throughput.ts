@@ -47,7 +47,7 @@ export async function clientThroughput(
 ): Promise<ThroughputResult> {
   const sim = await SimulatedEsp32Cam.start(simOptions(opts.busHz, opts.script === 'field', opts.frame));
   try {
-    const client = new CameraClient({ bus: sim, protocol: opts.protocol });
+    const client = new CameraClient({ bus: sim, protocol: opts.protocol, busHz: opts.busHz });
     await client.ping(); // the probe and the first drain are set-up, not capture time
     // Our script starts at QVGA, whose JPEG buffer a VGA frame overflows; the field script keeps the driver's VGA.
     if (opts.frame === 'VGA' && opts.script !== 'field') await client.applySettings({ framesize: 8 });

@@ -9,7 +9,7 @@ I2C_ADDRESS = 0x2C       # freshev's default slave address, 44
 TX_RING = 8192           # slave_wbuflen: the TX ring must hold two protocol-2 replies
 RX_RING = 256            # slave_rbuflen (freshev accepts 256..4096)
 LEGACY_CHUNK = 100       # legacy `get` slice, as the masters in the field expect
-CHUNK = 2048             # protocol-2 maximum READ length; 2 * (CHUNK + 10) <= TX_RING
+CHUNK = 4080             # protocol-2 maximum READ length; 2 * (CHUNK + 10) <= TX_RING
 FRAME_SIZE = 'QVGA'      # name of a camera.FRAME_* constant
 JPEG_QUALITY = 12        # OV2640 quality 10..63, lower is better
 FLASH_PIN = 4            # flash LED, high = on

@@ -28,6 +28,15 @@ export const REPLY_TRAILER_LENGTH = 4;
 /** Header plus CRC: what a reply costs on the wire beyond its payload. */
 export const REPLY_OVERHEAD = REPLY_HEADER_LENGTH + REPLY_TRAILER_LENGTH;
 
+/**
+ * How many READs a master may have on their way at once (protocol/README.md, "Reading a photo"): every one of
+ * their replies may be waiting in the slave's TX ring of `txRing` bytes, and a reply the ring has no room for is
+ * lost. At least 1, at most `cap`.
+ */
+export function readsInFlight(txRing: number, chunk: number, cap = 3): number {
+  return Math.max(1, Math.min(cap, Math.floor(txRing / (chunk + REPLY_OVERHEAD))));
+}
+
 export function encodeRequest(seq: number, op: OpCode, args: Uint8Array = new Uint8Array(0)): Uint8Array {
   if (!Number.isInteger(seq) || seq < 0 || seq > 0xff) throw new RangeError(`seq ${seq} is not a byte`);
   if (args.length > 0xff) throw new RangeError('protocol-2 arguments are at most 255 bytes');

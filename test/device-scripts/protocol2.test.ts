@@ -47,7 +47,7 @@ describe('test helpers match the published check values', () => {
 describe('protocol 2', () => {
   it('answers HELLO with protocol 2, the chunk size, the TX ring and the firmware name', async () => {
     const board = await loadBoard();
-    const payload = Buffer.concat([Buffer.from([2, 0x00, 0x08, 0x00, 0x20]), Buffer.from('esp32cam-slave/1 (MicroPython 1.27.0)', 'ascii')]);
+    const payload = Buffer.concat([Buffer.from([2, 0xf0, 0x0f, 0x00, 0x20]), Buffer.from('esp32cam-slave/1 (MicroPython 1.27.0)', 'ascii')]);
     expect(board.command(requestFrame(0x42, HELLO))).toEqual([replyFrame(0x42, 201, payload)]);
   });
 
@@ -79,6 +79,15 @@ describe('protocol 2', () => {
     expect(board.command(requestFrame(5, READ, readArgs(1, 1234, 10)))).toEqual([replyFrame(5, 201, photo.subarray(1234, 1244))]);
   });
 
+  it('answers two full-chunk READs that arrive merged, each whole and in order', async () => {
+    const photo = fakeJpeg(9000);
+    const board = await boardWithPhoto(photo);
+    const merged = Buffer.concat([requestFrame(20, READ, readArgs(1, 0, 4080)), requestFrame(21, READ, readArgs(1, 4080, 4080))]);
+    expect(board.command(merged)).toEqual([replyFrame(20, 201, photo.subarray(0, 4080)), replyFrame(21, 201, photo.subarray(4080, 8160))]);
+    const status = board.command(requestFrame(22, STATUS))[0]!;
+    expect(status.readUInt32LE(14)).toBe(0);
+  });
+
   it('answers a READ at the very end with no bytes, and one past the end with 100', async () => {
     const board = await boardWithPhoto(fakeJpeg(5000));
     expect(board.command(requestFrame(9, READ, readArgs(1, 5000, 100)))).toEqual([replyFrame(9, 201)]);
@@ -87,7 +96,7 @@ describe('protocol 2', () => {
 
   it('refuses a READ longer than the chunk size', async () => {
     const board = await boardWithPhoto(fakeJpeg(5000));
-    expect(board.command(requestFrame(11, READ, readArgs(1, 0, 2049)))).toEqual([failReply(11, 'length 2049 above 2048')]);
+    expect(board.command(requestFrame(11, READ, readArgs(1, 0, 4081)))).toEqual([failReply(11, 'length 4081 above 4080')]);
   });
 
   it('refuses a READ of a photo id it no longer holds', async () => {

@@ -26,7 +26,7 @@ describe('camconfig.py', () => {
       TX_RING: 8192,
       RX_RING: 256,
       LEGACY_CHUNK: 100,
-      CHUNK: 2048,
+      CHUNK: 4080,
       FRAME_SIZE: 'QVGA',
       JPEG_QUALITY: 12,
       FLASH_PIN: 4,

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Esp32CamError } from '../../errors.js';
 import { BusLink } from './bus-link.js';
+import { DEFAULT_BUS_HZ, isBusHz } from './bus-pacing.js';
 import { LegacySession } from './legacy-session.js';
 import { SerialQueue } from './serial-queue.js';
 import { v2 } from '../../../../protocol/src/index.js';
@@ -54,6 +55,10 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
     if (!Number.isInteger(address) || address < 0x03 || address > 0x77) {
       throw new Esp32CamError('E_CONFIG', `I2C address ${address} is outside 0x03..0x77`, "Use the slave script's slave_addr; freshev's default is 0x2c (44).");
     }
+    const busHz = options.busHz ?? DEFAULT_BUS_HZ;
+    if (!isBusHz(busHz)) {
+      throw new Esp32CamError('E_CONFIG', `I2C clock ${String(busHz)} is not a clock in Hz`, 'Use a whole number of Hz such as 100000 or 400000.');
+    }
     this.address = address;
     this.link = new BusLink(options.bus, address);
     this.options = {
@@ -61,8 +66,14 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
       captureRetries: options.captureRetries ?? DEFAULTS.captureRetries,
       captureTimeoutMs: options.captureTimeoutMs ?? DEFAULTS.captureTimeoutMs,
+      busHz,
       probeTimeoutMs: DEFAULTS.probeTimeoutMs,
     };
+  }
+
+  /** The bus clock this client paces itself by, in Hz. */
+  get busHz(): number {
+    return this.options.busHz;
   }
 
   /** The protocol found by the last probe, or undefined before the first command. */
@@ -229,7 +240,7 @@ export class CameraClient extends EventEmitter<CameraClientEvents> {
   }
 
   private async openSession(): Promise<Session> {
-    const timeouts = { commandTimeoutMs: this.options.commandTimeoutMs, captureTimeoutMs: this.options.captureTimeoutMs };
+    const timeouts = { commandTimeoutMs: this.options.commandTimeoutMs, captureTimeoutMs: this.options.captureTimeoutMs, busHz: this.options.busHz };
     const legacy = new LegacySession(this.link, timeouts);
     // Empties whatever an earlier master left in the ring, then a ping proves the slave is there and leaves a
     // known byte (200) as the idle garbage, so the probe's answer cannot be mistaken for it.

@@ -11,6 +11,7 @@ import {
 } from '../../../../protocol/src/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { BusLink, sleep } from './bus-link.js';
+import { DEFAULT_BUS_HZ, pollIntervalMs } from './bus-pacing.js';
 import { FlashLed } from './flash-led.js';
 import type { CaptureOptions, CaptureProgress } from './types.js';
 
@@ -42,6 +43,8 @@ export interface LegacyOptions {
   commandTimeoutMs: number;
   captureTimeoutMs: number;
   maxSlice?: number;
+  /** The bus clock in Hz; a slow one is polled less often. Default 100000. */
+  busHz?: number;
 }
 
 /** Any command a legacy script does not know: it answers 100 and feeds its watchdog. */
@@ -67,6 +70,7 @@ export class LegacySession {
   readonly protocol = 'legacy' as const;
   private readonly maxSlice: number;
   private needsDrain = true;
+  private readonly pollMs: number;
   private readonly led = new FlashLed((on) => this.simple(on ? 'flash-on' : 'flash-off'));
 
   constructor(
@@ -74,6 +78,8 @@ export class LegacySession {
     private readonly options: LegacyOptions,
   ) {
     this.maxSlice = options.maxSlice ?? LEGACY_CHUNK;
+    // Polls read at most 3 bytes: at 100 kHz and above the floor rules, below it they would crowd the wire.
+    this.pollMs = pollIntervalMs(LEGACY_TIMING.pollMs, 3, options.busHz ?? DEFAULT_BUS_HZ);
   }
 
   async ping(): Promise<void> {
@@ -199,7 +205,7 @@ export class LegacySession {
           'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.',
         );
       }
-      await sleep(LEGACY_TIMING.pollMs);
+      await sleep(this.pollMs);
     }
   }
 
@@ -230,7 +236,7 @@ export class LegacySession {
           'Check that the slave script is running (its watchdog reboots the board after 60 s without commands) and the wiring.',
         );
       }
-      await sleep(LEGACY_TIMING.pollMs);
+      await sleep(this.pollMs);
     }
   }
 
@@ -326,7 +332,7 @@ export class LegacySession {
           'Check the wiring and that the slave script is still running.',
         );
       }
-      await sleep(LEGACY_TIMING.pollMs);
+      await sleep(this.pollMs);
     }
   }
 

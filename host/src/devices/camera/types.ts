@@ -15,6 +15,11 @@ export interface CameraClientOptions {
   captureTimeoutMs?: number;
   /** Whole captures retried after a truncated or corrupt photo. Default 2. */
   captureRetries?: number;
+  /**
+   * The bus clock in Hz, as the system or the config says (docs/hardware.md, "The Pi's bus clock"): chunk sizes,
+   * poll intervals and read timeouts follow from it. Default 100000, the Pi's own default.
+   */
+  busHz?: number;
 }
 
 export type CapturePhase = 'capturing' | 'downloading' | 'verifying' | 'done';

@@ -2,6 +2,7 @@ import { checkJpeg, crc32, STATUS_DATA, STATUS_FAILED, STATUS_OK, v2 } from '../
 import { Esp32CamError } from '../../errors.js';
 import { I2C_DEV_MAX_MESSAGE } from '../../transports/i2c-transport.js';
 import { BusLink, sleep } from './bus-link.js';
+import { chunkForClock, pollIntervalMs, wireMs } from './bus-pacing.js';
 import { FlashLed } from './flash-led.js';
 import type { CaptureOptions, CaptureProgress } from './types.js';
 
@@ -15,11 +16,29 @@ export const V2_TIMING = {
   pollMs: 2,
   /** Tries of one request (READ is idempotent) before the error is reported. */
   attempts: 4,
+  /**
+   * A READ sent this long ago has been answered (10 to 20 ms, docs/hardware.md §2), so its whole reply is read in
+   * one message rather than a header poll and the rest. Too early would cost a whole chunk of filler.
+   */
+  replyDueMs: 40,
+  /** READs whose replies may wait in the slave's TX ring at once, at most, whatever its size allows. */
+  maxReadsInFlight: 3,
 };
 
 export interface V2Options {
   commandTimeoutMs: number;
   captureTimeoutMs: number;
+  /** The bus clock in Hz: chunk sizes, poll intervals and read timeouts follow from it. */
+  busHz: number;
+}
+
+/** A READ on its way: sent, and its reply not read yet. */
+interface PendingRead {
+  offset: number;
+  seq: number;
+  sentAt: number;
+  /** Sent behind CAPTURE with the photo id the slave was expected to give: it may be refused. */
+  guessed?: boolean;
 }
 
 type Reply = { status: number; payload: Uint8Array };
@@ -54,10 +73,15 @@ export class V2Session {
     return this.hello?.firmware;
   }
 
-  /** Chunk length: what the slave allows, within one i2c-dev message. */
+  /** Chunk length: what the slave allows, within one i2c-dev message and what the clock crosses in CHUNK_WIRE_MS. */
   get chunk(): number {
     const max = this.hello?.maxChunk ?? 1024;
-    return Math.min(max, I2C_DEV_MAX_MESSAGE - v2.REPLY_OVERHEAD);
+    return Math.min(max, I2C_DEV_MAX_MESSAGE - v2.REPLY_OVERHEAD, chunkForClock(this.options.busHz, v2.REPLY_OVERHEAD));
+  }
+
+  /** The pause between two header polls (a slow clock polls less often). */
+  private get pollMs(): number {
+    return pollIntervalMs(V2_TIMING.pollMs, v2.REPLY_HEADER_LENGTH, this.options.busHz);
   }
 
   /**
@@ -77,8 +101,8 @@ export class V2Session {
       if (head[0] === STATUS_FAILED && head[0] !== idle) return 'legacy';
       const at = v2.findMagic(head);
       if (at >= 0) {
-        const reply = await this.finishFrame(head.subarray(at), seq).catch((err: unknown) => {
-          if (err instanceof Retryable) return undefined; // a damaged frame: keep polling until the timeout
+        const { reply } = await this.finishFrame(head.subarray(at), seq).catch((err: unknown) => {
+          if (err instanceof Retryable) return { reply: undefined }; // a damaged frame: keep polling until the timeout
           throw err;
         });
         if (reply && reply.status === STATUS_DATA) {
@@ -87,7 +111,7 @@ export class V2Session {
         }
       }
       if (Date.now() - started > timeoutMs) return 'silent';
-      await sleep(V2_TIMING.pollMs);
+      await sleep(this.pollMs);
     }
   }
 
@@ -160,7 +184,7 @@ export class V2Session {
         carry = new Uint8Array(0);
         const at = v2.findMagic(head);
         if (at >= 0) {
-          const reply = await this.finishFrame(head.subarray(at), asked);
+          const { reply } = await this.finishFrame(head.subarray(at), asked);
           if (reply?.status === STATUS_OK) return;
           if (reply) throw this.refusedResync(reply);
           continue;
@@ -170,7 +194,7 @@ export class V2Session {
         if (err instanceof Esp32CamError && err.code === 'E_NO_ACK') rebuilding = true;
         else if (!(err instanceof Retryable)) throw err;
       }
-      await sleep(V2_TIMING.pollMs);
+      await sleep(this.pollMs);
     }
     throw new Esp32CamError(
       'E_TIMEOUT',
@@ -277,50 +301,56 @@ export class V2Session {
   }
 
   /**
-   * Reads the photo chunk by chunk. When the slave's TX ring holds two replies, the READ for the next chunk
-   * goes out as soon as the current reply's header is in: the slave's 10–20 ms command latency then passes
-   * while the master clocks in the current payload, instead of leaving the bus idle between chunks. The first
-   * chunk was usually asked for behind the CAPTURE already (captureOnce).
+   * Reads the photo chunk by chunk, with as many READs on their way as the slave's TX ring can hold replies
+   * (protocol/README.md, "Reading a photo"): before each reply is read, the READs behind it go out, so the
+   * slave's 10–20 ms command latency passes while the master clocks in the replies ahead, and a reply due by
+   * now is read whole in one message. The first chunk was usually asked for behind the CAPTURE already
+   * (captureOnce); as its photo id was a guess, the READs behind it wait until its header shows data.
    */
   private async download(info: v2.CaptureInfo, photo: Buffer, progress: (bytes: number) => void): Promise<void> {
     const chunk = this.chunk;
-    const pipelined = (this.hello?.txRing ?? 0) >= 2 * (chunk + v2.REPLY_OVERHEAD);
-    const readArgs = (offset: number) => v2.encodeReadArgs(info.photoId, offset, Math.min(chunk, info.size - offset));
+    const inFlight = v2.readsInFlight(this.hello?.txRing ?? 0, chunk, V2_TIMING.maxReadsInFlight);
+    const lengthAt = (offset: number) => Math.min(chunk, info.size - offset);
+    const pending: PendingRead[] = [];
+    let nextToAsk = 0;
     const early = this.early?.photoId === info.photoId ? this.early : undefined;
     this.early = undefined;
-    let ahead: { offset: number; seq: number; sentAt: number; guessed?: boolean } | undefined = early && {
-      offset: 0,
-      seq: early.seq,
-      sentAt: early.sentAt,
-      guessed: true,
+    if (early) {
+      pending.push({ offset: 0, seq: early.seq, sentAt: early.sentAt, guessed: true });
+      nextToAsk = lengthAt(0);
+    }
+    const askAhead = async (): Promise<void> => {
+      while (pending.length < inFlight && nextToAsk < info.size) {
+        const offset = nextToAsk;
+        nextToAsk += lengthAt(offset);
+        const sentAt = Date.now();
+        pending.push({ offset, seq: await this.send(v2.Op.READ, v2.encodeReadArgs(info.photoId, offset, lengthAt(offset))), sentAt });
+      }
     };
     for (let offset = 0; offset < info.size;) {
-      const length = Math.min(chunk, info.size - offset);
-      const next = offset + length;
+      const length = lengthAt(offset);
       let data: Uint8Array;
       try {
-        const sentAt = ahead?.offset === offset ? ahead.sentAt : Date.now();
-        const guessed = ahead?.offset === offset && ahead.guessed === true;
-        const seq = ahead?.offset === offset ? ahead.seq : await this.send(v2.Op.READ, readArgs(offset));
-        ahead = undefined;
-        const sendAhead =
-          pipelined && next < info.size
-            ? async () => {
-                const at = Date.now();
-                ahead = { offset: next, seq: await this.send(v2.Op.READ, readArgs(next)), sentAt: at };
-              }
-            : undefined;
-        const reply = await this.receive(seq, this.perTry(v2.Op.READ, this.options.commandTimeoutMs), sendAhead, sentAt);
+        if (pending.length === 0 || !pending[0]!.guessed) await askAhead();
+        const head = pending[0]!;
+        const frameBytes = head.guessed ? undefined : v2.REPLY_OVERHEAD + length;
+        const onHeader = head.guessed ? (status: number) => (status === STATUS_DATA ? askAhead() : Promise.resolve()) : undefined;
+        const reply = await this.receive(head.seq, this.perTry(v2.Op.READ, this.options.commandTimeoutMs), onHeader, head.sentAt, frameBytes);
+        pending.shift();
         // A READ sent behind CAPTURE with a wrong id is refused: ask again with the id the slave gave.
-        data = guessed && reply.status === STATUS_FAILED ? await this.plainRead(readArgs(offset), offset, length) : this.checkChunk(reply, offset, length);
+        data =
+          head.guessed && reply.status === STATUS_FAILED
+            ? await this.plainRead(v2.encodeReadArgs(info.photoId, offset, length), offset, length)
+            : this.checkChunk(reply, offset, length);
       } catch (err) {
         if (!(err instanceof Retryable)) throw err;
-        // Start over for this chunk on the plain path; a READ sent ahead is answered but skipped as stale.
-        ahead = undefined;
+        // Start over for this chunk on the plain path; READs sent ahead are answered but skipped as stale.
+        pending.length = 0;
+        nextToAsk = offset + length;
         data = await this.readInPieces(info.photoId, offset, length);
       }
       photo.set(data, offset);
-      offset = next;
+      offset += length;
       progress(offset);
     }
   }
@@ -388,47 +418,67 @@ export class V2Session {
 
   /**
    * Polls for the reply frame to `seq`. Frames with another seq are stale (a reply that arrived after its
-   * request was given up) and are read past; bytes before a magic are stale too.
+   * request was given up) and are read past; bytes before a magic are stale too. With `frameBytes`, a reply due
+   * by now (replyDueMs after `sentAt`) is read in one message of that length; a reply that was not there after
+   * all costs that message, and polling goes on as usual.
    */
-  private async receive(seq: number, timeoutMs: number, onHeader?: () => Promise<void>, sentAt = Date.now()): Promise<Reply> {
+  private async receive(
+    seq: number,
+    timeoutMs: number,
+    onHeader?: (status: number) => Promise<void>,
+    sentAt = Date.now(),
+    frameBytes?: number,
+  ): Promise<Reply> {
     const started = Date.now();
     const wait = V2_TIMING.firstPollMs - (started - sentAt);
     if (wait > 0) await sleep(wait);
+    let whole = frameBytes !== undefined && Date.now() - sentAt >= V2_TIMING.replyDueMs;
     let carry: Uint8Array = new Uint8Array(0);
     for (;;) {
-      const head = concat(carry, await this.link.read(v2.REPLY_HEADER_LENGTH));
-      const at = v2.findMagic(head);
-      if (at >= 0) {
-        const reply = await this.finishFrame(head.subarray(at), seq, onHeader);
+      const want = whole ? Math.max(frameBytes!, v2.REPLY_HEADER_LENGTH) : v2.REPLY_HEADER_LENGTH;
+      whole = false;
+      let head = concat(carry, await this.link.read(Math.max(1, want - carry.length)));
+      let at = v2.findMagic(head);
+      while (at >= 0) {
+        const { reply, rest } = await this.finishFrame(head.subarray(at), seq, onHeader);
         if (reply) return reply;
-        carry = new Uint8Array(0);
-        continue;
+        // A stale frame read in the same message as what follows it: look at the rest before reading more.
+        head = rest;
+        at = v2.findMagic(head);
       }
       // A magic split across two reads: keep a trailing A5 for the next one.
-      carry = head[head.length - 1] === v2.MAGIC0 && head[head.length - 1] !== this.link.idleByte ? head.subarray(head.length - 1) : new Uint8Array(0);
+      carry =
+        head.length > 0 && head[head.length - 1] === v2.MAGIC0 && head[head.length - 1] !== this.link.idleByte
+          ? head.subarray(head.length - 1)
+          : new Uint8Array(0);
       if (Date.now() - started > timeoutMs) throw new SilentError('no reply');
-      await sleep(V2_TIMING.pollMs);
+      await sleep(this.pollMs);
     }
   }
 
   /**
-   * Reads the rest of a frame whose first bytes are in `start`. Returns undefined for a stale frame: one whose
-   * seq is not `seq` (or not in it, when several requests may be answered).
+   * Reads the rest of a frame whose first bytes are in `start`. The reply is undefined for a stale frame: one whose
+   * seq is not `seq` (or not in it, when several requests may be answered). `rest` is what `start` held past the frame.
    */
-  private async finishFrame(start: Uint8Array, seq: number | ReadonlySet<number>, onHeader?: () => Promise<void>): Promise<Reply | undefined> {
+  private async finishFrame(
+    start: Uint8Array,
+    seq: number | ReadonlySet<number>,
+    onHeader?: (status: number) => Promise<void>,
+  ): Promise<{ reply: Reply | undefined; rest: Uint8Array }> {
     let bytes = start;
     if (bytes.length < v2.REPLY_HEADER_LENGTH) bytes = concat(bytes, await this.link.read(v2.REPLY_HEADER_LENGTH - bytes.length));
     const header = v2.decodeReplyHeader(bytes, I2C_DEV_MAX_MESSAGE);
     if (header.kind !== 'header') throw new Retryable(header.kind === 'bad-header' ? header.reason : 'no frame');
     const wanted = typeof seq === 'number' ? header.header.seq === seq : seq.has(header.header.seq);
-    // The reply is whole in the ring and the slave is idle: a request sent now cannot merge with another.
-    if (wanted && onHeader) await onHeader();
+    // The reply is whole in the ring: a request sent now is answered behind it.
+    if (wanted && onHeader) await onHeader(header.header.status);
     const total = v2.REPLY_OVERHEAD + header.header.length;
     if (bytes.length < total) bytes = concat(bytes, await this.link.read(total - bytes.length));
     const verified = v2.verifyReply(bytes.subarray(0, total), header.header);
     if (!verified.ok) throw new Retryable(verified.reason);
-    if (!wanted) return undefined;
-    return { status: header.header.status, payload: verified.payload };
+    const rest = bytes.subarray(total);
+    if (!wanted) return { reply: undefined, rest };
+    return { reply: { status: header.header.status, payload: verified.payload }, rest };
   }
 
   private expectData(reply: Reply, what: string): Uint8Array {
@@ -457,9 +507,13 @@ export class V2Session {
     return seq;
   }
 
-  /** A quick command that got no answer is asked again soon; a capture gets the whole budget at once. */
+  /**
+   * A quick command that got no answer is asked again soon, though never before a full chunk could have crossed
+   * the wire twice at this clock; a capture gets the whole budget at once.
+   */
   private perTry(op: v2.OpCode, timeoutMs: number): number {
-    return op === v2.Op.CAPTURE ? timeoutMs : Math.max(300, timeoutMs / V2_TIMING.attempts);
+    if (op === v2.Op.CAPTURE) return timeoutMs;
+    return Math.max(300, timeoutMs / V2_TIMING.attempts, 2 * wireMs(this.chunk + v2.REPLY_OVERHEAD, this.options.busHz) + V2_TIMING.replyDueMs);
   }
 
   private nextSeq(): number {
