@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectI2cClockHz } from '../../host/src/transports/i2c-clock.js';
+import { detectI2cClockHz, resolveI2cClock } from '../../host/src/transports/i2c-clock.js';
 
 /** A sysfs tree as a Pi shows it: the adapter's device-tree node holds clock-frequency as a big-endian u32. */
 function sysWith(bus: number, content: Buffer | undefined): string {
@@ -30,5 +30,14 @@ describe('detectI2cClockHz', () => {
     expect(detectI2cClockHz(3, sysWith(1, u32be(400_000)))).toBeUndefined();
     expect(detectI2cClockHz(1, sysWith(1, Buffer.from('400000\n')))).toBeUndefined();
     expect(detectI2cClockHz(1, sysWith(1, u32be(0)))).toBeUndefined();
+  });
+});
+
+describe('resolveI2cClock', () => {
+  it('takes the config over the device tree over the Pi default, and keeps what the tree said', () => {
+    const pi400 = sysWith(1, u32be(400_000));
+    expect(resolveI2cClock(1, 100_000, pi400)).toEqual({ hz: 100_000, origin: 'config', detectedHz: 400_000 });
+    expect(resolveI2cClock(1, undefined, pi400)).toEqual({ hz: 400_000, origin: 'system', detectedHz: 400_000 });
+    expect(resolveI2cClock(1, undefined, sysWith(1, undefined))).toEqual({ hz: 100_000, origin: 'default', detectedHz: undefined });
   });
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { busKey, DEFAULT_CAMERA_ADDRESS, parseCameraSpec, type CameraSpec } from '../config/camera-spec.js';
+import { configuredI2cClock } from '../config/i2c-clock.js';
 import type { CameraConfig, Config } from '../config/schema.js';
 import { CameraClient } from '../devices/camera/camera-client.js';
 import { Esp32CamError } from '../errors.js';
@@ -11,7 +12,7 @@ import { SimI2cBus, SimulatedEsp32Cam } from '../sim/index.js';
 import { parseRuntimeFault, RUNTIME_FAULT_KINDS } from '../sim/runtime-faults.js';
 import { claimI2cBus } from '../transports/i2c-bus-claim.js';
 import { openI2cBus } from '../transports/i2c-bus-transport.js';
-import { detectI2cClockHz } from '../transports/i2c-clock.js';
+import { resolveI2cClock, type I2cClock } from '../transports/i2c-clock.js';
 import type { I2cTransport } from '../transports/i2c-transport.js';
 import { SharedI2cBus, type I2cTransaction } from '../transports/shared-i2c-bus.js';
 import type { PortLock } from '../transports/serial/port-lock.js';
@@ -30,6 +31,10 @@ export interface HardwareOptions {
   onTransaction?: (t: I2cTransaction) => void;
   /** Directory for the real buses' lock files (tests); undefined picks /run/lock. */
   lockDir?: string | null;
+  /** Where sysfs is, for a real bus's clock (tests give a fake tree); undefined is the root. */
+  sysRoot?: string;
+  /** Opens real bus N; undefined opens /dev/i2c-N (tests put a simulated wire there). */
+  openBus?: (bus: number) => Promise<I2cTransport>;
 }
 
 /** Everything opened for a set of cameras; the simulated boards are the test rig's and the status page's. */
@@ -50,8 +55,10 @@ export function simFlashFile(cameraName: string): string {
  * it), shared by every camera on it through one queue, and a simulated board for each simulated camera,
  * plugged into its simulated bus. Partial failures close whatever was already open.
  */
-export async function openHardware(cameras: CameraConfig[], config: Pick<Config, 'sim'>, opts: HardwareOptions): Promise<OpenedHardware> {
+export async function openHardware(cameras: CameraConfig[], config: Pick<Config, 'sim' | 'i2c'>, opts: HardwareOptions): Promise<OpenedHardware> {
   const buses = new Map<string, SharedI2cBus>();
+  /** Each bus's clock, which its cameras pace themselves by. */
+  const clocks = new Map<string, I2cClock>();
   /** The simulated wires under the simulated buses: what simulated boards plug into. */
   const simWires = new Map<string, SimI2cBus>();
   const locks: PortLock[] = [];
@@ -75,7 +82,10 @@ export async function openHardware(cameras: CameraConfig[], config: Pick<Config,
         const simWire = new SimI2cBus(config.sim.busHz);
         simWires.set(key, simWire);
         wire = simWire;
+        clocks.set(key, { hz: config.sim.busHz, origin: 'simulated' });
       } else {
+        const clock = realBusClock(spec.bus, config, opts);
+        clocks.set(key, clock);
         wire = await openRealBus(spec.bus, opts, locks);
       }
       buses.set(key, new SharedI2cBus(wire, { name: key, onTransaction: opts.onTransaction }));
@@ -96,8 +106,10 @@ export async function openHardware(cameras: CameraConfig[], config: Pick<Config,
         ports.push(port);
         serialPort = port.path;
       }
-      const client = new CameraClient({ bus: bus.user(), address: spec.address, protocol: camera.protocol });
+      const busClock = clocks.get(busKey(spec))!;
+      const client = new CameraClient({ bus: bus.user(), address: spec.address, protocol: camera.protocol, busHz: busClock.hz });
       handles.push({
+        busClock,
         name: camera.name,
         spec,
         specText: camera.camera,
@@ -136,10 +148,26 @@ function specOf(camera: CameraConfig): CameraSpec {
 
 async function openRealBus(bus: number, opts: HardwareOptions, locks: PortLock[]): Promise<I2cTransport> {
   locks.push(await claimI2cBus(bus, opts.owner, { lockDir: opts.lockDir }));
-  // The clock is the Pi's config.txt choice; the slave's I2C_FREQ should match it (docs/hardware.md).
-  const hz = detectI2cClockHz(bus);
-  log.info(hz ? `i2c-${bus} runs at ${hz} Hz (device tree)` : `i2c-${bus}: the system does not say its clock`, { bus, hz });
-  return openI2cBus(bus);
+  return opts.openBus ? opts.openBus(bus) : openI2cBus(bus);
+}
+
+/**
+ * A real bus's clock: the config's, else the device tree's (the Pi's config.txt choice), else the Pi's default.
+ * Logged with where it came from; the slave's I2C_FREQ should match it (docs/hardware.md, "The Pi's bus clock").
+ */
+function realBusClock(bus: number, config: Pick<Config, 'i2c'>, opts: HardwareOptions): I2cClock {
+  const configured = configuredI2cClock(config.i2c, bus);
+  const { detectedHz, ...clock } = resolveI2cClock(bus, configured?.hz, opts.sysRoot);
+  const fields = { bus, hz: clock.hz, origin: clock.origin, detectedHz };
+  if (configured) {
+    log.info(`i2c-${bus} runs at ${clock.hz} Hz (config ${configured.key})`, fields);
+    // Pacing by a clock the wire does not run at makes timeouts too short or the chunks too long.
+    if (detectedHz !== undefined && detectedHz !== clock.hz) {
+      log.warn(`i2c-${bus}: the config says ${clock.hz} Hz but the device tree says ${detectedHz} Hz; pacing by the config`, fields);
+    }
+  } else if (clock.origin === 'system') log.info(`i2c-${bus} runs at ${clock.hz} Hz (device tree)`, fields);
+  else log.info(`i2c-${bus} runs at ${clock.hz} Hz (default: the system does not say its clock; set i2c.clockHz if it is not that)`, fields);
+  return clock;
 }
 
 async function startBoard(camera: CameraConfig, spec: CameraSpec, wire: SimI2cBus, opts: HardwareOptions): Promise<SimulatedEsp32Cam> {

@@ -88,8 +88,10 @@ function validateLayer(source: ConfigSource): ConfigLayer {
 }
 
 function mergeLayer(config: Config, layer: ConfigLayer, baseDir: string): void {
-  const { retention, sim, dataDir, device, auth, limits, allowedHosts, health, stream, mqtt, camera: _camera, cameras: _cameras, ...flat } = layer;
+  const { retention, sim, i2c, dataDir, device, auth, limits, allowedHosts, health, stream, mqtt, camera: _camera, cameras: _cameras, ...flat } = layer;
   Object.assign(config, flat);
+  // A later source's bus clock replaces an earlier one's for that bus only.
+  if (i2c) config.i2c = { ...config.i2c, ...i2c, ...(i2c.buses || config.i2c?.buses ? { buses: { ...config.i2c?.buses, ...i2c.buses } } : {}) };
   if (allowedHosts) config.allowedHosts = [...new Set([...config.allowedHosts, ...allowedHosts])];
   if (auth) Object.assign(config.auth, auth);
   if (limits) Object.assign(config.limits, limits);

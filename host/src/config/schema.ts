@@ -40,6 +40,8 @@ export interface Config {
   /** Overall limits, and optionally each camera's own within them. */
   retention: { maxPhotos: number; maxBytes: number; perCamera?: { maxPhotos?: number; maxBytes?: number } };
   sim: { script?: string; busHz: number; frameSize?: string; quality?: number; ambientLight?: number };
+  /** The real I2C buses' clocks, over what the system says; absent when the user set nothing. */
+  i2c?: I2cConfig;
   /** Values written into the board's camconfig.py by `esp32cam push`, e.g. { I2C_ADDRESS: '0x2d' }; absent when none are set. */
   device?: Record<string, DeviceSettingValue>;
   /** Host names, besides this machine's own, that the `Host` header may carry (a reverse proxy's name). */
@@ -53,6 +55,17 @@ export interface Config {
   stream?: StreamConfig;
   /** Exports of a time range (README "Export"); absent when the user set nothing (services/export has the defaults). */
   export?: ExportConfig;
+}
+
+/**
+ * The clock of the real I2C buses (README "Configuration", docs/hardware.md "The Pi's bus clock"). The service
+ * reads it from the device tree when it can; these say it where the system cannot (a USB bridge) or says it wrong.
+ */
+export interface I2cConfig {
+  /** Every real bus's clock in Hz. */
+  clockHz?: number;
+  /** One bus's own clock, over clockHz, by bus number: `{ "3": { "clockHz": 100000 } }`. */
+  buses?: Record<string, { clockHz: number }>;
 }
 
 /** Exports of a time range as a ZIP or an MP4 timelapse (README "Export"). */
@@ -191,6 +204,7 @@ export type ConfigInput = {
   protocol?: 'auto' | 'legacy';
   retention?: { maxPhotos?: number; maxBytes?: number | string; perCamera?: { maxPhotos?: number; maxBytes?: number | string } };
   sim?: { script?: string; busHz?: number; frameSize?: string; quality?: number; ambientLight?: number };
+  i2c?: I2cConfig;
   device?: Record<string, DeviceSettingValue>;
   allowedHosts?: string[];
   auth?: { mode?: AuthMode; token?: string };
@@ -324,6 +338,25 @@ const hostName = z.string({ error: 'must be a host name such as "camera.example.
   return name;
 });
 
+/** A bus clock in Hz: the range the simulator takes too, from a crawl to Fast-mode Plus. */
+const clockHz = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(1000, { error: 'must be from 1000 to 1000000' })
+  .max(1_000_000, { error: 'must be from 1000 to 1000000' });
+
+const i2cSection = z
+  .object({
+    clockHz,
+    buses: z.record(
+      z.string().regex(/^(0|[1-9][0-9]{0,2})$/, { error: 'must be keyed by bus number, such as "1" for /dev/i2c-1' }),
+      z.object({ clockHz }).strict(),
+      { error: 'must be an object of buses such as {"3": {"clockHz": 100000}}' },
+    ),
+  })
+  .partial()
+  .strict();
+
 const wholeNumber = (min: number, max: number) =>
   z
     .number({ error: 'must be a number' })
@@ -455,17 +488,14 @@ export const configLayerSchema = z
     sim: z
       .object({
         script: nonEmpty('a path to a MicroPython script'),
-        busHz: z
-          .number({ error: 'must be a number' })
-          .int({ error: 'must be a whole number' })
-          .min(1000, { error: 'must be from 1000 to 1000000' })
-          .max(1_000_000, { error: 'must be from 1000 to 1000000' }),
+        busHz: clockHz,
         frameSize,
         quality,
         ambientLight,
       })
       .partial()
       .strict(),
+    i2c: i2cSection,
     // Which names exist and their types is camconfig.py's business: `push` checks them against it.
     device: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or true/false' }), {
       error: 'must be an object of camconfig.py settings such as {"I2C_ADDRESS": "0x2d"}',
@@ -537,6 +567,8 @@ export const CONFIG_HINTS: Record<string, string> = {
   'retention.perCamera.maxBytes': 'Use how many bytes of photos to keep of each camera, such as "200MB".',
   'sim.script': 'Use the path of a MicroPython slave script, or leave it out for the bundled one.',
   'sim.busHz': 'Use the simulated I2C clock in Hz, such as 100000 or 400000.',
+  i2c: 'Use {"clockHz": 400000} for every real bus, or {"buses": {"1": {"clockHz": 400000}}} for one; leave it out to take the clock from the system.',
+  'i2c.clockHz': "Use the Pi's i2c_arm_baudrate from /boot/firmware/config.txt in Hz, such as 100000 (the Pi's default) or 400000.",
   'health.keepAliveMs': 'Leave it out to follow the board (a quarter of its watchdog timeout), or give 0 to turn the keep-alive off.',
   health: 'Use {"keepAliveMs": …, "thresholds": {…}, "recovery": {…}}; the README\'s "Camera health" section lists every key.',
   'health.thresholds': 'The README\'s "Camera health" section lists the thresholds and their defaults.',
@@ -580,6 +612,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     'protocol',
     'retention',
     'sim',
+    'i2c',
     'device',
     'allowedHosts',
     'auth',
@@ -614,6 +647,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   retention: ['maxPhotos', 'maxBytes', 'perCamera'],
   'retention.perCamera': ['maxPhotos', 'maxBytes'],
   sim: ['script', 'busHz', 'frameSize', 'quality', 'ambientLight'],
+  i2c: ['clockHz', 'buses'],
   stream: ['maxViewers'],
   export: ['ffmpeg', 'ffmpegStallMs'],
 };

@@ -1,3 +1,4 @@
+import { DEFAULT_I2C_CLOCK_HZ } from '../../transports/i2c-clock.js';
 import { I2C_DEV_MAX_MESSAGE } from '../../transports/i2c-transport.js';
 
 /**
@@ -6,8 +7,8 @@ import { I2C_DEV_MAX_MESSAGE } from '../../transports/i2c-transport.js';
  */
 export const CLOCKS_PER_BYTE = 9;
 
-/** The Pi's clock when config.txt does not set `i2c_arm_baudrate` (docs/hardware.md §4). */
-export const DEFAULT_BUS_HZ = 100_000;
+/** A client told nothing paces itself by the Pi's default clock. */
+export const DEFAULT_BUS_HZ = DEFAULT_I2C_CLOCK_HZ;
 
 /**
  * The longest a protocol-2 chunk may hold the wire. Every other camera on a shared bus waits behind it, and a

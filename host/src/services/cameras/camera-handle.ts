@@ -1,5 +1,6 @@
 import type { CameraSpec } from '../../config/camera-spec.js';
 import type { CameraClient } from '../../devices/camera/camera-client.js';
+import type { I2cClock } from '../../transports/i2c-clock.js';
 
 /**
  * What the service may see of a simulated board: its state for the status page, and its reboots. The
@@ -26,6 +27,8 @@ export interface CameraHandle {
   /** The board's USB-serial port, when it has one the service knows (`sim:NAME` for a simulated board). */
   serialPort?: string;
   board?: BoardView;
+  /** The clock of the camera's bus, which its client paces itself by, and where it came from. */
+  busClock?: I2cClock;
   /** Closes the client; the bus under it belongs to whoever opened it. */
   close(): Promise<void>;
 }

@@ -22,6 +22,8 @@ export interface CameraStatus {
   address: string;
   /** The bus number: /dev/i2c-N for a real camera, the simulated bus's number for a simulated one. */
   bus: number;
+  /** The bus clock the client paces itself by: from the config, the system, the Pi's default, or sim.busHz. */
+  busClock: { hz: number; origin: string } | null;
   /** The board's USB-serial port, when known. */
   serialPort: string | null;
   /** The protocol setting: `auto` detects, `legacy` forces the original script's protocol. */
@@ -151,6 +153,7 @@ export class CaptureService extends EventEmitter<CameraEvents> {
       simulated: spec.kind === 'sim',
       address: `0x${opts.camera.address.toString(16).padStart(2, '0')}`,
       bus: spec.bus,
+      busClock: opts.camera.busClock ?? null,
       serialPort: opts.camera.serialPort ?? null,
       protocolSetting: opts.protocolSetting,
       protocol: null,
