@@ -83,6 +83,7 @@ export async function openHardware(cameras: CameraConfig[], config: Pick<Config,
         simWires.set(key, simWire);
         wire = simWire;
         clocks.set(key, { hz: config.sim.busHz, origin: 'simulated' });
+        log.info(`${key} runs at ${config.sim.busHz} Hz (sim.busHz)`, { bus: spec.bus, hz: config.sim.busHz, origin: 'simulated' });
       } else {
         const clock = realBusClock(spec.bus, config, opts);
         clocks.set(key, clock);
