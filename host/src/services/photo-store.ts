@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { Esp32CamError, systemErrorCode } from '../errors.js';
-import { describeFsError, ensureDir, fileWriteError, fsyncDir, writeFilesAtomic } from './atomic-write.js';
+import { describeFsError, ensureDir, fileWriteError, fsyncDir } from './atomic-write.js';
+import { writePhotoFiles } from './photo-files.js';
 import { nodeFs, type FsPort } from './fs-port.js';
 import { PhotoIdGenerator, assertPhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-record.js';
@@ -215,25 +216,23 @@ export class PhotoStore extends EventEmitter<StoreEvents> {
       };
       const jpegPath = join(this.dirs.photos, `${id}.jpg`);
       const metaPath = join(this.dirs.photos, `${id}.json`);
+      let closed: Promise<void>;
       try {
         // Metadata renamed last: until it exists the photo is not visible, and start-up discards the rest.
-        await writeFilesAtomic(
-          [
-            { path: jpegPath, data: jpeg },
-            { path: metaPath, data: Buffer.from(JSON.stringify(record, null, 2)) },
-          ],
-          this.fs,
-        );
+        ({ closed } = await writePhotoFiles({ jpegPath, jpeg, metaPath, meta: Buffer.from(JSON.stringify(record, null, 2)) }, this.fs));
       } catch (err) {
         await this.unlinkQuietly(metaPath);
         await this.unlinkQuietly(jpegPath);
         throw fileWriteError(err, 'the photo', DISK_FULL_HINT);
       }
+      // Durable (written, fsynced, renamed, folder fsynced): announced now, before the files are even closed.
       this.index(record);
+      // Queued before the announcement, so a reader it prompts waits for this thumbnail instead of making another.
       void this.thumbnails.make(id, jpeg);
       this.emit('saved', record);
+      if (record.schedule === undefined) kept?.(record);
+      await closed;
       if (record.schedule === undefined) {
-        kept?.(record);
         await this.applyCameraRetention(record.camera, id);
         await this.applyRetention(id);
       } else {
