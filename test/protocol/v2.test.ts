@@ -33,6 +33,22 @@ describe('protocol-2 requests', () => {
     expect(frame[13]).toBe(crc8(frame, 2, 13));
   });
 
+  it('frames a READ of a full 4080-byte chunk at offset 4080 byte for byte', () => {
+    // photo 7, offset 0x00000ff0, length 0x0ff0: seq 0x10, op 03, n 08, args, then the CRC-8/SMBUS of seq..args (0xC1).
+    const frame = v2.encodeRequest(0x10, v2.Op.READ, v2.encodeReadArgs(7, 4080, 4080));
+    expect(hex(frame)).toBe('a55a100308' + '0700f00f0000f00f' + 'c1');
+  });
+
+  it('allows as many READs in flight as the TX ring holds full replies, from 1 to the cap', () => {
+    expect(v2.readsInFlight(8192, 4080)).toBe(2); // 2 × 4090 = 8180
+    expect(v2.readsInFlight(8192, 4086)).toBe(2); // 2 × 4096 fills the ring exactly
+    expect(v2.readsInFlight(8192, 4087)).toBe(1);
+    expect(v2.readsInFlight(8192, 2048)).toBe(3); // 4 × 2058 would not fit, and 3 is the cap anyway
+    expect(v2.readsInFlight(65535, 256)).toBe(3);
+    expect(v2.readsInFlight(65535, 256, 8)).toBe(8);
+    expect(v2.readsInFlight(0, 2048)).toBe(1); // a ring too small for one reply: one at a time, as before
+  });
+
   it('frames FLASH on and off', () => {
     expect(hex(v2.encodeFlashArgs(true))).toBe('01');
     expect(hex(v2.encodeFlashArgs(false))).toBe('00');
