@@ -69,6 +69,53 @@ function diskWithBudget(budget: number): FsPort & { budget: number } {
   return port;
 }
 
+/**
+ * The real file system, noting every step of a save in `steps` (`sync jpeg`, `rename meta`, `sync folder`…)
+ * so a test can check their order against the store's announcement; `failFolderSync` makes the kernel's answer
+ * to the folder's fsync an EIO, as a failing disk would.
+ */
+function recordingDisk(photos: () => string): FsPort & { steps: string[]; failFolderSync: boolean } {
+  const kind = (path: string): string | undefined => {
+    if (path === photos()) return 'folder';
+    if (!path.startsWith(`${photos()}/`)) return undefined;
+    const name = path.slice(photos().length + 1);
+    if (name.endsWith('.tmp')) return name.includes('.json.') ? 'meta temp' : 'jpeg temp';
+    return name.endsWith('.json') ? 'meta' : name.endsWith('.jpg') ? 'jpeg' : name;
+  };
+  const port = {
+    ...nodeFs,
+    steps: [] as string[],
+    failFolderSync: false,
+    async open(path: string, flags: string, mode?: number) {
+      const file = await nodeFs.open(path, flags, mode);
+      const what = kind(path);
+      const note = (step: string) => what !== undefined && port.steps.push(`${step} ${what}`);
+      note('open');
+      return {
+        async write(buffer: Uint8Array, offset: number, length: number, position: number) {
+          const result = await file.write(buffer, offset, length, position);
+          note('write');
+          return result;
+        },
+        async sync() {
+          if (what === 'folder' && port.failFolderSync) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+          await file.sync();
+          note('sync');
+        },
+        async close() {
+          await file.close();
+          note('close');
+        },
+      };
+    },
+    async rename(from: string, to: string) {
+      await nodeFs.rename(from, to);
+      port.steps.push(`rename ${kind(to)}`);
+    },
+  };
+  return port;
+}
+
 describe('PhotoStore', () => {
   let dataDir: string;
   let opened: PhotoStore[] = [];
@@ -273,6 +320,45 @@ describe('PhotoStore', () => {
     const after = await store.save(jpeg, { camera: 'sim', captureMs: 1 });
     expect(store.list().items.map((r) => r.id)).toEqual([after.id, before.id]);
     expect((await store.readJpeg(after.id)).equals(jpeg)).toBe(true);
+  });
+
+  it('announces a photo only once it is durable: both files fsynced, the metadata renamed last, the folder fsynced', async () => {
+    const disk = recordingDisk(() => join(dataDir, 'photos'));
+    const store = await open({ fs: disk });
+    disk.steps.length = 0;
+    store.on('saved', () => disk.steps.push('saved'));
+    const record = await store.save(await makeJpeg(320, 240, 4), { camera: 'sim', captureMs: 1 }, () => disk.steps.push('kept'));
+    const at = (step: string) => {
+      const i = disk.steps.indexOf(step);
+      expect(i, `${step} in ${disk.steps.join(', ')}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    // The metadata is what makes a photo exist: it comes into place only over a durable JPEG and its own durable bytes.
+    expect(at('sync jpeg')).toBeLessThan(at('rename meta'));
+    expect(at('sync meta temp')).toBeLessThan(at('rename meta'));
+    expect(at('rename meta')).toBeLessThan(at('sync folder'));
+    expect(at('sync folder')).toBeLessThan(at('saved'));
+    expect(at('saved')).toBeLessThan(at('kept'));
+    // Every file opened is closed by the time the save settles.
+    for (const what of ['jpeg', 'meta temp', 'folder']) expect(disk.steps.filter((s) => s === `close ${what}`)).toHaveLength(1);
+    expect((await readdir(join(dataDir, 'photos'))).sort()).toEqual([`${record.id}.jpg`, `${record.id}.json`]);
+  });
+
+  it('does not announce a photo whose folder cannot be fsynced, and leaves none of its files', async () => {
+    const disk = recordingDisk(() => join(dataDir, 'photos'));
+    const store = await open({ fs: disk });
+    const before = await store.save(await makeJpeg(64, 48, 1), { camera: 'sim', captureMs: 1 });
+    const announced: string[] = [];
+    store.on('saved', (r) => announced.push(r.id));
+    disk.failFolderSync = true;
+    const err = await rejection(store.save(await makeJpeg(64, 48, 2), { camera: 'sim', captureMs: 1 }, (r) => announced.push(r.id)));
+    expect(err.code).toBe('E_STORE_IO');
+    expect(announced).toEqual([]);
+    expect(store.list().items).toEqual([before]);
+    expect((await readdir(join(dataDir, 'photos'))).sort()).toEqual([`${before.id}.jpg`, `${before.id}.json`]);
+    disk.failFolderSync = false;
+    const after = await store.save(await makeJpeg(64, 48, 3), { camera: 'sim', captureMs: 1 });
+    expect(announced).toEqual([after.id]);
   });
 
   it("keeps each camera's photos apart, and applies each camera's own limit before the overall one", async () => {
