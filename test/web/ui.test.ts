@@ -187,6 +187,41 @@ describe('web UI in Chromium', () => {
     await page.waitForFunction(() => !(document.getElementById('capture-button') as HTMLButtonElement).disabled);
   });
 
+  it('keeps one socket.io connection for the live view and every panel, and draws a new photo from the bytes it brings', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const p = await ctx.newPage();
+      p.on('pageerror', (err) => pageErrors.push(String(err)));
+      // A connection starts with a handshake: a polling request or a WebSocket without a session id.
+      const handshakes: string[] = [];
+      const photoRequests: string[] = [];
+      const isHandshake = (url: string) => new URL(url).pathname === '/socket.io/' && !new URL(url).searchParams.has('sid');
+      p.on('request', (req) => {
+        if (isHandshake(req.url())) handshakes.push(req.url());
+        if (/\/api\/photos\/[^/]+\/jpeg/.test(new URL(req.url()).pathname)) photoRequests.push(req.url());
+      });
+      p.on('websocket', (ws) => {
+        if (isHandshake(ws.url())) handshakes.push(ws.url());
+      });
+      await p.goto(srv.url);
+      await p.waitForSelector('body[data-ready="true"]');
+      await p.waitForFunction(() => document.getElementById('connection')?.dataset.state === 'live');
+      const res = await api<PhotoRecord>('/api/capture', { method: 'POST' });
+      expect(res.status).toBe(201);
+      await p.waitForSelector(`[data-testid="latest-photo"][data-id="${res.body.id}"]`, { timeout: 10_000 });
+      const drawn = await p.locator('#latest-image').evaluate(async (img: HTMLImageElement) => {
+        await img.decode();
+        return { src: img.src.slice(0, 23), width: img.naturalWidth };
+      });
+      expect(drawn).toEqual({ src: 'data:image/jpeg;base64,', width: 320 });
+      expect(photoRequests.filter((url) => url.includes(res.body.id))).toEqual([]);
+      expect(handshakes, handshakes.join('\n')).toHaveLength(1);
+      expect(new URL(handshakes[0]).searchParams.get('photos')).toBe('bytes');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('shows a failed capture as a readable message with its hint, and captures again afterwards', async () => {
     // The client retries a failed capture twice, so three failures exhaust it.
     srv.sim!.inject({ cameraFailures: 3 });
