@@ -3,7 +3,7 @@ import { Server as SocketServer, type ServerOptions } from 'socket.io';
 import type { Cameras } from '../services/cameras/index.js';
 import { photoJson } from './photo-json.js';
 
-/** The room of the sockets that asked for new photos' bytes: the page's own, not its panels' or other clients'. */
+/** The room of the sockets that asked for new photos' bytes: the page's one socket (its panels share it), not other clients'. */
 const PHOTO_BYTES = 'photo-bytes';
 
 /**
