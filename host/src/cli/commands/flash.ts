@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { DEFAULTS } from '../../config/load-config.js';
 import { inspectImage } from '../../../../protocol/src/esp-image/index.js';
 import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/flasher/flasher.js';
@@ -8,7 +8,8 @@ import type { BootOutcome } from '../../devices/flasher/boot-listen.js';
 import { refusalToError } from '../../devices/flasher/image-check.js';
 import type { BeforeOption } from '../../devices/board-reset/reset-lines.js';
 import { Esp32CamError, systemErrorCode } from '../../errors.js';
-import { withSerialPort } from '../serial-port-choice.js';
+import type { PortSpec } from '../../services/device-session.js';
+import { isSimPortPath } from '../../sim/uart/sim-binding.js';
 import { formatBytes } from '../format.js';
 
 interface FlashFlags {
@@ -50,9 +51,9 @@ async function flashCommand(file: string, flags: FlashFlags): Promise<void> {
   // A file that is no image is refused before any port (or simulated board) is opened.
   const inspection = inspectImage(image);
   if (!inspection.ok && !(flags.force && typeof offset === 'number')) throw refusalToError(inspection);
-  const view = new FlashView(process.stderr);
+  const view = new FlashView(process.stderr, process.stderr.isTTY ? (await import('cli-progress')).SingleBar : undefined);
   try {
-    await withSerialPort(flags, async (spec) => {
+    await onPort(flags, async (spec) => {
       const result = await flashFirmware({
         ...spec,
         image,
@@ -61,6 +62,7 @@ async function flashCommand(file: string, flags: FlashFlags): Promise<void> {
         erase: flags.erase,
         before: flags.before,
         force: flags.force,
+        inspection,
         interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
         onEvent: (event) => view.show(event),
       });
@@ -70,6 +72,16 @@ async function flashCommand(file: string, flags: FlashFlags): Promise<void> {
   } finally {
     view.done();
   }
+}
+
+/**
+ * Runs `fn` on the port the flags name. A real port path needs nothing else: the simulator (MicroPython-WASM
+ * and all) and the port search load only for `sim:` or a missing --port, as they cost a flash a fifth of a second.
+ */
+async function onPort(flags: FlashFlags, fn: (spec: PortSpec) => Promise<void>): Promise<void> {
+  if (flags.port !== undefined && !isSimPortPath(flags.port)) return fn({ path: flags.port });
+  const { withSerialPort } = await import('../serial-port-choice.js');
+  return withSerialPort(flags, fn);
 }
 
 async function readFirmware(file: string): Promise<Uint8Array> {
@@ -150,7 +162,11 @@ class FlashView {
   private bar: SingleBar | undefined;
   private lastManual = -1;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  /** `Bar` is cli-progress's, loaded only for a terminal: piped output gets plain lines. */
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly Bar: typeof SingleBar | undefined,
+  ) {}
 
   show(event: FlashEvent): void {
     switch (event.type) {
@@ -192,10 +208,10 @@ class FlashView {
       this.line(`written and verified (MD5), ${Math.round((event.bytesPerSecond * 8) / 1000)} kbit/s effective`);
       return;
     }
-    if (!this.stream.isTTY) return;
+    if (!this.stream.isTTY || !this.Bar) return;
     const payload = { speed: `${Math.round((event.bytesPerSecond * 8) / 1000)} kbit/s`, size: formatBytes(event.total) };
     if (!this.bar) {
-      this.bar = new SingleBar({
+      this.bar = new this.Bar({
         stream: this.stream,
         format: 'writing |{bar}| {percentage}% of {size}, {speed}',
         barCompleteChar: '#',

@@ -1,5 +1,7 @@
 import type { SerialPortStream } from '@serialport/stream';
-import { ESPLoader, Transport } from 'esptool-js';
+import { ESPLoader, Transport, type ROM } from 'esptool-js';
+import { ESP32ROM } from 'esptool-js/lib/targets/esp32.js';
+import { CHIP_DETECT_MAGIC_REG, CHIP_MAGIC } from '../../../../protocol/src/rom/index.js';
 import { Esp32CamError } from '../../errors.js';
 import { BootLogCapture, diagnoseBootLog, type BootDiagnosis } from './boot-log.js';
 import { classicReset, hardReset, MANUAL_INSTRUCTIONS, type ModemLines, type ResetStep } from '../board-reset/reset-lines.js';
@@ -128,13 +130,32 @@ async function manualConnect(loader: ESPLoader, transport: Transport, opts: Conn
 
 async function tryConnect(loader: ESPLoader, transport: Transport): Promise<boolean> {
   try {
-    await loader.connect('no_reset', 1, true);
+    await loader.connect('no_reset', 1, false);
+    await identifyChip(loader);
     return true;
   } catch (err) {
     if (isPortLoss(err)) throw err;
     await transport.disconnect();
     return false;
   }
+}
+
+/** esptool-js 0.7.0's own chip detection (private there; the version is pinned). */
+interface ChipDetection {
+  identifyChip(): Promise<ROM>;
+  applyDetectedChip(chip: ROM): void;
+}
+
+/**
+ * Names the chip after SYNC. esptool-js asks GET_SECURITY_INFO first, which the ESP32's ROM does not have,
+ * and then waits for 100 ms of silence after the refusal before it reads the chip magic. Here the magic
+ * comes first: 0x00F01D83 is the ESP32's alone (docs/hardware.md §7), the same answer esptool-js reaches.
+ * Any other value goes through esptool-js's whole detection, which also refuses a chip it does not know.
+ */
+async function identifyChip(loader: ESPLoader): Promise<void> {
+  const detection = loader as unknown as ChipDetection;
+  const magic = (await loader.readReg(CHIP_DETECT_MAGIC_REG)) >>> 0;
+  detection.applyDetectedChip(magic === CHIP_MAGIC.ESP32 ? new ESP32ROM() : await detection.identifyChip());
 }
 
 /** Anything else esptool-js throws while connecting (no sync, noise, a half packet) is a failed attempt. */
