@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -14,6 +14,13 @@ export interface MemorySample {
   external: number;
   /** Open file descriptors (/proc/self/fd). */
   fds: number;
+  /**
+   * Of `rss`, what is resident in the simulated boards' MicroPython WASM memories (0 when none is found). That
+   * memory is the simulated board's, which a real deployment does not have: see SimInfo.vmMemoryBytes.
+   */
+  simVm: number;
+  /** `rss` less `simVm`: the host's own memory. */
+  hostRss: number;
 }
 
 let gcFn: (() => void) | undefined;
@@ -40,10 +47,39 @@ export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-export function sampleMemory(at: number): MemorySample {
+/**
+ * Resident bytes of the mappings that are the WASM memories of the given sizes. V8 maps a WASM memory as one
+ * read-write anonymous region exactly the memory's size (its guard pages are a separate, inaccessible one), so
+ * the size the board reports picks its region out of /proc/self/smaps.
+ */
+export function residentOfRegions(sizes: number[]): number {
+  if (sizes.length === 0) return 0;
+  const wanted = new Map<number, number>();
+  for (const size of sizes) if (size > 0) wanted.set(size, (wanted.get(size) ?? 0) + 1);
+  let resident = 0;
+  let current: number | undefined;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) rw-p 00000000 00:00 0\s*$/.exec(line);
+    if (head) {
+      const size = parseInt(head[2], 16) - parseInt(head[1], 16);
+      const left = wanted.get(size) ?? 0;
+      current = left > 0 ? size : undefined;
+      if (left > 0) wanted.set(size, left - 1);
+      continue;
+    }
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) current = undefined;
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && current !== undefined) resident += Number(rss[1]) * 1024;
+  }
+  return resident;
+}
+
+/** `vmSizes`: the WASM memory sizes of the simulated boards in this process (SimInfo.vmMemoryBytes). */
+export function sampleMemory(at: number, vmSizes: number[] = []): MemorySample {
   forceGc();
   const m = process.memoryUsage();
-  return { at, rss: m.rss, heapUsed: m.heapUsed, external: m.external, fds: openFds() };
+  const simVm = residentOfRegions(vmSizes);
+  return { at, rss: m.rss, heapUsed: m.heapUsed, external: m.external, fds: openFds(), simVm, hostRss: m.rss - simVm };
 }
 
 /**

@@ -5,6 +5,9 @@ import { io as connect } from 'socket.io-client';
 import { startServer } from '../../host/src/app/index.js';
 import { sampleMemory, slope, type MemorySample } from './memory.js';
 
+type MemoryKey = keyof Omit<MemorySample, 'at'>;
+const MEMORY_KEYS: MemoryKey[] = ['rss', 'hostRss', 'simVm', 'heapUsed', 'external', 'fds'];
+
 export interface ServiceSoakOptions {
   captures: number;
   /** Captures before the first sample that counts: JIT, sharp's and MicroPython's first allocations. */
@@ -25,9 +28,9 @@ export interface ServiceSoakResult {
   samples: MemorySample[];
   counted: MemorySample[];
   /** From the first counted sample to the last, each taken as the mean of up to three neighbours. */
-  growth: { rss: number; heapUsed: number; external: number; fds: number };
+  growth: Record<MemoryKey, number>;
   /** Least-squares slopes over the counted samples, per 1000 captures. */
-  perThousand: { rss: number; heapUsed: number; external: number; fds: number };
+  perThousand: Record<MemoryKey, number>;
   /** Photos (JPEG, thumbnail, metadata) on disk at the end, against the retention limit. */
   filesOnDisk: { photos: number; thumbs: number };
   storeCount: number;
@@ -83,25 +86,25 @@ export async function serviceSoak(opts: ServiceSoakOptions): Promise<ServiceSoak
       }
       if (i === opts.warmup) afterWarmup = listeners();
       if (i % opts.sampleEvery === 0 || i === opts.captures) {
-        const s = sampleMemory(i);
+        const s = sampleMemory(i, server.sim ? [server.sim.info().vmMemoryBytes] : []);
         samples.push(s);
         opts.onSample?.(s);
       }
     }
     const counted = samples.filter((s) => s.at >= opts.warmup);
-    const ends = (key: keyof Omit<MemorySample, 'at'>): number => {
+    const ends = (key: MemoryKey): number => {
       const k = Math.min(3, Math.max(1, Math.floor(counted.length / 3)));
       const mean = (xs: MemorySample[]) => xs.reduce((a, s) => a + s[key], 0) / xs.length;
       return mean(counted.slice(-k)) - mean(counted.slice(0, k));
     };
-    const per = (key: keyof Omit<MemorySample, 'at'>): number => slope(counted, (s) => s[key]) * 1000;
+    const per = (key: MemoryKey): number => slope(counted, (s) => s[key]) * 1000;
     return {
       captures: opts.captures,
       failed,
       samples,
       counted,
-      growth: { rss: ends('rss'), heapUsed: ends('heapUsed'), external: ends('external'), fds: ends('fds') },
-      perThousand: { rss: per('rss'), heapUsed: per('heapUsed'), external: per('external'), fds: per('fds') },
+      growth: Object.fromEntries(MEMORY_KEYS.map((k) => [k, ends(k)])) as Record<MemoryKey, number>,
+      perThousand: Object.fromEntries(MEMORY_KEYS.map((k) => [k, per(k)])) as Record<MemoryKey, number>,
       filesOnDisk: {
         photos: (await readdir(join(dataDir, 'photos'))).filter((f) => f.endsWith('.jpg')).length,
         thumbs: (await readdir(join(dataDir, 'thumbs'))).filter((f) => f.endsWith('.jpg')).length,

@@ -55,7 +55,8 @@ export type WorkerMessage =
   | { t: 'paste-overrun'; arrived: number; granted: number }
   | ({ t: 'fs' } & FsChange)
   | { t: 'nvs'; data: NvsData }
-  | ({ t: 'capture'; id: number } & FrameRequest);
+  /** `vmBytes`: the size of the MicroPython VM's WASM memory then (see SimInfo.vmMemoryBytes). */
+  | ({ t: 'capture'; id: number; vmBytes: number } & FrameRequest);
 
 /** What the host posts to the worker: a master's bus write, UART RX bytes, a frame the camera asked for. */
 export type HostMessage =

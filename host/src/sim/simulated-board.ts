@@ -49,6 +49,13 @@ export interface SimInfo {
   booted: boolean;
   /** The task watchdog machine.WDT started in this boot (it outlives soft resets), or null while none runs. */
   watchdog: { timeoutMs: number; msSinceFeed: number } | null;
+  /**
+   * The WASM memory of this boot's MicroPython, in bytes, as of its last capture (0 before one). It only grows:
+   * the webassembly port collects garbage only when control returns to JS, which a script that loops forever
+   * never does, so what the simulated board's script allocates stays until the board reboots. A real board
+   * collects as it goes; this is the simulator's memory, not the host's.
+   */
+  vmMemoryBytes: number;
 }
 
 const FLASH_LED_PIN = 4;
@@ -107,6 +114,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   /** The nvs partition: what the script's NVS commit()s left, kept across chip and soft resets. */
   private nvs: NvsData = {};
   private bootCount = 0;
+  private vmMemoryBytes = 0;
   private resetAt = absNow();
   private resetCause: ResetCause = 'PWRON_RESET';
   private booted = false;
@@ -362,6 +370,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
       redLed: this.pins.get(RED_LED_PIN) === 0,
       booted: this.booted,
       watchdog: this.wdt.view(),
+      vmMemoryBytes: this.vmMemoryBytes,
     };
   }
 
@@ -414,6 +423,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
   // ---- workers --------------------------------------------------------------------------------------
 
   private startWorker(mode: { soft: boolean; raw: boolean }): void {
+    this.vmMemoryBytes = 0;
     const chip = this.chip;
     const fs = this.fs;
     if (!chip || !fs) return;
@@ -564,6 +574,7 @@ export class SimulatedEsp32Cam extends EventEmitter implements I2cTransport, Chi
         this.emit('paste-overrun', { arrived: m.arrived, granted: m.granted });
         break;
       case 'capture':
+        this.vmMemoryBytes = m.vmBytes;
         void this.camera.capture(m).then((out) => {
           if (worker !== this.worker) return; // that boot is gone
           if (out.outcome === 'fault') this.emit('console', `E (camera) Camera Capture Failed (${out.reason})`);

@@ -1,7 +1,7 @@
 # `camera` for the simulated ESP32-CAM, following freshev's ports/esp32/modcamera.c and the bundled
 # esp32-camera driver (sensor.h, esp_camera.c, cam_hal.c). The pictures themselves come from the host
 # (a test card made with sharp), at the size and quality asked for.
-import binascii
+import uctypes
 import _simhw as hw
 import _sim_machine as _machine
 
@@ -64,6 +64,7 @@ PSRAM = 0
 DRAM = 1
 
 _state = None  # the driver's state after a successful init, None before (s_state in esp_camera.c)
+_scratch = bytearray(0)  # where the JS side puts each frame (capture())
 # The sensor settings a frame is rendered with, in the order the host reads them (camera-model.ts).
 _LOOK = ('vflip', 'hmirror', 'brightness', 'contrast', 'saturation', 'effect', 'wb')
 
@@ -149,11 +150,20 @@ def capture():
     _state['held'] = _expose()
     w, h = _SIZES[size]
     now = hw.now_ms()
-    data = hw.cam_capture(w, h, quality, _state['format'], _state['fb_len'], _state['xclk'], size, look,
-                          now - exposed, ambient, -1 if flash_on is None else now - flash_on)
-    if data is None:
+    n = hw.cam_capture(w, h, quality, _state['format'], _state['fb_len'], _state['xclk'], size, look,
+                       now - exposed, ambient, -1 if flash_on is None else now - flash_on)
+    if n < 0:
         return False
-    return binascii.unhexlify(data)
+    # The driver hands back a new bytes object per frame. The JS side copies the frame into a scratch buffer
+    # kept from frame to frame, and bytes_at makes the one new object: whatever is allocated here stays in the
+    # simulated heap (see worker.mjs, copyIn), so a frame costs its size once.
+    global _scratch
+    if len(_scratch) < n:
+        _scratch = bytearray(n + n // 4)
+    at = uctypes.addressof(_scratch)
+    hw.cam_take(at)
+    return uctypes.bytes_at(at, n)
+
 
 
 def _sensor_set(key, value):

@@ -1,6 +1,7 @@
 # `machine` for the simulated ESP32-CAM, following freshev's ports/esp32 (machine_i2c.c, machine_wdt.c,
 # modmachine.c, machine_pin.c, machine_timer.c): same defaults, same limits, same error messages.
 import binascii
+import uctypes
 import _simhw as hw
 import _sim_core as core
 
@@ -203,6 +204,7 @@ _SLAVE_BUF_MAX = 0x1000
 # i2c_used[]: the mode installed on each bus, -1 when free. freshev's main.c leaves machine_i2c_init0()
 # commented out, so a driver installed before a soft reset is still there after it.
 _used = [int(m) for m in hw.i2c_state().split(',')]
+_rx_scratch = bytearray(64)  # where the JS side puts each delivery from the bus (I2C._poll)
 
 
 def _set_used(bus, mode):
@@ -273,11 +275,17 @@ class I2C:
     def _poll(self):
         # The slave task: each delivery from the bus becomes the callback data and schedules the
         # callback, exactly once per delivery (merged writes arrive as one delivery).
+        global _rx_scratch
         while True:
-            h = hw.take_rx(self._addr)
-            if h is None:
+            n = hw.rx_next_len(self._addr)
+            if n < 0:
                 return
-            data = binascii.unhexlify(h)
+            # Copied into a buffer kept between deliveries: see _sim_camera.capture for why.
+            if len(_rx_scratch) < n:
+                _rx_scratch = bytearray(max(n, 2 * len(_rx_scratch)))
+            at = uctypes.addressof(_rx_scratch)
+            hw.rx_take(self._addr, at)
+            data = uctypes.bytes_at(at, n)
             if not self._task:
                 self._unread = (self._unread + data)[:self._rbuflen]
                 continue
@@ -327,10 +335,11 @@ class I2C:
         self._check_slave()
         if self._wbuflen == 0:
             raise ValueError("Write buffer length = 0. Use 'slave_wbuflen = value' in I2C constructor.")
-        data = bytes(buf)
+        # Any buffer, as the driver takes it; copied by the JS side straight from the script's memory.
+        data = buf if isinstance(buf, (bytes, bytearray, memoryview)) else bytes(buf)
         if _used[self._bus] != I2C.SLAVE:
             return False  # the driver was deleted: i2c_slave_write_buffer fails
-        return hw.tx_write(self._bus, binascii.hexlify(data).decode())
+        return hw.tx_write(self._bus, uctypes.addressof(data), len(data))
 
     def resetbusy(self):
         self._check_slave()

@@ -66,6 +66,33 @@ const post = (msg) => port.postMessage(msg);
 
 /** @type {any} MicroPython-WASM, once loaded */
 let mp = null;
+
+/**
+ * Bulk data crosses between JS and the script as bytes in the WASM memory, never as strings: the webassembly
+ * port collects garbage only when control returns to JS at the top level (ports/webassembly/main.c,
+ * gc_collect with MICROPY_GC_SPLIT_HEAP_AUTO), which a board script that loops forever never does. So every
+ * object the simulated board allocates stays until it reboots, and a frame passed as a hex string cost five
+ * times its size; as bytes copied into the script's own buffer it costs its size once.
+ * @type {WebAssembly.Memory | null}
+ */
+let wasmMemory = null;
+
+/** Writes `bytes` at `ptr` in the WASM memory (a buffer the script allocated, uctypes.addressof). */
+function copyIn(ptr, bytes) {
+  if (wasmMemory) {
+    new Uint8Array(wasmMemory.buffer, ptr, bytes.length).set(bytes);
+    return;
+  }
+  for (let i = 0; i < bytes.length; i++) mp._module.setValue(ptr + i, bytes[i], 'i8');
+}
+
+/** A copy of `n` bytes at `ptr` in the WASM memory. */
+function copyOut(ptr, n) {
+  if (wasmMemory) return Buffer.from(new Uint8Array(wasmMemory.buffer, ptr, n));
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) out[i] = mp._module.getValue(ptr + i, 'i8') & 0xff;
+  return out;
+}
 const io = new UartStdio({
   post,
   ctl,
@@ -198,12 +225,13 @@ const rings = new Map();
  * setdata: the whole buffer goes into the ring or none of it (xRingbufferSend on a byte buffer). The
  * hardware FIFO takes up to 32 bytes out of the ring at once, so that much more fits behind a full ring.
  */
-function txWrite(bus, hex) {
+function txWrite(bus, ptr, len) {
   const ring = rings.get(bus);
   if (!ring) return false;
-  const buf = Buffer.from(hex, 'hex');
-  const n = buf.length;
+  const n = Number(len);
   if (n === 0 || n > ring.wbuflen) return false;
+  // Copied out before any wait: nothing in Python runs meanwhile, but the view must not outlive this call.
+  const buf = copyOut(Number(ptr), n);
   const deadline = absNow() + SETDATA_TIMEOUT_MS;
   for (;;) {
     const head = Atomics.load(ring.hdr, RING_HEAD);
@@ -264,7 +292,21 @@ function camCapture(width, height, quality, format, fbLen, xclk, sizeIndex, look
   const start = absNow();
   const id = ++captureId;
   const flashOnAt = Number(flashAgeMs) < 0 ? undefined : start - Number(flashAgeMs);
-  post({ t: 'capture', id, width, height, quality, format, fbLen, look: String(look), exposedAt: start - Number(ageMs), ambient: Number(ambient), flashOnAt });
+  const vmBytes = wasmMemory ? wasmMemory.buffer.byteLength : 0;
+  post({
+    t: 'capture',
+    id,
+    vmBytes,
+    width,
+    height,
+    quality,
+    format,
+    fbLen,
+    look: String(look),
+    exposedAt: start - Number(ageMs),
+    ambient: Number(ambient),
+    flashOnAt,
+  });
   const period = framePeriodMs(sizeIndex, xclk);
   let frame;
   for (;;) {
@@ -277,7 +319,20 @@ function camCapture(width, height, quality, format, fbLen, xclk, sizeIndex, look
   // esp_camera_fb_get times out; a good frame costs the wait for VSYNC plus one frame period.
   const endAt = frame.outcome === 'frame' ? start + period * (1 + random()) : start + FB_GET_TIMEOUT_MS;
   blockFor(endAt - absNow());
-  return frame.outcome === 'frame' ? frame.hex : null;
+  if (frame.outcome !== 'frame') return -1;
+  pendingFrame = Buffer.from(frame.hex, 'hex');
+  return pendingFrame.length;
+}
+
+/** The frame cam_capture() measured, copied into the bytearray the script allocated for it. */
+let pendingFrame = null;
+
+function camTake(ptr) {
+  if (!pendingFrame) return 0;
+  const n = pendingFrame.length;
+  copyIn(Number(ptr), pendingFrame);
+  pendingFrame = null;
+  return n;
 }
 
 // ---- the bridge module the Python side imports as _simhw -------------------------------------------
@@ -346,12 +401,19 @@ const hw = {
     post({ t: 'slave-down', bus });
   },
   slave_task: (bus) => post({ t: 'slave-task', bus }),
-  take_rx: (addr) => {
+  rx_next_len: (addr) => {
     drainInbox();
     const q = rxQueues.get(addr);
-    return q && q.length ? q.shift() : null;
+    return q && q.length ? q[0].length / 2 : -1;
   },
-  tx_write: (bus, hex) => txWrite(bus, hex),
+  rx_take: (addr, ptr) => {
+    const q = rxQueues.get(addr);
+    if (!q || !q.length) return 0;
+    const bytes = Buffer.from(q.shift(), 'hex');
+    copyIn(Number(ptr), bytes);
+    return bytes.length;
+  },
+  tx_write: (bus, ptr, len) => txWrite(bus, ptr, len),
   tx_wait_empty: (bus, ms) => txWaitEmpty(bus, Number(ms)),
   cam_init_fault: () => {
     for (;;) {
@@ -361,6 +423,7 @@ const hw = {
     }
   },
   cam_capture: camCapture,
+  cam_take: camTake,
   ambient_light: () => Atomics.load(ctl, CTL.AMBIENT_PERMILLE) / 1000,
   cam_sensor_dead: () => Boolean(data.hardware?.sensorDead),
   psram_missing: () => Boolean(data.hardware?.noPsram),
@@ -392,12 +455,25 @@ const SIM_MODULES = ['_sim_core.py', '_sim_gc.py', '_sim_utime.py', '_sim_machin
 const HEAP_BYTES = 4 * 1024 * 1024;
 
 async function main() {
-  mp = await loadMicroPython({
-    heapsize: HEAP_BYTES,
-    linebuffer: false,
-    stdout: (bytes) => io.out(bytes),
-    stderr: (bytes) => io.out(bytes),
-  });
+  // The runtime does not export its linear memory, but the instance it builds does: catching it there lets
+  // frames and slave writes cross as bytes (see copyIn).
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async function (...args) {
+    const result = await instantiate.apply(this, args);
+    const exports = (result.instance ?? result).exports;
+    for (const value of Object.values(exports)) if (value instanceof WebAssembly.Memory) wasmMemory = value;
+    return result;
+  };
+  try {
+    mp = await loadMicroPython({
+      heapsize: HEAP_BYTES,
+      linebuffer: false,
+      stdout: (bytes) => io.out(bytes),
+      stderr: (bytes) => io.out(bytes),
+    });
+  } finally {
+    WebAssembly.instantiate = instantiate;
+  }
   mp.registerJsModule('_simhw', hw);
   mp.FS.mkdirTree('/simboard');
   for (const name of SIM_MODULES) mp.FS.writeFile(`/simboard/${name}`, readFileSync(join(BOARD_DIR, name)));
