@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { Esp32CamError, systemErrorCode } from '../errors.js';
 import { defaultCameraSpec } from './camera-spec.js';
+import { DEFAULTS } from './defaults.js';
 import { CONFIG_HINTS, DEFAULT_CAMERA_NAME, KNOWN_KEYS, configLayerSchema, type CameraConfig, type Config, type ConfigLayer } from './schema.js';
 
 type LayerCamera = NonNullable<ConfigLayer['cameras']>[number] & { baseDir: string };
@@ -15,16 +16,7 @@ export interface ConfigSource {
   baseDir: string;
 }
 
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8080,
-  dataDir: './data',
-  protocol: 'auto',
-  retention: { maxPhotos: 500, maxBytes: 500 * 1024 * 1024 },
-  sim: { busHz: 100_000 },
-  auth: { mode: 'auto' },
-  limits: { firmwareBytes: 16 * 1024 * 1024, scriptBytes: 256 * 1024, uploadsInFlight: 2 },
-} as const;
+export { DEFAULTS };
 
 /** Validates each source on its own (so errors name it), then merges them over the defaults, later wins. */
 export function resolveConfig(sources: ConfigSource[], opts: { cwd?: string; devDir?: string } = {}): Config {

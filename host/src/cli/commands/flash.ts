@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { SingleBar } from 'cli-progress';
-import { DEFAULTS } from '../../config/load-config.js';
+import { DEFAULTS } from '../../config/defaults.js';
 import { inspectImage } from '../../../../protocol/src/esp-image/index.js';
 import { flashFirmware, type FlashEvent, type FlashResult } from '../../devices/flasher/flasher.js';
 import type { BootOutcome } from '../../devices/flasher/boot-listen.js';

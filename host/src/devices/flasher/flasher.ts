@@ -14,7 +14,7 @@ import { checkFirmware, refusalToError } from './image-check.js';
 import { hostTakesBaud, raiseRomBaud } from './rom-baud.js';
 import { hardReset, resetPlan, type BeforeOption, type ModemLines } from '../board-reset/reset-lines.js';
 import { WebSerialAdapter } from './webserial-adapter.js';
-import { writeImage } from './write-image.js';
+import { DEFLATE_OPTIONS, writeImage } from './write-image.js';
 
 export interface FlashOptions {
   /** A serial device path, or `sim:…` together with `binding`. */
@@ -90,7 +90,7 @@ export async function flashFirmware(opts: FlashOptions): Promise<FlashResult> {
   if (!inspection.ok && !(opts.force && typeof opts.offset === 'number')) throw refusalToError(inspection);
 
   // Compressed on libuv's threads while the board is reached and the stub loaded, not after.
-  const compressing = deflateAsync(opts.image, { level: 9 });
+  const compressing = deflateAsync(opts.image, DEFLATE_OPTIONS);
   compressing.catch(() => undefined);
   const handle = await openSerialPort({ path: opts.path, baudRate: ROM_BAUD, bridge: opts.bridge, binding: opts.binding, owner: 'esp32cam flash' });
   phase('port open');
