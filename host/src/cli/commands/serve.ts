@@ -1,3 +1,4 @@
+import { adviseOnAllocator } from '../../app/allocator-tuning.js';
 import { startServer } from '../../app/index.js';
 import type { CameraStatus } from '../../services/cameras/index.js';
 import { configFromFlags, type ServeFlags } from '../camera-options.js';
@@ -47,7 +48,10 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
     process.off('SIGTERM', stop);
     throw err;
   }
-  if (!stopping) announce(server, config);
+  if (!stopping) {
+    announce(server, config);
+    adviseOnAllocator();
+  }
   await stopRequested;
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
