@@ -5,6 +5,7 @@ import { CHIP_DETECT_MAGIC_REG, CHIP_MAGIC } from '../../../../protocol/src/rom/
 import { Esp32CamError } from '../../errors.js';
 import { BootLogCapture, diagnoseBootLog, type BootDiagnosis } from './boot-log.js';
 import { classicReset, hardReset, MANUAL_INSTRUCTIONS, type ModemLines, type ResetStep } from '../board-reset/reset-lines.js';
+import { wakeReadsOnData } from './prompt-read.js';
 import type { WebSerialAdapter } from './webserial-adapter.js';
 
 export const ROM_BAUD = 115200;
@@ -48,6 +49,7 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
   const transport = new Transport(opts.adapter as unknown as Device, false);
   // esptool-js traces to console.log even with tracing off.
   transport.trace = () => undefined;
+  wakeReadsOnData(transport);
   const terminal = {
     clean: () => undefined,
     writeLine: (text: string) => emitStatus(opts.events, text),
@@ -64,12 +66,13 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
       hardReset: () => ({ reset: () => hardReset(lines) }),
     } as never,
   });
+  const link: Link = { loader, transport, port: opts.port, syncs: countSyncs(loader) };
   const diagnoses: Array<{ step: ResetStep; diagnosis: BootDiagnosis }> = [];
   for (const step of opts.steps) {
     opts.events.status(`Connecting (${step.label})…`);
     const capture = new BootLogCapture(opts.port);
     try {
-      const ok = step.name === 'manual' ? await manualConnect(loader, transport, opts) : await syncOnce(loader, transport, step, lines, opts.port);
+      const ok = step.name === 'manual' ? await manualConnect(link, opts) : await syncOnce(link, step, lines);
       if (ok) {
         capture.stop();
         const chipName = loader.chip.CHIP_NAME;
@@ -91,12 +94,31 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
   throw connectError(diagnoses);
 }
 
+/** What a connect attempt works with: esptool-js's loader and transport, the port, and the SYNCs sent so far. */
+interface Link {
+  loader: ESPLoader;
+  transport: Transport;
+  port: SerialPortStream;
+  syncs: { sent: number };
+}
+
+/** Counts the SYNC requests esptool-js sends, to tell a connect that needed more than one. */
+function countSyncs(loader: ESPLoader): { sent: number } {
+  const count = { sent: 0 };
+  const sync = loader.sync.bind(loader);
+  loader.sync = () => {
+    count.sent++;
+    return sync();
+  };
+  return count;
+}
+
 /** One reset and one esptool-js connect attempt (five SYNCs), with chip detection on success. */
-async function syncOnce(loader: ESPLoader, transport: Transport, step: ResetStep, lines: ModemLines, port: SerialPortStream): Promise<boolean> {
+async function syncOnce(link: Link, step: ResetStep, lines: ModemLines): Promise<boolean> {
   await step.run(lines);
   // The ROM prints its boot log right after a reset; SYNC replies mixed into it would be read as bad packets.
-  await quiet(port);
-  return tryConnect(loader, transport);
+  await quiet(link.port);
+  return tryConnect(link, false);
 }
 
 /** Resolves once the port has been silent for `quietMs`, or after `maxMs` of a board that keeps talking. */
@@ -119,18 +141,30 @@ function quiet(port: SerialPortStream, quietMs = 40, maxMs = 800): Promise<void>
 }
 
 /** Keeps trying while the user presses the buttons, telling them how long is left. */
-async function manualConnect(loader: ESPLoader, transport: Transport, opts: ConnectOptions): Promise<boolean> {
+async function manualConnect(link: Link, opts: ConnectOptions): Promise<boolean> {
   const deadline = Date.now() + opts.manualWindowMs;
   while (Date.now() < deadline) {
     opts.events.manual(MANUAL_INSTRUCTIONS, Math.max(0, Math.ceil((deadline - Date.now()) / 1000)));
-    if (await tryConnect(loader, transport)) return true;
+    if (await tryConnect(link, true)) return true;
   }
   return false;
 }
 
-async function tryConnect(loader: ESPLoader, transport: Transport): Promise<boolean> {
+/**
+ * SYNC and chip detection. A SYNC the ROM took late (sent while it was still starting, or before the user's
+ * reset) is answered late, eight times over; those replies are waited out before the next command, whose
+ * reply they would otherwise cut into (and garble, once the rate is raised). That can happen after the
+ * manual reset, or when the SYNC took more than one try; a first-try SYNC has had all its replies read.
+ */
+async function tryConnect(link: Link, lateReplies: boolean): Promise<boolean> {
+  const { loader, transport } = link;
+  const before = link.syncs.sent;
   try {
     await loader.connect('no_reset', 1, false);
+    if (lateReplies || link.syncs.sent - before > 1) {
+      await quiet(link.port);
+      transport.flushInput();
+    }
     await identifyChip(loader);
     return true;
   } catch (err) {

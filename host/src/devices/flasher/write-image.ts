@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import type { ESPLoader } from 'esptool-js';
 import { Esp32CamError } from '../../errors.js';
+import { logger } from '../../log/index.js';
+
+const log = logger('flash');
 
 export interface WriteProgress {
   /** Uncompressed bytes of the image written so far. */
@@ -47,9 +50,11 @@ export async function writeImage(
     const sent = Math.min(compressed.length, (seq + 1) * blockSize);
     onProgress({ written: Math.min(image.length, Math.round(sent * ratio)), total: image.length, sent, compressedTotal: compressed.length });
   }
+  log.debug(`${blocks} blocks sent at ${Math.round(performance.now())} ms`);
   // Ends compressed mode without running the firmware (the stub writes out its last block): our hard reset
   // follows later, as esptool does after a write.
   await loader.flashDeflFinish(false);
+  log.debug(`flash written at ${Math.round(performance.now())} ms`);
   const expected = createHash('md5').update(image).digest('hex');
   const actual = await loader.flashMd5sum(offset, image.length);
   if (actual !== expected) {
