@@ -192,8 +192,8 @@ async function identifyChip(loader: ESPLoader): Promise<void> {
   detection.applyDetectedChip(magic === CHIP_MAGIC.ESP32 ? new ESP32ROM() : await detection.identifyChip());
 }
 
-/** Anything else esptool-js throws while connecting (no sync, noise, a half packet) is a failed attempt. */
-function isPortLoss(err: unknown): boolean {
+/** A lost port (our typed errors, Web Serial's NetworkError). Anything else esptool-js throws (no sync, noise, a half packet) is a failed attempt. */
+export function isPortLoss(err: unknown): boolean {
   return err instanceof Esp32CamError || (err instanceof Error && err.name === 'NetworkError');
 }
 

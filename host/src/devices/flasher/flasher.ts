@@ -9,7 +9,7 @@ import { openSerialPort, type SerialPortHandle } from '../../transports/serial/i
 import type { BridgeKind } from '../../transports/serial/bridges.js';
 import { BootLogCapture, printable } from './boot-log.js';
 import { listenForBoot, type BootOutcome } from './boot-listen.js';
-import { connect, ROM_BAUD, type Connection } from './connect.js';
+import { connect, isPortLoss, ROM_BAUD, type Connection } from './connect.js';
 import { checkFirmware, refusalToError } from './image-check.js';
 import { hostTakesBaud, raiseRomBaud } from './rom-baud.js';
 import { hardReset, resetPlan, type BeforeOption, type ModemLines } from '../board-reset/reset-lines.js';
@@ -206,10 +206,15 @@ async function loadStub(connection: Connection, baudRate: number, chip: ChipName
       return;
     }
     if (await raiseRomBaud(loader, transport, baudRate)) {
-      await loader.runStub();
-      return;
+      try {
+        await loader.runStub();
+        return;
+      } catch (err) {
+        // A stub that does not start, or does not greet at the new rate, gets the same recovery as a ROM that went quiet.
+        if (isPortLoss(err)) throw err;
+      }
     }
-    emit({ type: 'status', message: `The ROM did not answer at ${baudRate} baud; resetting it and loading the stub at ${ROM_BAUD}` });
+    emit({ type: 'status', message: `The board did not answer at ${baudRate} baud; resetting it and loading the stub at ${ROM_BAUD}` });
     await transport.changeBaudrate(ROM_BAUD);
     await transport.disconnect();
     await loader.connect('default_reset', 7, false);
