@@ -154,7 +154,10 @@ describe('esp32cam CLI (built, spawned)', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { level: number; ns: string; msg: string });
-    const i2c = lines.filter((l) => l.ns === 'i2c');
+    // The bus clock is announced once, at info; every other i2c line is a message on the bus, at trace.
+    const clock = lines.filter((l) => l.ns === 'i2c' && / runs at \d+ Hz /.test(l.msg));
+    expect(clock).toEqual([expect.objectContaining({ level: 30, msg: expect.stringMatching(/^sim:1 runs at 100000 Hz \(sim\.busHz\)/) })]);
+    const i2c = lines.filter((l) => l.ns === 'i2c' && !clock.includes(l));
     expect(i2c.length).toBeGreaterThan(3);
     expect(i2c.every((l) => l.level === 10)).toBe(true);
     // A write of a command and a read of its reply, each with the bus, address, size, time and bytes.
