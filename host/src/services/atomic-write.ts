@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Esp32CamError, systemErrorCode } from '../errors.js';
-import { nodeFs, type FsPort } from './fs-port.js';
+import { nodeFs, type FsPort, type WritableFile } from './fs-port.js';
 
 /** Temp files end in this; start-up cleanup removes any a crash left behind. */
 export const TEMP_SUFFIX = '.tmp';
@@ -42,17 +42,11 @@ export async function writeFilesAtomic(files: readonly { path: string; data: Uin
 
 /** `data` in a new temp file beside `path`, fsynced and closed; its name. On failure nothing is left. */
 async function writeTemp(path: string, data: Uint8Array, fs: FsPort, mode: number): Promise<string> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  const temp = tempPathFor(path);
   let file: Awaited<ReturnType<FsPort['open']>> | undefined;
   try {
     file = await fs.open(temp, 'wx', mode);
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await file.write(data, offset, data.length - offset, offset);
-      if (bytesWritten <= 0) throw Object.assign(new Error(`write to ${temp} made no progress`), { code: 'EIO' });
-      offset += bytesWritten;
-    }
-    await file.sync();
+    await writeWholeAndSync(file, data, temp);
     const closing = file;
     file = undefined;
     await closing.close();
@@ -61,6 +55,32 @@ async function writeTemp(path: string, data: Uint8Array, fs: FsPort, mode: numbe
     if (file) await file.close().catch(() => undefined);
     await fs.unlink(temp).catch(() => undefined);
     throw err;
+  }
+}
+
+/** A new temp file's name beside `path`: hidden, random, and ending in TEMP_SUFFIX so start-up removes it. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+/** Writes all of `data` from the start of `file` (a short write goes on), then fsyncs it. */
+export async function writeWholeAndSync(file: WritableFile, data: Uint8Array, path: string): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await file.write(data, offset, data.length - offset, offset);
+    if (bytesWritten <= 0) throw Object.assign(new Error(`write to ${path} made no progress`), { code: 'EIO' });
+    offset += bytesWritten;
+  }
+  await file.sync();
+}
+
+/** fsyncs an open folder. Some file systems refuse to fsync a folder; that is not an error. */
+export async function syncOpenFolder(folder: WritableFile): Promise<void> {
+  try {
+    await folder.sync();
+  } catch (err) {
+    const code = systemErrorCode(err);
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF') throw err;
   }
 }
 
@@ -73,10 +93,7 @@ export async function fsyncDir(dir: string, fs: FsPort = nodeFs): Promise<void> 
     return;
   }
   try {
-    await handle.sync();
-  } catch (err) {
-    const code = systemErrorCode(err);
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF') throw err;
+    await syncOpenFolder(handle);
   } finally {
     await handle.close().catch(() => undefined);
   }

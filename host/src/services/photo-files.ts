@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
-import { systemErrorCode } from '../errors.js';
-import { TEMP_SUFFIX } from './atomic-write.js';
+import { dirname } from 'node:path';
+import { syncOpenFolder, tempPathFor, writeWholeAndSync } from './atomic-write.js';
 import type { FsPort, WritableFile } from './fs-port.js';
 
 /** A new photo's two files, in the same folder. */
@@ -32,7 +30,7 @@ export interface PhotoFiles {
  */
 export async function writePhotoFiles(files: PhotoFiles, fs: FsPort, mode = 0o644): Promise<{ closed: Promise<void> }> {
   const dir = dirname(files.metaPath);
-  const temp = join(dir, `.${basename(files.metaPath)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  const temp = tempPathFor(files.metaPath);
   const handles: Promise<WritableFile | undefined>[] = [];
   const opened = (path: string, flags: string, fileMode?: number): Promise<WritableFile> => {
     const handle = fs.open(path, flags, fileMode);
@@ -65,22 +63,9 @@ export async function writePhotoFiles(files: PhotoFiles, fs: FsPort, mode = 0o64
 }
 
 async function writeAndSync(opening: Promise<WritableFile>, data: Uint8Array, path: string): Promise<void> {
-  const file = await opening;
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await file.write(data, offset, data.length - offset, offset);
-    if (bytesWritten <= 0) throw Object.assign(new Error(`write to ${path} made no progress`), { code: 'EIO' });
-    offset += bytesWritten;
-  }
-  await file.sync();
+  await writeWholeAndSync(await opening, data, path);
 }
 
 async function syncFolder(folder: WritableFile | undefined): Promise<void> {
-  if (!folder) return;
-  try {
-    await folder.sync();
-  } catch (err) {
-    const code = systemErrorCode(err);
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF') throw err;
-  }
+  if (folder) await syncOpenFolder(folder);
 }
